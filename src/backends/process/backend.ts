@@ -1,0 +1,83 @@
+// The 'process' backend: each child is an OS process from child_process.fork with an IPC channel
+// (V8 serialization). CPython: Lib/multiprocessing/popen_spawn_posix.py.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
+import { siblingUrl } from '../backend.js';
+import { asPicklingError } from '../clone-error.js';
+
+const entry = fileURLToPath(siblingUrl(import.meta.url, 'child-entry'));
+
+class ProcessChild implements ChildHandle {
+  readonly pid: number;
+  readonly ident: number;
+  readonly #child: ChildProcess;
+
+  constructor(child: ChildProcess) {
+    this.#child = child;
+    // fork() reports a failed spawn through 'error' and leaves pid undefined; the exit follows.
+    this.pid = child.pid ?? -1;
+    this.ident = this.pid;
+  }
+
+  send(message: unknown): void {
+    try {
+      this.#child.send(message as object);
+    } catch (err) {
+      throw asPicklingError(err, 'the arguments');
+    }
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.#child.on('message', listener);
+  }
+
+  onExit(listener: (exitcode: number) => void): void {
+    let done = false;
+    const finish = (exitcode: number): void => {
+      if (done) return;
+      done = true;
+      listener(exitcode);
+    };
+    this.#child.once('exit', (code, signal) => finish(signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1)));
+    this.#child.once('error', (err: NodeJS.ErrnoException) => {
+      if (this.#child.pid === undefined) {
+        process.stderr.write(`multiprocessing-ts: could not start a child process: ${err.message}\n`);
+        finish(1);
+      }
+    });
+  }
+
+  terminate(): void {
+    this.#child.kill('SIGTERM');
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+  }
+
+  ref(): void {
+    this.#child.ref();
+    this.#child.channel?.ref();
+  }
+
+  unref(): void {
+    this.#child.unref();
+    this.#child.channel?.unref();
+  }
+}
+
+export const processBackend: Backend = {
+  kind: 'process',
+  launch(_options: LaunchOptions): ChildHandle {
+    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own.
+    const child = fork(entry, [], {
+      serialization: 'advanced',
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new ProcessChild(child);
+  },
+};

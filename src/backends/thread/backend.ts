@@ -1,0 +1,103 @@
+// The 'thread' backend: each child is a worker_threads Worker in this process.
+// CPython: Lib/multiprocessing/dummy (threads behind the same API).
+
+import { constants } from 'node:os';
+import { inspect } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
+import { siblingUrl } from '../backend.js';
+import { asPicklingError } from '../clone-error.js';
+
+const entry = siblingUrl(import.meta.url, 'child-entry');
+
+// Node 20 does not carry module customization hooks (tsx, ts-node...) over to worker threads, so a
+// worker of a parent started with `--import tsx` could not load .ts modules. Such workers start from
+// a small script that registers the parent's hook modules again, then imports the real entry.
+function hookModules(execArgv: readonly string[]): string[] {
+  const specs: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] ?? '';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--import' || flag === '--loader' || flag === '--experimental-loader') {
+      const spec = inline ?? execArgv[++i];
+      if (spec !== undefined) specs.push(spec);
+    }
+  }
+  return specs;
+}
+
+function workerSource(): { source: string | URL; eval: boolean } {
+  const major = Number(process.versions.node.split('.')[0]);
+  const hooks = major < 22 ? hookModules(process.execArgv) : [];
+  if (hooks.length === 0) return { source: entry, eval: false };
+  const parent = pathToFileURL(`${process.cwd()}/`).href;
+  // A --import module without hooks is harmless to register: it simply adds none. `data.active`
+  // is what tsx's hooks expect when registered this way (as its own register() API passes).
+  const source = `(async () => {
+    const { register } = await import('node:module');
+    for (const spec of ${JSON.stringify(hooks)}) register(spec, { parentURL: ${JSON.stringify(parent)}, data: { active: true } });
+    await import(${JSON.stringify(entry.href)});
+  })().catch((err) => { process.exitCode = 1; throw err; });`;
+  return { source, eval: true };
+}
+
+class ThreadChild implements ChildHandle {
+  readonly pid = process.pid;
+  readonly ident: number;
+  readonly #worker: Worker;
+  // A thread has no signals: terminate()/kill() stop it and report what a process would.
+  #stopSignal: number | undefined;
+
+  constructor(worker: Worker, name: string) {
+    this.#worker = worker;
+    this.ident = worker.threadId;
+    // An error that escapes the child's own handling must not become the parent's uncaught error.
+    worker.on('error', (err) => process.stderr.write(`Process ${name}:\n${inspect(err)}\n`));
+  }
+
+  send(message: unknown): void {
+    try {
+      this.#worker.postMessage(message);
+    } catch (err) {
+      throw asPicklingError(err, 'the arguments');
+    }
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.#worker.on('message', listener);
+  }
+
+  onExit(listener: (exitcode: number) => void): void {
+    this.#worker.once('exit', (code) => listener(this.#stopSignal !== undefined ? -this.#stopSignal : code));
+  }
+
+  terminate(): void {
+    this.#stop(constants.signals.SIGTERM);
+  }
+
+  kill(): void {
+    this.#stop(constants.signals.SIGKILL);
+  }
+
+  #stop(signal: number): void {
+    this.#stopSignal ??= signal;
+    void this.#worker.terminate();
+  }
+
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    this.#worker.unref();
+  }
+}
+
+export const threadBackend: Backend = {
+  kind: 'thread',
+  launch(options: LaunchOptions): ChildHandle {
+    const { source, eval: isEval } = workerSource();
+    return new ThreadChild(new Worker(source, { eval: isEval, stdin: false, name: options.name }), options.name);
+  },
+};

@@ -1,0 +1,14 @@
+// Entry point of a worker thread started by the 'thread' backend.
+import { parentPort } from 'node:worker_threads';
+import { runChild } from '../../process/bootstrap.js';
+
+const port = parentPort;
+if (port === null) throw new Error('This module is the entry of a worker thread started by multiprocessing-ts');
+
+runChild({
+  backend: 'thread',
+  send: (message) => port.postMessage(message),
+  onMessage: (listener) => port.on('message', listener),
+  unref: () => port.unref(),
+  exit: (code) => process.exit(code),
+});

@@ -1,0 +1,165 @@
+// Targets: what runs in the child. A self-contained function travels as source and is rebuilt
+// (and cached by a hash of its source) on the far side; a module export travels as a reference.
+// CPython: the pickling of a target by reference in Lib/multiprocessing/reduction.py.
+
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PicklingError } from '../errors.js';
+
+/** The widest function type a target can have (`never[]` accepts any parameter list). */
+export type AnyFunction = (...args: never[]) => unknown;
+
+const kModuleTarget = Symbol.for('multiprocessing-ts.module-target');
+
+/**
+ * A reference to a function exported by a module, which the child imports itself.
+ * Create one with {@link fromModule} or {@link moduleTargets}.
+ */
+export interface ModuleTarget<F extends AnyFunction = AnyFunction> {
+  readonly [kModuleTarget]: true;
+  /** The module's URL (`file:` URL for local files). */
+  readonly url: string;
+  /** The name of the export. */
+  readonly exportName: string;
+  /** Type-only: the exported function's type. */
+  readonly __type?: F;
+}
+
+/** What can run in another process or thread: a self-contained function or a module export. */
+export type Target<F extends AnyFunction = AnyFunction> = F | ModuleTarget<F>;
+
+/** The function type behind a target. */
+export type TargetFunction<T> = T extends ModuleTarget<infer F> ? F : T extends AnyFunction ? T : never;
+/** The argument list a target takes. */
+export type TargetArgs<T> = Parameters<TargetFunction<T>>;
+/** The value a target produces once awaited. */
+export type TargetResult<T> = Awaited<ReturnType<TargetFunction<T>>>;
+
+/** A target flattened for the wire. */
+export type TargetSpec =
+  | { kind: 'source'; source: string; hash: string; name: string }
+  | { kind: 'module'; url: string; exportName: string };
+
+function toUrl(location: string | URL): string {
+  if (location instanceof URL) return location.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !isAbsolute(location)) return location;
+  return pathToFileURL(isAbsolute(location) ? location : resolve(location)).href;
+}
+
+/**
+ * Reference the export `exportName` of the module at `url` as a target.
+ * @example
+ * const square = fromModule<typeof import('./tasks.js').square>(new URL('./tasks.js', import.meta.url), 'square');
+ */
+export function fromModule<F extends AnyFunction>(url: string | URL, exportName: string): ModuleTarget<F> {
+  if (typeof exportName !== 'string' || exportName === '') {
+    throw new TypeError(`Expected "exportName" to be a non-empty string, got ${String(exportName)}`);
+  }
+  return Object.freeze({ [kModuleTarget]: true as const, url: toUrl(url), exportName });
+}
+
+/** The function exports of module type `M`, each as a typed {@link ModuleTarget}. */
+export type ModuleTargets<M> = { readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends AnyFunction ? ModuleTarget<M[K]> : never };
+
+/**
+ * Typed references to every function a module exports, without loading it here.
+ * @example
+ * const tasks = moduleTargets<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * new Process({ target: tasks.square, args: [3] });
+ */
+export function moduleTargets<M>(url: string | URL): ModuleTargets<M> {
+  const href = toUrl(url);
+  const cache = new Map<string, ModuleTarget>();
+  return new Proxy({} as ModuleTargets<M>, {
+    get(_target, key) {
+      if (typeof key !== 'string') return undefined;
+      let ref = cache.get(key);
+      if (ref === undefined) cache.set(key, (ref = fromModule(href, key)));
+      return ref;
+    },
+  });
+}
+
+/** True for a {@link ModuleTarget}. */
+export function isModuleTarget(value: unknown): value is ModuleTarget {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kModuleTarget] === true;
+}
+
+const specCache = new WeakMap<AnyFunction, TargetSpec>();
+
+/** Whether `source` compiles as a function expression, possibly after wrapping a method shorthand. */
+function expressionFor(source: string, name: string): string | undefined {
+  for (const candidate of [`(${source})`, `({${source}})[${JSON.stringify(name)}]`]) {
+    try {
+      new Function('__name', `return ${candidate}`);
+      return candidate;
+    } catch {
+      // not this form
+    }
+  }
+  return undefined;
+}
+
+/** Flatten a target for the wire; throws PicklingError for functions that cannot travel. */
+export function describeTarget(target: Target): TargetSpec {
+  if (isModuleTarget(target)) return { kind: 'module', url: target.url, exportName: target.exportName };
+  if (typeof target !== 'function') {
+    throw new TypeError(`Expected the target to be a function or a module export reference, got ${typeof target}`);
+  }
+  const cached = specCache.get(target);
+  if (cached !== undefined) return cached;
+  const name = target.name || '<anonymous>';
+  const source = Function.prototype.toString.call(target);
+  if (name.startsWith('bound ') || /\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new PicklingError(
+      `Cannot send function "${name}" to another process: it is ${name.startsWith('bound ') ? 'a bound' : 'a native'} function. ` +
+        'Use a self-contained function or a module export (fromModule / moduleTargets) instead',
+      { code: 'ERR_MP_UNPICKLABLE_TARGET' },
+    );
+  }
+  const expression = expressionFor(source, name);
+  if (expression === undefined) {
+    throw new PicklingError(`Cannot send function "${name}" to another process: its source does not compile on its own. Use a module export (fromModule / moduleTargets) instead`, {
+      code: 'ERR_MP_UNPICKLABLE_TARGET',
+    });
+  }
+  const spec: TargetSpec = { kind: 'source', source: expression, hash: createHash('sha1').update(expression).digest('base64url'), name };
+  specCache.set(target, spec);
+  return spec;
+}
+
+// esbuild (used by tsx) wraps named inner functions in `__name(fn, "name")`: supply the same helper.
+const esbuildName = (fn: unknown, value: string): unknown => Object.defineProperty(fn, 'name', { value, configurable: true });
+
+const compiled = new Map<string, AnyFunction>();
+
+/** Rebuild a target in the child; source targets are compiled once per worker. */
+export async function loadTarget(spec: TargetSpec): Promise<AnyFunction> {
+  if (spec.kind === 'source') {
+    let fn = compiled.get(spec.hash);
+    if (fn === undefined) {
+      fn = new Function('__name', `return ${spec.source}`)(esbuildName) as AnyFunction;
+      compiled.set(spec.hash, fn);
+    }
+    return fn;
+  }
+  const ns = (await import(spec.url)) as Record<string, unknown>;
+  const fn = ns[spec.exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError(`Module ${spec.url} has no function export "${spec.exportName}" (found ${typeof fn})`);
+  }
+  return fn as AnyFunction;
+}
+
+/** Add the module-export hint to a ReferenceError thrown by a function sent as source. */
+export function explainReferenceError(err: unknown, spec: TargetSpec): unknown {
+  if (spec.kind === 'source' && err instanceof ReferenceError && !err.message.includes('module export')) {
+    const original = err.message;
+    err.message +=
+      ` (in target "${spec.name}", which was sent as source: it must not use variables from an enclosing scope; ` +
+      'pass them as arguments, import them inside the function, or use a module export via fromModule / moduleTargets)';
+    if (err.stack !== undefined) err.stack = err.stack.replace(original, err.message);
+  }
+  return err;
+}

@@ -1,0 +1,47 @@
+// getContext(kind): every public constructor and function bound to one backend.
+// CPython: Lib/multiprocessing/context.py (BaseContext, get_context).
+
+import type { BackendKind } from './backends/index.js';
+import type { Target } from './codec/targets.js';
+import { activeChildren, BaseProcess } from './process/process.js';
+import { cpuCount, currentProcess, parentProcess } from './process/current.js';
+
+/** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
+export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
+  static override readonly backendKind: BackendKind = 'process';
+}
+
+/** Process on the 'thread' backend (worker threads). Python: multiprocessing.dummy.Process */
+export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess<T> {
+  static override readonly backendKind: BackendKind = 'thread';
+}
+Object.defineProperty(ThreadProcess, 'name', { value: 'Process' });
+
+/** The API bound to one backend. */
+export interface Context {
+  readonly kind: BackendKind;
+  readonly Process: typeof Process;
+  readonly currentProcess: typeof currentProcess;
+  readonly parentProcess: typeof parentProcess;
+  readonly activeChildren: typeof activeChildren;
+  readonly cpuCount: typeof cpuCount;
+}
+
+const contexts: Record<BackendKind, Context> = {
+  process: Object.freeze({ kind: 'process', Process, currentProcess, parentProcess, activeChildren, cpuCount }),
+  thread: Object.freeze({ kind: 'thread', Process: ThreadProcess as typeof Process, currentProcess, parentProcess, activeChildren, cpuCount }),
+};
+
+/**
+ * The API bound to a backend: `'process'` (the default, OS processes) or `'thread'` (worker threads).
+ * @example
+ * const ctx = getContext('thread');
+ * const p = new ctx.Process({ target: () => console.log('in a thread') });
+ *
+ * Python: multiprocessing.get_context(method)
+ */
+export function getContext(kind: BackendKind = 'process'): Context {
+  const ctx = contexts[kind];
+  if (ctx === undefined) throw new TypeError(`Unknown backend "${String(kind)}": expected 'process' or 'thread'`);
+  return ctx;
+}

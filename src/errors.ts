@@ -1,0 +1,86 @@
+// The error classes of the API spec. CPython: Lib/multiprocessing/context.py (ProcessError & co).
+//
+// Every class sets `name` once on its prototype, carries a stable `code`, and is branded with a
+// `Symbol.for` key so that `isProcessError()` works across realms and duplicated installs.
+
+const kBrand = Symbol.for('multiprocessing-ts.error');
+
+/** Options accepted by every error constructor of this package. */
+export interface ProcessErrorOptions {
+  /** A stable machine-readable code, e.g. `ERR_MP_CLOSED`. */
+  code?: string;
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of the package's own errors.
+ * Python: multiprocessing.ProcessError
+ */
+export class ProcessError extends Error {
+  /** A stable code that tells cases of one class apart without parsing messages. */
+  code: string;
+
+  constructor(message: string, opts: ProcessErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = opts.code ?? 'ERR_MP';
+  }
+}
+
+/** True for any error of this package, whichever copy of the package created it. */
+export function isProcessError(value: unknown): value is ProcessError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
+}
+
+/** A call ran past its timeout (`AsyncResult.get`, manager calls). Python: multiprocessing.TimeoutError */
+export class TimeoutError extends ProcessError {}
+/** A queue `get` found nothing (non-blocking, or past its timeout). Python: queue.Empty */
+export class Empty extends ProcessError {}
+/** A queue `put` found no room (non-blocking, or past its timeout). Python: queue.Full */
+export class Full extends ProcessError {}
+/** `recv` on a connection whose peer closed and that has nothing left. Python: EOFError */
+export class EOFError extends ProcessError {}
+/** `recvBytesInto` with a buffer too small; `payload` holds the whole message. Python: multiprocessing.BufferTooShort */
+export class BufferTooShort extends ProcessError {
+  constructor(message: string, readonly payload?: Uint8Array, opts?: ProcessErrorOptions) {
+    super(message, opts);
+  }
+}
+/** The HMAC challenge failed (wrong or missing authkey). Python: multiprocessing.AuthenticationError */
+export class AuthenticationError extends ProcessError {}
+/** A target or argument cannot travel to another process or thread. Python: pickle.PicklingError */
+export class PicklingError extends ProcessError {}
+/** A malformed pickle or frame arrived from a peer. Python: pickle.UnpicklingError */
+export class UnpicklingError extends PicklingError {}
+/** An error raised on the far side of a manager. Python: multiprocessing.managers.RemoteError */
+export class RemoteError extends ProcessError {
+  constructor(message: string, readonly remoteName = 'Error', readonly remoteStack = '', opts?: ProcessErrorOptions) {
+    super(message, opts);
+  }
+}
+/** A pool worker died while it held the task. (Python's Pool hangs instead.) */
+export class WorkerLostError extends ProcessError {
+  constructor(message: string, readonly exitcode: number | null = null, readonly signal: string | null = null, opts?: ProcessErrorOptions) {
+    super(message, opts);
+  }
+}
+/** A barrier was aborted or reset while waiting. Python: threading.BrokenBarrierError */
+export class BrokenBarrierError extends ProcessError {}
+/** An operation on an object in the wrong state or with a wrong value. Python: ValueError */
+export class ValueError extends ProcessError {}
+
+/** Base of the subprocess errors. Python: subprocess.SubprocessError */
+export class SubprocessError extends ProcessError {}
+
+const classes = {
+  ProcessError, TimeoutError, Empty, Full, EOFError, BufferTooShort, AuthenticationError, PicklingError,
+  UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, ValueError, SubprocessError,
+};
+
+for (const [name, cls] of Object.entries(classes)) {
+  Object.defineProperty(cls.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(cls.prototype, kBrand, { value: true, enumerable: false });
+}
+
+/** The package's error classes by name, so the error codec can rebuild them on the far side. */
+export const errorClasses: Readonly<Record<string, new (message: string) => Error>> = classes;

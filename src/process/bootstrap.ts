@@ -1,0 +1,74 @@
+// The child's side of Process: rebuild the target (or the Process subclass), run it, report, exit.
+// CPython: BaseProcess._bootstrap in Lib/multiprocessing/process.py, and spawn.py.
+
+import { inspect } from 'node:util';
+import { decodeHandles } from '../codec/handles.js';
+import { encodeError } from '../codec/error-codec.js';
+import { explainReferenceError, loadTarget, type AnyFunction } from '../codec/targets.js';
+import { enterChild } from './current.js';
+import { BaseProcess, joinChildrenAtExit, type StartMessage } from './process.js';
+
+/** How a child talks to its parent, whatever the backend. */
+export interface ParentChannel {
+  readonly backend: 'process' | 'thread';
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Stop listening, so that only the child's own work keeps it alive. */
+  unref(): void;
+  exit(code: number): void;
+}
+
+/** Entry of every child: waits for its start message and runs it. */
+export function runChild(channel: ParentChannel): void {
+  let started = false;
+  channel.onMessage((message) => {
+    const start = message as StartMessage;
+    if (started || start?.t !== 'start') return;
+    started = true;
+    void runProcess(channel, start);
+  });
+}
+
+async function runProcess(channel: ParentChannel, start: StartMessage): Promise<void> {
+  enterChild({ name: start.name, daemon: start.daemon, identity: start.identity, parent: start.parent, backend: channel.backend });
+  channel.unref();
+  let exitcode = 0;
+  try {
+    const target: AnyFunction | undefined = start.target === null ? undefined : await loadTarget(start.target);
+    const payload = await decodeHandles(start.args, start.hasHandles);
+    try {
+      if (start.subclass === null) {
+        if (target !== undefined) await (target as (...a: unknown[]) => unknown)(...(payload as unknown[]));
+      } else {
+        const { args, fields } = payload as { args: unknown[]; fields: Record<string, unknown> };
+        const instance = await rebuildSubclass(start.subclass, fields);
+        BaseProcess.adopt(instance, { name: start.name, daemon: start.daemon, target, args });
+        await instance.run();
+      }
+    } catch (err) {
+      throw start.target === null ? err : explainReferenceError(err, start.target);
+    }
+  } catch (err) {
+    exitcode = 1;
+    process.stderr.write(`Process ${start.name}:\n${inspect(err)}\n`);
+    try {
+      channel.send({ t: 'error', error: encodeError(err) });
+    } catch {
+      // the parent is gone; the exit code tells the rest
+    }
+  }
+  await joinChildrenAtExit();
+  channel.exit(exitcode);
+}
+
+// Python unpickles a Process without calling __init__: the same here, with the fields copied over.
+async function rebuildSubclass(ref: { url: string; className: string }, fields: Record<string, unknown>): Promise<BaseProcess> {
+  const ns = (await import(ref.url)) as Record<string, unknown>;
+  const cls = [ns[ref.className], ...Object.values(ns)].find(
+    (value): value is typeof BaseProcess => typeof value === 'function' && value.name === ref.className && typeof (value.prototype as { run?: unknown }).run === 'function',
+  );
+  if (cls === undefined) {
+    throw new TypeError(`Module ${ref.url} does not export the Process subclass "${ref.className}": export it so that the child can find it`);
+  }
+  return Object.assign(Object.create(cls.prototype) as BaseProcess, fields);
+}

@@ -1,0 +1,104 @@
+// Who am I: the current process, its parent, the CPU count. CPython: Lib/multiprocessing/process.py
+// (current_process, parent_process) and context.cpu_count.
+
+import { realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
+
+/** What `currentProcess()` tells about the running process or worker thread. */
+export interface ProcessInfo {
+  /** 'MainProcess' in the program's own process, else the child's name ('Process-1', ...). */
+  readonly name: string;
+  /** OS process id (for a worker thread, the id of the process it lives in). */
+  readonly pid: number;
+  /** Whether this child is daemonic. */
+  readonly daemon: boolean;
+  /** The pid for a process; the threadId for a worker thread. */
+  readonly ident: number;
+}
+
+/** What `parentProcess()` tells about the parent. */
+export interface ParentInfo {
+  readonly name: string;
+  readonly pid: number;
+}
+
+export interface ChildIdentity {
+  name: string;
+  daemon: boolean;
+  identity: number[];
+  parent: ParentInfo;
+  backend: 'process' | 'thread';
+}
+
+// Kept on globalThis so two copies of the package loaded in one isolate (src and dist, say)
+// still agree on whether this is a child.
+const kChild = Symbol.for('multiprocessing-ts.child');
+type GlobalWithChild = typeof globalThis & { [kChild]?: ChildIdentity };
+
+let counter = 0;
+
+function child(): ChildIdentity | undefined {
+  return (globalThis as GlobalWithChild)[kChild];
+}
+
+/** Marks this process or thread as the child described (called once by the child bootstrap). */
+export function enterChild(identity: ChildIdentity): void {
+  (globalThis as GlobalWithChild)[kChild] = identity;
+}
+
+/** The identity for the next Process created here: Python's `_identity` (e.g. [1], then [1, 1] in that child). */
+export function nextIdentity(): number[] {
+  return [...(child()?.identity ?? []), ++counter];
+}
+
+/**
+ * The current process: 'MainProcess' in the program itself, the child's own name in a child.
+ * Python: multiprocessing.current_process()
+ */
+export function currentProcess(): ProcessInfo {
+  const me = child();
+  if (me === undefined) return { name: 'MainProcess', pid: process.pid, daemon: false, ident: process.pid };
+  return { name: me.name, pid: process.pid, daemon: me.daemon, ident: me.backend === 'thread' ? threadId : process.pid };
+}
+
+/**
+ * The parent of the current process, or null in the main process.
+ * Python: multiprocessing.parent_process()
+ */
+export function parentProcess(): ParentInfo | null {
+  return child()?.parent ?? null;
+}
+
+/**
+ * Number of CPUs this process may use.
+ * Python: multiprocessing.cpu_count()
+ */
+export function cpuCount(): number {
+  return availableParallelism();
+}
+
+/**
+ * True when the module whose `import.meta` is given is the program's entry point and this is not a
+ * child: the twin of Python's `if __name__ == '__main__':`. A child that imports the main module
+ * (to find a Process subclass, say) must not run the program again.
+ * @example
+ * if (isMain(import.meta)) await main();
+ */
+export function isMain(meta: ImportMeta): boolean {
+  if (child() !== undefined) return false;
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  if (meta.url === pathToFileURL(script).href) return true;
+  try {
+    return meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+/** True in a child process or worker thread started by this package. */
+export function isChild(): boolean {
+  return child() !== undefined;
+}

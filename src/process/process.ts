@@ -1,0 +1,314 @@
+// Process: run a target in a child process or worker thread and watch it.
+// CPython: Lib/multiprocessing/process.py (BaseProcess).
+
+import type { BackendKind, ChildHandle } from '../backends/index.js';
+import { getBackend } from '../backends/index.js';
+import { encodeHandles } from '../codec/handles.js';
+import { describeTarget, loadTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
+import { PicklingError, ValueError } from '../errors.js';
+import { currentProcess, isChild, nextIdentity } from './current.js';
+
+/** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
+export type ProcessOptions<T extends Target = () => unknown> = {
+  /** The function to run in the child: a self-contained function or a module export reference. */
+  target?: T;
+  /** Name shown by `currentProcess().name` in the child; 'Process-N' by default. */
+  name?: string;
+  /** A daemonic child is terminated when the parent exits, and may not start children. */
+  daemon?: boolean;
+} & (TargetArgs<T> extends [] ? { args?: [] } : { args: TargetArgs<T> });
+
+type Status = 'initial' | 'started' | 'stopped' | 'closed';
+
+/** The message that starts a child (see process/bootstrap.ts). */
+export interface StartMessage {
+  t: 'start';
+  mode: 'process';
+  name: string;
+  daemon: boolean;
+  identity: number[];
+  parent: { name: string; pid: number };
+  target: TargetSpec | null;
+  args: unknown;
+  hasHandles: boolean;
+  subclass: { url: string; className: string } | null;
+}
+
+interface ProcessState {
+  status: Status;
+  name: string;
+  daemon: boolean;
+  identity: number[];
+  target: Target | AnyFunction | undefined;
+  args: unknown[];
+  child: ChildHandle | undefined;
+  exitcode: number | null;
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+const kState = Symbol('multiprocessing-ts.process-state');
+const children = new Set<BaseProcess>();
+
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Python's _exit_function: daemonic children are terminated when their parent exits.
+  process.on('exit', () => {
+    for (const p of children) if (p.daemon && p.exitcode === null) p.terminate();
+  });
+}
+
+/**
+ * A child process (or worker thread) that runs `target(...args)`, or a subclass's `run()`.
+ *
+ * A subclass that overrides `run()` must be exported from its module and say which module that
+ * is with `static module = import.meta.url`; the child imports it to find the class, and copies
+ * the instance's own fields across (as Python pickles the Process object).
+ *
+ * @example
+ * const p = new Process({ target: (name: string) => console.log(`hello ${name}`), args: ['bob'] });
+ * p.start();
+ * await p.join();
+ *
+ * Python: multiprocessing.Process
+ */
+export class BaseProcess<T extends Target = () => unknown> {
+  /** The backend this class starts its children on. */
+  static readonly backendKind: BackendKind = 'process';
+  /** For subclasses that override `run()`: the URL of the module that exports the subclass. */
+  static module: string | undefined = undefined;
+
+  declare private [kState]: ProcessState;
+
+  constructor(opts?: ProcessOptions<T>) {
+    const options = (opts ?? {}) as { target?: Target; args?: unknown[]; name?: string; daemon?: boolean };
+    if (options.args !== undefined && !Array.isArray(options.args)) {
+      throw new TypeError(`Expected "args" to be an array, got ${typeof options.args}`);
+    }
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new TypeError(`Expected "name" to be a string, got ${typeof options.name}`);
+    }
+    const identity = nextIdentity();
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    Object.defineProperty(this, kState, {
+      enumerable: false,
+      writable: true,
+      value: {
+        status: 'initial',
+        name: options.name ?? `Process-${identity.join(':')}`,
+        daemon: options.daemon ?? currentProcess().daemon,
+        identity,
+        target: options.target,
+        args: options.args ?? [],
+        child: undefined,
+        exitcode: null,
+        exited,
+        markExited,
+      } satisfies ProcessState,
+    });
+  }
+
+  /** The process's name; settable before or after start (it does not reach a started child). */
+  get name(): string {
+    return this[kState].name;
+  }
+  set name(value: string) {
+    if (typeof value !== 'string') throw new TypeError(`Expected "name" to be a string, got ${typeof value}`);
+    this[kState].name = value;
+  }
+
+  /** Whether the child is daemonic: terminated when the parent exits. Set it before `start()`. */
+  get daemon(): boolean {
+    return this[kState].daemon;
+  }
+  set daemon(value: boolean) {
+    if (this[kState].status !== 'initial') throw new ValueError('Cannot set "daemon" of a process that has been started', { code: 'ERR_MP_ALREADY_STARTED' });
+    this[kState].daemon = Boolean(value);
+  }
+
+  /** OS pid of the child (for the thread backend, this process's pid); undefined before start. */
+  get pid(): number | undefined {
+    return this[kState].child?.pid;
+  }
+
+  /** Python's `ident`: the pid for a process, the threadId for a thread. */
+  get ident(): number | undefined {
+    return this[kState].child?.ident;
+  }
+
+  /** null while running or before start; 0 on success; 1 after an uncaught error; -N after signal N. */
+  get exitcode(): number | null {
+    this.#assertNotClosed();
+    return this[kState].exitcode;
+  }
+
+  /**
+   * The code run in the child. By default it calls `target(...args)`; subclasses override it.
+   * Called in the parent it runs in-process, as in Python.
+   */
+  run(): unknown {
+    const { target, args } = this[kState];
+    if (target === undefined) return undefined;
+    if (typeof target === 'function') return (target as (...a: unknown[]) => unknown)(...args);
+    return loadTarget(describeTarget(target)).then((fn) => (fn as (...a: unknown[]) => unknown)(...args));
+  }
+
+  /**
+   * Start the child. It runs `run()` there.
+   * @throws {ValueError} when started twice, when closed, or from a daemonic process
+   * @throws {PicklingError} when the target or arguments cannot travel
+   */
+  start(): void {
+    const state = this[kState];
+    this.#assertNotClosed();
+    if (state.status !== 'initial') throw new ValueError('Cannot start a process twice: create a new Process instead', { code: 'ERR_MP_ALREADY_STARTED' });
+    if (currentProcess().daemon) throw new ValueError('Daemonic processes are not allowed to have children', { code: 'ERR_MP_DAEMON_CHILD' });
+
+    const message = this.#startMessage();
+    const backend = getBackend((this.constructor as typeof BaseProcess).backendKind);
+    const child = backend.launch({ name: state.name });
+    state.child = child;
+    state.status = 'started';
+    children.add(this as BaseProcess);
+    installExitHook();
+    child.onExit((exitcode) => {
+      state.exitcode = exitcode;
+      if (state.status === 'started') state.status = 'stopped';
+      children.delete(this as BaseProcess);
+      state.markExited();
+    });
+    if (state.daemon) child.unref();
+    try {
+      child.send(message);
+    } catch (err) {
+      child.kill();
+      throw err;
+    }
+  }
+
+  #startMessage(): StartMessage {
+    const state = this[kState];
+    const cls = this.constructor as typeof BaseProcess;
+    let subclass: StartMessage['subclass'] = null;
+    let payload: unknown = state.args;
+    if (this.run !== BaseProcess.prototype.run) {
+      if (typeof cls.module !== 'string') {
+        throw new PicklingError(
+          `Cannot start ${cls.name}: it overrides run(), so the child must import it. ` +
+            `Export the class and add \`static module = import.meta.url\` to it`,
+          { code: 'ERR_MP_UNPICKLABLE_TARGET' },
+        );
+      }
+      subclass = { url: cls.module, className: cls.name };
+      // The instance's own fields travel with it, as Python pickles the Process object.
+      payload = { args: state.args, fields: { ...this } };
+    }
+    const { value, hasHandles } = encodeHandles(payload);
+    const me = currentProcess();
+    return {
+      t: 'start',
+      mode: 'process',
+      name: state.name,
+      daemon: state.daemon,
+      identity: state.identity,
+      parent: { name: me.name, pid: me.pid },
+      target: state.target === undefined ? null : describeTarget(state.target),
+      args: value,
+      hasHandles,
+      subclass,
+    };
+  }
+
+  /**
+   * Wait until the child ends, or until `timeout` ms have passed (then check `exitcode`).
+   * @throws {ValueError} before `start()` or after `close()`
+   */
+  async join(timeout?: number): Promise<void> {
+    const state = this[kState];
+    this.#assertNotClosed();
+    if (state.status === 'initial') throw new ValueError('Can only join a started process: call start() first', { code: 'ERR_MP_NOT_STARTED' });
+    if (timeout === undefined || timeout === null) return state.exited;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([state.exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeout))))]);
+    clearTimeout(timer);
+  }
+
+  /** Whether the child has started and not yet ended. */
+  isAlive(): boolean {
+    this.#assertNotClosed();
+    return this[kState].status === 'started';
+  }
+
+  /** Stop the child with SIGTERM (a worker thread is stopped and reports -15). */
+  terminate(): void {
+    this.#running()?.terminate();
+  }
+
+  /** Stop the child with SIGKILL (a worker thread is stopped and reports -9). */
+  kill(): void {
+    this.#running()?.kill();
+  }
+
+  #running(): ChildHandle | undefined {
+    const state = this[kState];
+    this.#assertNotClosed();
+    if (state.status === 'initial') throw new ValueError('The process has not been started: call start() first', { code: 'ERR_MP_NOT_STARTED' });
+    return state.status === 'started' ? state.child : undefined;
+  }
+
+  /**
+   * Release what this object holds; afterwards most methods throw ValueError.
+   * @throws {ValueError} while the child is running
+   */
+  close(): void {
+    const state = this[kState];
+    if (state.status === 'started') {
+      throw new ValueError('Cannot close a process while it is still running: call join() or terminate() first', { code: 'ERR_MP_STILL_RUNNING' });
+    }
+    state.child = undefined;
+    state.status = 'closed';
+  }
+
+  #assertNotClosed(): void {
+    if (this[kState].status === 'closed') throw new ValueError('The process object is closed: create a new Process', { code: 'ERR_MP_CLOSED' });
+  }
+
+  /** Internal: how the child bootstrap gives a rebuilt subclass instance its state. */
+  static adopt(instance: BaseProcess, init: { name: string; daemon: boolean; target: AnyFunction | undefined; args: unknown[] }): void {
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    Object.defineProperty(instance, kState, {
+      enumerable: false,
+      writable: true,
+      value: { status: 'initial', identity: [], child: undefined, exitcode: null, exited, markExited, ...init } satisfies ProcessState,
+    });
+  }
+
+  get [Symbol.toStringTag](): string {
+    const state = this[kState];
+    const status = state.status === 'stopped' ? `stopped exitcode=${state.exitcode}` : state.status;
+    return `${state.name} ${status}${state.daemon ? ' daemon' : ''}`;
+  }
+}
+
+/**
+ * The children of this process that are still running.
+ * Python: multiprocessing.active_children()
+ */
+export function activeChildren(): BaseProcess[] {
+  return [...children].filter((p) => p.exitcode === null);
+}
+
+/** Used by the child bootstrap: wait for non-daemonic children before exiting, as Python does. */
+export async function joinChildrenAtExit(): Promise<void> {
+  for (const p of [...children]) {
+    if (p.daemon) p.terminate();
+    else await p.join();
+  }
+}
+
+export { isChild };
