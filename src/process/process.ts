@@ -230,11 +230,22 @@ export class BaseProcess<T extends Target = () => unknown> {
     const state = this[kState];
     this.#assertNotClosed();
     if (state.status === 'initial') throw new ValueError('Can only join a started process: call start() first', { code: 'ERR_MP_NOT_STARTED' });
-    if (timeout === undefined || timeout === null) return state.exited;
-    if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+    if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
+      throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+    }
+    if (state.status !== 'started') return;
+    // A daemonic child does not keep the event loop alive, but whoever joins it waits for it.
+    const child = state.child;
+    if (state.daemon) child?.ref();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([state.exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeout))))]);
-    clearTimeout(timer);
+    try {
+      await (timeout === undefined || timeout === null
+        ? state.exited
+        : Promise.race([state.exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeout))))]));
+    } finally {
+      clearTimeout(timer);
+      if (state.daemon && state.status === 'started') child?.unref();
+    }
   }
 
   /** Whether the child has started and not yet ended. */

@@ -1,0 +1,68 @@
+// Per-file leak checks: no child process of ours alive, no shared memory segment of ours left.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+
+// tsx keeps an esbuild service process as a child of every process that loads TypeScript.
+function isToolingProcess(pid: string): boolean {
+  try {
+    return /\/esbuild\0--service=/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return true;
+  }
+}
+
+/** Pids of the live (non-zombie) direct children of `pid`, except test tooling. */
+export function childPids(pid = process.pid): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z' && !isToolingProcess(entry)) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Whether a process with this pid exists (zombies count as gone). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function ourSegments(): string[] {
+  try {
+    return readdirSync('/dev/shm').filter((name) => /^mpts[-_]/.test(name));
+  } catch {
+    return [];
+  }
+}
+
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Wait until `condition()` holds, checking on every turn of a short poll; fails after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Fails when a child process or a segment of ours survives. Children get a moment to be reaped. */
+export async function assertNoLeaks(): Promise<void> {
+  await waitUntil(() => childPids().length === 0, 5_000, `child processes ${childPids().join(', ')} to end`).catch(() => {
+    assert.deepEqual(childPids(), [], 'child processes survived the test file');
+  });
+  assert.deepEqual(ourSegments(), [], 'shared memory segments of ours survived the test file');
+}

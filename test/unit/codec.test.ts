@@ -1,0 +1,123 @@
+// The argument codec, the error codec and target descriptions: no children involved.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encodeError, decodeError } from '../../src/codec/error-codec.js';
+import { decodeHandles, encodeHandles } from '../../src/codec/handles.js';
+import { describeTarget, loadTarget } from '../../src/codec/targets.js';
+import { PicklingError, ValueError, WorkerLostError } from 'multiprocessing-ts';
+import { FileChannel } from '../fixtures/file-channel.js';
+import { SHORT } from '../helpers/timeouts.js';
+
+const opts = { timeout: SHORT };
+
+describe('handle codec', () => {
+  it('returns plain data as the very same object, without copying', opts, () => {
+    const value = { a: [1, 2, { b: new Map([[1, new Set([2])]]) }], s: 'x' };
+    const { value: out, hasHandles } = encodeHandles(value);
+    assert.equal(out, value);
+    assert.equal(hasHandles, false);
+  });
+
+  it('does not walk the bytes of a large typed array', opts, () => {
+    const big = new Float64Array(10 * 1024 * 1024 / 8);
+    const args = [big, { nested: [big] }];
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 1000; i++) encodeHandles(args);
+    const perCallUs = Number(process.hrtime.bigint() - start) / 1000 / 1000;
+    assert.equal(encodeHandles(args).value, args);
+    // Walking 1.3 M elements would take milliseconds per call; skipping them takes microseconds.
+    assert.ok(perCallUs < 200, `encodeHandles took ${perCallUs.toFixed(1)} µs per call`);
+  });
+
+  it('replaces handles at any depth, copies only the path to them, and rebuilds them live', opts, async () => {
+    const channel = new FileChannel('/tmp/never-written');
+    const shared = { untouched: [1, 2, 3] };
+    const value = { shared, deep: [{ m: new Map([['k', channel]]) }], set: new Set([channel]) };
+    const { value: encoded, hasHandles } = encodeHandles(value);
+    assert.equal(hasHandles, true);
+    assert.notEqual(encoded, value);
+    assert.equal((encoded as typeof value).shared, shared);
+    assert.equal(value.deep[0]?.m.get('k'), channel, 'the original is not modified');
+    const decoded = (await decodeHandles(structuredClone(encoded), true)) as typeof value;
+    const rebuilt = decoded.deep[0]?.m.get('k');
+    assert.ok(rebuilt instanceof FileChannel);
+    assert.equal(rebuilt.rebuilt, true);
+    assert.equal(rebuilt.path, '/tmp/never-written');
+    assert.ok([...decoded.set][0] instanceof FileChannel);
+  });
+
+  it('handles cycles in plain data without looping', opts, () => {
+    const a: { self?: unknown; n: number } = { n: 1 };
+    a.self = a;
+    assert.equal(encodeHandles([a]).hasHandles, false);
+  });
+});
+
+describe('error codec', () => {
+  it('keeps class, message, stack, cause and own properties across structured clone', opts, () => {
+    const cause = new RangeError('inner');
+    const err = Object.assign(new TypeError('outer', { cause }), { code: 'E_WIDGET', detail: { n: 1 } });
+    const back = decodeError(structuredClone(encodeError(err)));
+    assert.ok(back instanceof TypeError);
+    assert.equal(back.message, 'outer');
+    assert.equal(back.stack, err.stack);
+    assert.ok(back.cause instanceof RangeError);
+    assert.equal((back.cause as Error).message, 'inner');
+    assert.equal((back as unknown as { code: string }).code, 'E_WIDGET');
+    assert.deepEqual((back as unknown as { detail: unknown }).detail, { n: 1 });
+  });
+
+  it('rebuilds the package\'s own classes with their fields', opts, () => {
+    const back = decodeError(structuredClone(encodeError(new WorkerLostError('lost', null, 'SIGKILL', { code: 'ERR_MP_WORKER_LOST' }))));
+    assert.ok(back instanceof WorkerLostError);
+    assert.equal(back.signal, 'SIGKILL');
+    assert.equal(back.code, 'ERR_MP_WORKER_LOST');
+    assert.equal(back.name, 'WorkerLostError');
+  });
+
+  it('keeps the name of an unknown class on a plain Error, and wraps thrown non-errors', opts, () => {
+    class WidgetError extends Error {
+      override name = 'WidgetError';
+    }
+    const back = decodeError(structuredClone(encodeError(new WidgetError('w'))));
+    assert.equal(back.name, 'WidgetError');
+    assert.ok(back instanceof Error);
+    const thrown = decodeError(structuredClone(encodeError({ weird: true })));
+    assert.match(thrown.message, /Non-error value thrown/);
+  });
+
+  it('brands errors by name on the prototype, with a code', opts, () => {
+    const e = new ValueError('bad state', { code: 'ERR_MP_CLOSED' });
+    assert.equal(e.name, 'ValueError');
+    assert.ok(!Object.keys(e).includes('name'));
+    assert.equal(e.code, 'ERR_MP_CLOSED');
+  });
+});
+
+describe('targets', () => {
+  it('rebuilds arrow, async, generator-free and method-shorthand functions from source', opts, async () => {
+    const obj = { square(x: number) { return x * x; }, async twice(x: number) { return 2 * x; } };
+    assert.equal(((await loadTarget(describeTarget(obj.square))) as (x: number) => number)(3), 9);
+    assert.equal(await ((await loadTarget(describeTarget(obj.twice))) as (x: number) => Promise<number>)(4), 8);
+    assert.equal(((await loadTarget(describeTarget((x: number) => x + 1))) as (x: number) => number)(1), 2);
+  });
+
+  it('supplies esbuild\'s __name helper to nested named functions', opts, async () => {
+    const source = { kind: 'source' as const, source: '(x=>{const inner=__name(y=>y*2,"inner");return inner.name + inner(x)})', hash: 'h-name', name: 't' };
+    assert.equal(((await loadTarget(source)) as (x: number) => string)(2), 'inner4');
+  });
+
+  it('describes one function once (cached) and hashes by source', opts, () => {
+    const f = (x: number) => x;
+    const a = describeTarget(f);
+    assert.equal(describeTarget(f), a);
+    const g = (x: number) => x;
+    const b = describeTarget(g);
+    assert.ok(a.kind === 'source' && b.kind === 'source' && a.hash === b.hash);
+  });
+
+  it('refuses class-less garbage with TypeError and native code with PicklingError', opts, () => {
+    assert.throws(() => describeTarget(42 as never), TypeError);
+    assert.throws(() => describeTarget(JSON.parse), PicklingError);
+  });
+});
