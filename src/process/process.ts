@@ -98,7 +98,8 @@ export class BaseProcess<T extends Target = () => unknown> {
       writable: true,
       value: {
         status: 'initial',
-        name: options.name ?? `Process-${identity.join(':')}`,
+        // Python: type(self).__name__ + '-' + ':'.join(identity)
+        name: options.name ?? `${new.target.name || 'Process'}-${identity.join(':')}`,
         daemon: options.daemon ?? currentProcess().daemon,
         identity,
         target: options.target,

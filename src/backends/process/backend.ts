@@ -41,7 +41,13 @@ class ProcessChild implements ChildHandle {
       done = true;
       listener(exitcode);
     };
-    this.#child.once('exit', (code, signal) => finish(signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1)));
+    // Messages the child sent just before it exited may still be in the IPC pipe when 'exit'
+    // fires: report the exit once the channel has been drained and closed.
+    this.#child.once('exit', (code, signal) => {
+      const exitcode = signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1);
+      if (this.#child.connected) this.#child.once('disconnect', () => finish(exitcode));
+      else finish(exitcode);
+    });
     this.#child.once('error', (err: NodeJS.ErrnoException) => {
       if (this.#child.pid === undefined) {
         process.stderr.write(`multiprocessing-ts: could not start a child process: ${err.message}\n`);

@@ -1,0 +1,86 @@
+// `npm run demo`: a guided tour of the examples. Each one runs as its own program, one after the
+// other, under a header that says what it shows. `npm run demo -- --all` also runs the slow ones;
+// `npm run demo -- fork join` runs only the examples whose file name contains one of the words.
+// Every example is the twin of a Python program in examples/python/ with the same name.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+interface Example {
+  /** What the example is about, in a few words. */
+  title: string;
+  /** File name in examples/. */
+  file: string;
+  /** One line on what to look for in its output. */
+  about: string;
+  /** Takes long enough that the tour skips it unless --all is given. */
+  slow?: boolean;
+}
+
+// The tour, in order. Add new examples here.
+const examples: Example[] = [
+  { title: 'os.fork() and its Node equivalent', file: 'fork.ts', about: 'Node cannot fork(): a Process starts a fresh child, which reports its parent pid.' },
+  { title: 'Process: start three children', file: 'process-start.ts', about: 'No join(): the parent still waits for its non-daemonic children before it exits.' },
+  { title: 'Process: five children', file: 'process-five-children.ts', about: 'Each child prints its own pid and its parent pid (the main process).' },
+  { title: 'Process: start() and join()', file: 'process-join.ts', about: 'join() waits for the child, so "Child process end." comes last.' },
+  { title: 'Process: start() and join(), again', file: 'process-join-2.ts', about: 'The same from another tutorial, typo and all.' },
+  { title: 'currentProcess()', file: 'current-process.ts', about: 'Each child knows its name; the target is a module export, imported as __mp_main__.' },
+  { title: 'isAlive(), name and pid', file: 'process-is-alive.ts', about: 'Two children sleep 1 s and 2 s; the parent reports on them, then joins both.' },
+  { title: 'pid, name and isAlive() after join()', file: 'process-attributes.ts', about: 'After join() the child is no longer alive.' },
+  { title: 'A Process subclass overriding run()', file: 'process-subclass.ts', about: 'SubProcess carries its own interval field into the child; one has a custom name.' },
+  { title: 'A Download subclass; the parent sleeps 10 s', file: 'process-subclass-download.ts', about: 'The child works 2 s while the parent sleeps instead of joining.', slow: true },
+];
+
+const argv = process.argv.slice(2);
+const all = argv.includes('--all');
+const words = argv.filter((arg) => !arg.startsWith('--'));
+const chosen = words.length === 0 ? examples : examples.filter((e) => words.some((word) => e.file.includes(word)));
+
+const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[22m` : text);
+const dim = (text: string): string => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
+
+/** Run one example as a child program with this process's Node options (the tsx loader among them). */
+function run(file: string): Promise<number> {
+  const path = fileURLToPath(new URL(file, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, path], { stdio: 'inherit' });
+    child.once('error', (err) => {
+      console.error(`Could not run ${file}: ${err.message}`);
+      resolve(1);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+  });
+}
+
+if (words.length > 0 && chosen.length === 0) {
+  console.error(`No example matches ${words.join(', ')}. Examples: ${examples.map((e) => e.file).join(', ')}`);
+  process.exit(2);
+}
+
+console.log(bold('multiprocessing-ts: a guided tour of the examples'));
+console.log('Each example is the TypeScript twin of a Python program in examples/python/, with the same output.');
+if (!all && chosen.some((e) => e.slow === true)) console.log('Slow examples are skipped; run `npm run demo -- --all` to include them.');
+
+const failed: string[] = [];
+const skipped: string[] = [];
+for (const [index, example] of chosen.entries()) {
+  const heading = `${index + 1}/${chosen.length}  ${example.title}`;
+  console.log(`\n${bold(`━━ ${heading} ━━`)}`);
+  console.log(example.about);
+  if (example.slow === true && !all) {
+    console.log(dim(`Skipped: it is slow. Run \`npm run demo -- --all\` to include it, or \`npx tsx --conditions=source examples/${example.file}\`.`));
+    skipped.push(example.file);
+    continue;
+  }
+  console.log(dim(`$ npx tsx --conditions=source examples/${example.file}    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`));
+  const code = await run(example.file);
+  if (code !== 0) {
+    console.log(`${example.file} exited with code ${code}`);
+    failed.push(example.file);
+  }
+}
+
+console.log(`\n${bold('Done.')} Ran ${chosen.length - skipped.length} of ${chosen.length} examples${skipped.length > 0 ? `; skipped ${skipped.join(', ')} (use --all)` : ''}.`);
+if (failed.length > 0) {
+  console.log(`Failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
