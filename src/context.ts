@@ -4,6 +4,7 @@
 import type { BackendKind } from './backends/index.js';
 import type { Target } from './codec/targets.js';
 import { activeChildren, BaseProcess } from './process/process.js';
+import { BasePool } from './pool/pool.js';
 import { cpuCount, currentProcess, parentProcess } from './process/current.js';
 
 /** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
@@ -17,10 +18,21 @@ export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess
 }
 Object.defineProperty(ThreadProcess, 'name', { value: 'Process' });
 
+/** Pool of worker processes. Python: multiprocessing.Pool */
+export class Pool extends BasePool {
+  static override readonly backendKind: BackendKind = 'process';
+}
+
+/** Pool of worker threads. Python: multiprocessing.pool.ThreadPool / multiprocessing.dummy.Pool */
+export class ThreadPool extends BasePool {
+  static override readonly backendKind: BackendKind = 'thread';
+}
+
 /** The API bound to one backend. */
 export interface Context {
   readonly kind: BackendKind;
   readonly Process: typeof Process;
+  readonly Pool: typeof Pool;
   readonly currentProcess: typeof currentProcess;
   readonly parentProcess: typeof parentProcess;
   readonly activeChildren: typeof activeChildren;
@@ -28,8 +40,8 @@ export interface Context {
 }
 
 const contexts: Record<BackendKind, Context> = {
-  process: Object.freeze({ kind: 'process', Process, currentProcess, parentProcess, activeChildren, cpuCount }),
-  thread: Object.freeze({ kind: 'thread', Process: ThreadProcess as typeof Process, currentProcess, parentProcess, activeChildren, cpuCount }),
+  process: Object.freeze({ kind: 'process', Process, Pool, currentProcess, parentProcess, activeChildren, cpuCount }),
+  thread: Object.freeze({ kind: 'thread', Process: ThreadProcess as typeof Process, Pool: ThreadPool, currentProcess, parentProcess, activeChildren, cpuCount }),
 };
 
 /**

@@ -12,3 +12,7 @@ export type { ProcessInfo, ParentInfo } from './process/current.js';
 export { getContext } from './context.js';
 export type { Context } from './context.js';
 export type { BackendKind } from './backends/index.js';
+export { BasePool } from './pool/pool.js';
+export type { PoolOptions, ApplyOptions, MapOptions } from './pool/pool.js';
+export { AsyncResult } from './pool/async-result.js';
+export type { PoolStats, TimeSummary } from './pool/stats.js';

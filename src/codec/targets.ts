@@ -87,6 +87,10 @@ export function isModuleTarget(value: unknown): value is ModuleTarget {
 }
 
 const specCache = new WeakMap<AnyFunction, TargetSpec>();
+// Inline lambdas in a loop are new function objects with the same source each time: also cache
+// by source text, so that each costs a toString() and a lookup rather than a compile and a hash.
+const sourceCache = new Map<string, TargetSpec>();
+const SOURCE_CACHE_LIMIT = 1024;
 
 /** Whether `source` compiles as a function expression, possibly after wrapping a method shorthand. */
 function expressionFor(source: string, name: string): string | undefined {
@@ -118,6 +122,11 @@ export function describeTarget(target: Target): TargetSpec {
       { code: 'ERR_MP_UNPICKLABLE_TARGET' },
     );
   }
+  const known = sourceCache.get(source);
+  if (known !== undefined && known.kind === 'source' && known.name === name) {
+    specCache.set(target, known);
+    return known;
+  }
   const expression = expressionFor(source, name);
   if (expression === undefined) {
     throw new PicklingError(`Cannot send function "${name}" to another process: its source does not compile on its own. Use a module export (fromModule / moduleTargets) instead`, {
@@ -126,6 +135,8 @@ export function describeTarget(target: Target): TargetSpec {
   }
   const spec: TargetSpec = { kind: 'source', source: expression, hash: createHash('sha1').update(expression).digest('base64url'), name };
   specCache.set(target, spec);
+  if (sourceCache.size >= SOURCE_CACHE_LIMIT) sourceCache.delete(sourceCache.keys().next().value as string);
+  sourceCache.set(source, spec);
   return spec;
 }
 

@@ -6,6 +6,7 @@ import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
 import { explainReferenceError, loadTarget, type AnyFunction } from '../codec/targets.js';
 import { enterChild } from './current.js';
+import type { PoolStartMessage } from '../pool/messages.js';
 import { BaseProcess, joinChildrenAtExit, type StartMessage } from './process.js';
 
 /** How a child talks to its parent, whatever the backend. */
@@ -18,14 +19,33 @@ export interface ParentChannel {
   exit(code: number): void;
 }
 
-/** Entry of every child: waits for its start message and runs it. */
+/** Entry of every child: waits for its start message and runs it (a Process, or a pool worker). */
 export function runChild(channel: ParentChannel): void {
   let started = false;
+  let handler: ((message: unknown) => void) | undefined;
+  const backlog: unknown[] = [];
+  // Messages after the start message wait here until the mode's own loop listens.
+  const port: ParentChannel = {
+    ...channel,
+    onMessage(listener) {
+      handler = listener;
+      for (const message of backlog.splice(0)) listener(message);
+    },
+  };
   channel.onMessage((message) => {
-    const start = message as StartMessage;
-    if (started || start?.t !== 'start') return;
+    if (started) {
+      if (handler === undefined) backlog.push(message);
+      else handler(message);
+      return;
+    }
+    const start = message as { t?: string; mode?: string };
+    if (start?.t !== 'start') return;
     started = true;
-    void runProcess(channel, start);
+    if (start.mode === 'pool') {
+      void import('../pool/worker.js').then(({ runPoolWorker }) => runPoolWorker(port, message as PoolStartMessage));
+    } else {
+      void runProcess(channel, message as StartMessage);
+    }
   });
 }
 

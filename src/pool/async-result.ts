@@ -1,0 +1,81 @@
+// AsyncResult: the handle of one submitted task (or one map). CPython: ApplyResult in Lib/multiprocessing/pool.py.
+
+import { TimeoutError, ValueError } from '../errors.js';
+
+/**
+ * The pending result of `applyAsync`, `mapAsync` or `starmapAsync`.
+ * Python: multiprocessing.pool.AsyncResult
+ */
+export class AsyncResult<R> {
+  readonly #promise: Promise<R>;
+  #state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
+
+  /** @internal */
+  constructor(promise: Promise<R>) {
+    this.#promise = promise;
+    promise.then(
+      () => void (this.#state = 'fulfilled'),
+      () => void (this.#state = 'rejected'),
+    );
+  }
+
+  /**
+   * The result, once ready; rejects with the task's own error, or with TimeoutError after `timeout` ms
+   * (the task itself goes on).
+   */
+  get(timeout?: number): Promise<R> {
+    if (timeout === undefined || timeout === null) return this.#promise;
+    return withTimeout(this.#promise, timeout, () => new TimeoutError(`The result was not ready within ${timeout} ms: wait longer, or check the task`, { code: 'ERR_MP_TIMEOUT' }));
+  }
+
+  /** Wait until the result is ready, or until `timeout` ms have passed; never rejects. */
+  async wait(timeout?: number): Promise<void> {
+    const settled = this.#promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (timeout === undefined || timeout === null) return settled;
+    await withTimeout(settled, timeout, () => undefined).catch(() => undefined);
+  }
+
+  /** Whether the task has finished, successfully or not. */
+  ready(): boolean {
+    return this.#state !== 'pending';
+  }
+
+  /**
+   * Whether the task finished without an error.
+   * @throws {ValueError} before the result is ready
+   */
+  successful(): boolean {
+    if (this.#state === 'pending') throw new ValueError('The result is not ready: await wait() or get() first', { code: 'ERR_MP_NOT_READY' });
+    return this.#state === 'fulfilled';
+  }
+
+  /** Lets `await result` work like `await result.get()`. */
+  then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+}
+
+/** Race `promise` against a timer; the timer does not keep the process alive beyond the promise's own needs. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => unknown): Promise<T> {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) return Promise.reject(new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(ms)}`));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const outcome = onTimeout();
+      if (outcome === undefined) resolve(undefined as T);
+      else reject(outcome);
+    }, Math.max(0, ms));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,262 @@
+// Pool: Python's API, and every failure mode ending promptly with the right error.
+// CPython: _TestPool, _TestPoolWorkerLifetime, _TestPoolWorkerErrors in Lib/test/_test_multiprocessing.py.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PicklingError, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
+import { defineSuite } from '../helpers/suite.js';
+import { LONG } from '../helpers/timeouts.js';
+
+const tasks = moduleTargets<typeof import('../fixtures/pool-tasks.js')>(new URL('../fixtures/pool-tasks.ts', import.meta.url));
+const poolScript = fileURLToPath(new URL('../fixtures/pool-program.ts', import.meta.url));
+
+const square = (x: number): number => x * x;
+const forever = (): Promise<never> => new Promise<never>(() => void setInterval(() => {}, 1000));
+const spin = (): never => {
+  for (;;) {
+    // a CPU-bound task that never yields
+  }
+};
+const ident = async (): Promise<number> => {
+  const { currentProcess } = await import('multiprocessing-ts');
+  return currentProcess().ident;
+};
+
+function isCode(cls: new (...a: never[]) => Error, code: string) {
+  return (e: unknown): boolean => e instanceof cls && (e as { code?: string }).code === code;
+}
+
+export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({ backend, ctx }, test) => {
+  const { Pool } = ctx;
+
+  test('apply, applyAsync, map, starmap return what the target returns', async () => {
+    await using pool = new Pool(2);
+    assert.equal(await pool.apply((a: number, b: number) => a + b, [2, 3]), 5);
+    assert.equal(await pool.applyAsync(square, [7]).get(), 49);
+    assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
+    assert.deepEqual(await pool.map(square, []), []);
+    assert.deepEqual(await pool.map(square, new Set([3, 4]), 1), [9, 16]);
+    assert.deepEqual(await pool.starmap((a: number, b: string) => `${b}${a}`, [[1, 'a'], [2, 'b']]), ['a1', 'b2']);
+    assert.deepEqual(await pool.mapAsync(square, [2, 3]).get(), [4, 9]);
+    assert.deepEqual(await pool.starmapAsync((a: number, b: number) => a * b, [[2, 3]]).get(), [6]);
+    assert.equal(await pool.apply(tasks.double, [21]), 42);
+  }); // CPython: _TestPool.test_apply, test_map, test_starmap
+
+  test('map keeps order across every chunk size, including Python\'s default', async () => {
+    await using pool = new Pool(2);
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    const expected = items.map((x) => x * x);
+    for (const chunksize of [undefined, 1, 7, 1000, 5000]) assert.deepEqual(await pool.map(square, items, chunksize), expected);
+  }); // CPython: _TestPool.test_map_chunksize
+
+  test('applyAsync calls callback or errorCallback, and AsyncResult reports its state', async () => {
+    await using pool = new Pool(2);
+    const got: unknown[] = [];
+    const ok = pool.applyAsync(square, [3], { callback: (r) => got.push(r) });
+    const bad = pool.applyAsync(tasks.fail, ['expected failure (test)'], { errorCallback: (e) => got.push(e.message) });
+    await ok.wait();
+    await bad.wait();
+    assert.equal(ok.ready(), true);
+    assert.equal(ok.successful(), true);
+    assert.equal(bad.successful(), false);
+    assert.deepEqual(got.sort(), [9, 'expected failure (test)'].sort());
+  });
+
+  test('successful() before the result is ready is a ValueError; get(timeout) is a TimeoutError', async () => {
+    await using pool = new Pool(1);
+    const slow = pool.applyAsync(forever);
+    assert.throws(() => slow.successful(), isCode(ValueError, 'ERR_MP_NOT_READY'));
+    await assert.rejects(slow.get(20), isCode(TimeoutError, 'ERR_MP_TIMEOUT'));
+    await slow.wait(20);
+    assert.equal(slow.ready(), false);
+  }); // CPython: _TestPool.test_async_timeout
+
+  test('a task\'s error rejects with its own class, message and cause', async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(tasks.failWithCause, ['broken']), (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.equal(e.message, 'broken');
+      assert.ok(e.cause instanceof RangeError);
+      assert.equal((e.cause as Error).message, 'the cause');
+      return true;
+    });
+    assert.equal(await pool.apply(square, [2]), 4, 'the worker goes on after a task error');
+    await assert.rejects(pool.map(tasks.failOn, [1, 2, 3, 4], 1), (e: unknown) => e instanceof Error && e.message === 'item 3');
+  }); // CPython: _TestPool.test_map_unplicklable / test_traceback
+
+  test('imap yields in order and imapUnordered yields every result', async () => {
+    await using pool = new Pool(2);
+    const ordered: number[] = [];
+    for await (const v of pool.imap(square, [1, 2, 3, 4, 5, 6], 2)) ordered.push(v);
+    assert.deepEqual(ordered, [1, 4, 9, 16, 25, 36]);
+    const unordered: number[] = [];
+    for await (const v of pool.imapUnordered(square, [1, 2, 3, 4, 5, 6])) unordered.push(v);
+    assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16, 25, 36]);
+    async function* source(): AsyncGenerator<number> {
+      for (let i = 0; i < 5; i++) yield i;
+    }
+    const fromAsync: number[] = [];
+    for await (const v of pool.imap(square, source())) fromAsync.push(v);
+    assert.deepEqual(fromAsync, [0, 1, 4, 9, 16]);
+  }); // CPython: _TestPool.test_imap, test_imap_unordered
+
+  test('imap reads an endless source only a bounded distance ahead', async () => {
+    await using pool = new Pool(2);
+    let pulled = 0;
+    function* endless(): Generator<number> {
+      for (;;) yield pulled++;
+    }
+    const seen: number[] = [];
+    for await (const v of pool.imap(square, endless(), 3)) {
+      seen.push(v);
+      if (seen.length === 10) break;
+    }
+    assert.deepEqual(seen, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+    assert.ok(pulled <= 10 + 2 * 2 * 3 + 3, `pulled ${pulled} items for 10 results`);
+  });
+
+  test('a worker that exits mid-task rejects that task with WorkerLostError and the pool goes on', async () => {
+    await using pool = new Pool(2);
+    const others = Array.from({ length: 20 }, (_, i) => pool.applyAsync(square, [i]));
+    await assert.rejects(pool.apply(tasks.exitWith, [3]), (e: unknown) => {
+      assert.ok(e instanceof WorkerLostError);
+      assert.equal(e.code, 'ERR_MP_WORKER_LOST');
+      assert.equal(e.exitcode, 3);
+      assert.match(e.message, /exited with code 3/);
+      return true;
+    });
+    assert.deepEqual(await Promise.all(others.map((r) => r.get())), Array.from({ length: 20 }, (_, i) => i * i));
+    assert.equal(await pool.apply(square, [9]), 81);
+    assert.equal(pool.processes, 2);
+  });
+
+  test('tasks sent with the one that ended its worker are not lost: done ones report, unstarted ones run elsewhere', async () => {
+    await using pool = new Pool(1);
+    // Tiny tasks first, so that the pool sends several tasks to its worker in one message.
+    await pool.map(square, Array.from({ length: 200 }, (_, i) => i), 1);
+    const before = pool.applyAsync(square, [2]);
+    const fatal = pool.applyAsync(tasks.exitWith, [4]);
+    const after = pool.applyAsync(square, [3]);
+    assert.equal(await before.get(), 4);
+    await assert.rejects(fatal.get(), (e: unknown) => e instanceof WorkerLostError && e.exitcode === 4);
+    assert.equal(await after.get(), 9);
+  });
+
+  test('a worker killed by SIGKILL rejects its task naming the signal, and is replaced', async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(tasks.killSelf), (e: unknown) => e instanceof WorkerLostError && e.signal === 'SIGKILL' && /SIGKILL/.test(e.message));
+    assert.equal(await pool.apply(square, [3]), 9);
+  }, { only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
+
+  test('an uncaught error at the top level of a worker rejects the task it held', async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(tasks.throwOutsideTask), (e: unknown) => e instanceof WorkerLostError && e.exitcode === 1);
+    assert.equal(await pool.apply(square, [4]), 16);
+  });
+
+  test('a task timeout counts from when it starts, then stops it and the pool goes on', async () => {
+    await using pool = new Pool(1);
+    // The first task holds the only worker for far longer than the second task's timeout.
+    const first = pool.apply(tasks.sleep, [600]);
+    const second = pool.applyAsync(square, [5], { timeout: 300 });
+    await first;
+    assert.equal(await second.get(), 25);
+    await assert.rejects(pool.applyAsync(spin, [], { timeout: 100 }).get(), isCode(TimeoutError, 'ERR_MP_TASK_TIMEOUT'));
+    assert.equal(await pool.apply(square, [6]), 36);
+  });
+
+  test('an AbortSignal drops a queued task and stops a running one', async () => {
+    await using pool = new Pool(1);
+    const running = new AbortController();
+    const queued = new AbortController();
+    const a = pool.applyAsync(spin, [], { signal: running.signal });
+    const b = pool.applyAsync(square, [2], { signal: queued.signal });
+    queued.abort(new Error('dropped while queued'));
+    await assert.rejects(b.get(), /dropped while queued/);
+    running.abort(new Error('stopped while running'));
+    await assert.rejects(a.get(), /stopped while running/);
+    await assert.rejects(pool.applyAsync(square, [1], { signal: AbortSignal.abort(new Error('already')) }).get(), /already/);
+    assert.equal(await pool.apply(square, [7]), 49);
+  });
+
+  test('terminate() rejects queued and running tasks at once and join() resolves', async () => {
+    const pool = new Pool(1);
+    const running = pool.applyAsync(spin);
+    const queued = pool.applyAsync(square, [1]);
+    await pool.terminate();
+    await assert.rejects(running.get(), isCode(ValueError, 'ERR_MP_POOL_TERMINATED'));
+    await assert.rejects(queued.get(), isCode(ValueError, 'ERR_MP_POOL_TERMINATED'));
+    await pool.join();
+    assert.throws(() => pool.applyAsync(square, [1]), isCode(ValueError, 'ERR_MP_POOL_NOT_RUNNING'));
+  }); // CPython: _TestPool.test_terminate
+
+  test('close() finishes queued work; submitting after close and join before close are errors', async () => {
+    const pool = new Pool(2);
+    await assert.rejects(pool.join(), isCode(ValueError, 'ERR_MP_POOL_RUNNING'));
+    const results = Array.from({ length: 10 }, (_, i) => pool.applyAsync(tasks.sleep, [i * 5]));
+    pool.close();
+    assert.throws(() => pool.applyAsync(square, [1]), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_POOL_NOT_RUNNING' && /create a new Pool/.test(e.message));
+    await assert.rejects(pool.map(square, [1]), isCode(ValueError, 'ERR_MP_POOL_NOT_RUNNING'));
+    await pool.join();
+    assert.deepEqual(await Promise.all(results.map((r) => r.get())), Array.from({ length: 10 }, (_, i) => i * 5));
+  }); // CPython: _TestPool.test_close / test_empty_iterable
+
+  test('the initializer runs once in each worker with its initargs', async () => {
+    await using pool = new Pool(2, { initializer: tasks.setGreeting, initargs: ['hello'] });
+    assert.deepEqual(await pool.map(tasks.greet, ['a', 'b', 'c'], 1), ['hello a', 'hello b', 'hello c']);
+  }); // CPython: _TestInitializers
+
+  test('a failing initializer breaks the pool with an error that names the cause, instead of restarting forever', async () => {
+    await using pool = new Pool(1, { initializer: tasks.fail, initargs: ['bad init'] });
+    await assert.rejects(pool.apply(square, [1]), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_POOL_BROKEN' && (e.cause as Error).message === 'bad init');
+  });
+
+  test('maxTasksPerChild replaces a worker after that many tasks', async () => {
+    await using pool = new Pool(1, { maxTasksPerChild: 2 });
+    const idents = [];
+    for (let i = 0; i < 6; i++) idents.push(await pool.apply(ident));
+    assert.equal(new Set(idents).size, 3);
+  }); // CPython: _TestPoolWorkerLifetime.test_pool_worker_lifetime
+
+  test('arguments and results that cannot be cloned fail only their own task with PicklingError', async () => {
+    await using pool = new Pool(1);
+    const bad = pool.applyAsync((_f: () => void) => 1, [() => {}]);
+    const good = pool.applyAsync(square, [3]);
+    await assert.rejects(bad.get(), isCode(PicklingError, 'ERR_MP_UNPICKLABLE_ARGS'));
+    assert.equal(await good.get(), 9);
+    await assert.rejects(pool.apply(() => () => 1), (e: unknown) => e instanceof Error && e.name === 'PicklingError' && /cannot be sent back/.test(e.message));
+    assert.equal(await pool.apply(square, [4]), 16);
+  });
+
+  test('wrong arguments are TypeError or ValueError, named and echoed', () => {
+    assert.throws(() => new Pool(0), (e: unknown) => e instanceof ValueError && /"processes" must be at least 1, got 0/.test(e.message));
+    assert.throws(() => new Pool(1.5), (e: unknown) => e instanceof TypeError && /"processes"/.test(e.message));
+  });
+
+  test('stats count completed and failed tasks and summarise run and wait times', async () => {
+    await using pool = new Pool(2);
+    await pool.map(square, [1, 2, 3, 4], 1);
+    await pool.apply(tasks.fail, ['expected failure (test)']).catch(() => undefined);
+    const stats = pool.stats;
+    assert.equal(stats.completed, 4);
+    assert.equal(stats.failed, 1);
+    assert.equal(stats.queued, 0);
+    assert.equal(stats.running, 0);
+    assert.ok(stats.runTime.median >= 0 && stats.runTime.p99 >= stats.runTime.median);
+    assert.ok(stats.waitTime.max >= stats.waitTime.median);
+  });
+
+  test('a program that leaves a pool open still exits when its work is done', async () => {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, poolScript, backend], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.on('error', reject);
+      child.on('close', (c) => {
+        assert.equal(out.trim(), '[1,4,9]');
+        resolve(c);
+      });
+    });
+    assert.equal(code, 0);
+  }, { timeout: LONG });
+});
