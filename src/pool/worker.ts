@@ -3,7 +3,8 @@
 
 import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
-import { explainReferenceError, loadTarget, type AnyFunction, type TargetSpec } from '../codec/targets.js';
+import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
+import type { AnyFunction, TargetSpec } from '../codec/targets.js';
 import type { ParentChannel } from '../process/bootstrap.js';
 import { enterChild } from '../process/current.js';
 import { APPLY, MAP, type PoolToWorker, type PoolStartMessage, type ResultTuple, type TaskTuple } from './messages.js';

@@ -4,10 +4,11 @@
 import { inspect } from 'node:util';
 import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
-import { explainReferenceError, loadTarget, type AnyFunction } from '../codec/targets.js';
-import { enterChild } from './current.js';
+import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
+import type { AnyFunction } from '../codec/targets.js';
+import { enterChild, runExitHooks } from './current.js';
 import type { PoolStartMessage } from '../pool/messages.js';
-import { BaseProcess, joinChildrenAtExit, type StartMessage } from './process.js';
+import type { BaseProcess, StartMessage } from './process.js';
 
 /** How a child talks to its parent, whatever the backend. */
 export interface ParentChannel {
@@ -61,6 +62,7 @@ async function runProcess(channel: ParentChannel, start: StartMessage): Promise<
         if (target !== undefined) await (target as (...a: unknown[]) => unknown)(...(payload as unknown[]));
       } else {
         const { args, fields } = payload as { args: unknown[]; fields: Record<string, unknown> };
+        const { BaseProcess } = await import('./process.js');
         const instance = await rebuildSubclass(start.subclass, fields);
         BaseProcess.adopt(instance, { name: start.name, daemon: start.daemon, target, args });
         await instance.run();
@@ -77,7 +79,7 @@ async function runProcess(channel: ParentChannel, start: StartMessage): Promise<
       // the parent is gone; the exit code tells the rest
     }
   }
-  await joinChildrenAtExit();
+  await runExitHooks();
   channel.exit(exitcode);
 }
 

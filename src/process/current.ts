@@ -102,3 +102,15 @@ export function isMain(meta: ImportMeta): boolean {
 export function isChild(): boolean {
   return child() !== undefined;
 }
+
+const exitHooks: (() => Promise<void>)[] = [];
+
+/** Register work a child does after its target returns (Process registers: join its own children). */
+export function onChildExit(hook: () => Promise<void>): void {
+  exitHooks.push(hook);
+}
+
+/** Run the hooks registered with {@link onChildExit}. */
+export async function runExitHooks(): Promise<void> {
+  for (const hook of exitHooks) await hook();
+}

@@ -4,9 +4,10 @@
 import type { BackendKind, ChildHandle } from '../backends/index.js';
 import { getBackend } from '../backends/index.js';
 import { encodeHandles } from '../codec/handles.js';
-import { describeTarget, loadTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
+import { loadTarget } from '../codec/target-loader.js';
+import { describeTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
 import { PicklingError, ValueError } from '../errors.js';
-import { currentProcess, isChild, nextIdentity } from './current.js';
+import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
 
 /** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
 export type ProcessOptions<T extends Target = () => unknown> = {
@@ -315,12 +316,12 @@ export function activeChildren(): BaseProcess[] {
   return [...children].filter((p) => p.exitcode === null);
 }
 
-/** Used by the child bootstrap: wait for non-daemonic children before exiting, as Python does. */
-export async function joinChildrenAtExit(): Promise<void> {
+// A child that started children of its own waits for the non-daemonic ones before it exits, as Python does.
+onChildExit(async () => {
   for (const p of [...children]) {
     if (p.daemon) p.terminate();
     else await p.join();
   }
-}
+});
 
 export { isChild };
