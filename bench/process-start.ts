@@ -1,0 +1,74 @@
+// process-start: start() → join() of an empty target, ours against bare fork/Worker and Python.
+
+import { execFile, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { Process } from 'multiprocessing-ts';
+import { Process as ThreadProcess } from 'multiprocessing-ts/threads';
+import type { Case, RunOptions, System } from './harness.js';
+
+const execFileAsync = promisify(execFile);
+
+// bench/ itself, whether this runs compiled (bench/dist/process-start.js) or from source.
+const benchDir = new URL(import.meta.url.includes('/bench/dist/') ? '../' : './', import.meta.url);
+const emptyScript = new URL('anchors/node/empty.mjs', benchDir);
+const pythonScript = fileURLToPath(new URL('anchors/python/process_start.py', benchDir));
+
+function exited(emitter: { once(event: 'exit', listener: (code: number | null) => void): unknown }, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    emitter.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited with ${code}`))));
+  });
+}
+
+async function ours(P: typeof Process | typeof ThreadProcess): Promise<void> {
+  const p = new P({ target: () => {} });
+  p.start();
+  await p.join();
+  if (p.exitcode !== 0) throw new Error(`${p.name} exited with ${p.exitcode}`);
+}
+
+// One Python run per executable measures both start methods; both systems share it.
+interface PythonRun {
+  python: string;
+  methods: Record<string, { median: number; p90: number; samples: number[] }>;
+}
+const pythonRuns = new Map<string, Promise<PythonRun | { skipped: string }>>();
+
+function python(executable: string, method: 'spawn' | 'fork'): System {
+  return {
+    name: `${executable} ${method}`,
+    kind: 'anchor',
+    baseline: 'bare fork',
+    async external(options: RunOptions) {
+      let run = pythonRuns.get(executable);
+      if (run === undefined) {
+        const args = [pythonScript, '--reps', String(options.reps), '--warmup', String(options.warmup)];
+        run = execFileAsync(executable, ['-c', 'pass']).then(
+          async () => JSON.parse((await execFileAsync(executable, args, { maxBuffer: 16 << 20 })).stdout) as PythonRun,
+          () => {
+            console.log(`notice: ${executable} is not on PATH (or does not start); skipping it`);
+            return { skipped: `${executable} not available` };
+          },
+        );
+        pythonRuns.set(executable, run);
+      }
+      const out = await run;
+      if ('skipped' in out) return out;
+      return out.methods[method]?.samples ?? { skipped: `no '${method}' start method` };
+    },
+  };
+}
+
+export const processStart: Case = {
+  name: 'process-start',
+  description: 'start() → join() of an empty target (a fresh child each time; time includes construction).',
+  target: 1.3,
+  systems: [
+    { name: 'bare fork', kind: 'anchor', run: () => exited(fork(emptyScript), 'fork') },
+    { name: 'bare Worker', kind: 'anchor', run: () => exited(new Worker(emptyScript), 'Worker') },
+    { name: 'ours, process backend', kind: 'ours', baseline: 'bare fork', run: () => ours(Process) },
+    { name: 'ours, thread backend', kind: 'ours', baseline: 'bare Worker', run: () => ours(ThreadProcess) },
+    ...['python3', 'python3.12', 'python3.13'].flatMap((exe) => [python(exe, 'spawn'), python(exe, 'fork')]),
+  ],
+};
