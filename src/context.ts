@@ -6,6 +6,16 @@ import type { Target } from './codec/targets.js';
 import { activeChildren, BaseProcess } from './process/process.js';
 import { BasePool } from './pool/pool.js';
 import { cpuCount, currentProcess, parentProcess } from './process/current.js';
+import { Barrier } from './synchronize/barrier.js';
+import { Condition } from './synchronize/condition.js';
+import { Event } from './synchronize/event.js';
+import { Lock, RLock } from './synchronize/lock.js';
+import { BoundedSemaphore, Semaphore } from './synchronize/semaphore.js';
+import { RawArray, RawValue, SharedArray, Value } from './sharedctypes/sharedctypes.js';
+import { SharedMemory } from './sharedctypes/shared-memory.js';
+
+// Shared primitives live in memory that both backends reach, so every context has the same ones.
+const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, RawValue, SharedArray, RawArray, SharedMemory } as const;
 
 /** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
 export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
@@ -37,11 +47,23 @@ export interface Context {
   readonly parentProcess: typeof parentProcess;
   readonly activeChildren: typeof activeChildren;
   readonly cpuCount: typeof cpuCount;
+  readonly Lock: typeof Lock;
+  readonly RLock: typeof RLock;
+  readonly Semaphore: typeof Semaphore;
+  readonly BoundedSemaphore: typeof BoundedSemaphore;
+  readonly Event: typeof Event;
+  readonly Condition: typeof Condition;
+  readonly Barrier: typeof Barrier;
+  readonly Value: typeof Value;
+  readonly RawValue: typeof RawValue;
+  readonly SharedArray: typeof SharedArray;
+  readonly RawArray: typeof RawArray;
+  readonly SharedMemory: typeof SharedMemory;
 }
 
 const contexts: Record<BackendKind, Context> = {
-  process: Object.freeze({ kind: 'process', Process, Pool, currentProcess, parentProcess, activeChildren, cpuCount }),
-  thread: Object.freeze({ kind: 'thread', Process: ThreadProcess as typeof Process, Pool: ThreadPool, currentProcess, parentProcess, activeChildren, cpuCount }),
+  process: Object.freeze({ kind: 'process', Process, Pool, currentProcess, parentProcess, activeChildren, cpuCount, ...shared }),
+  thread: Object.freeze({ kind: 'thread', Process: ThreadProcess as typeof Process, Pool: ThreadPool, currentProcess, parentProcess, activeChildren, cpuCount, ...shared }),
 };
 
 /**

@@ -66,6 +66,15 @@ export class WorkerLostError extends ProcessError {
 }
 /** A barrier was aborted or reset while waiting. Python: threading.BrokenBarrierError */
 export class BrokenBarrierError extends ProcessError {}
+/**
+ * The process that held a Lock or RLock died without releasing it (Python would wait forever).
+ * The lock stays broken: what it protected may be half-updated. (An addition to Python's errors.)
+ */
+export class OwnerDiedError extends ProcessError {
+  constructor(message: string, readonly ownerPid = 0, opts?: ProcessErrorOptions) {
+    super(message, opts);
+  }
+}
 /** An operation on an object in the wrong state or with a wrong value. Python: ValueError */
 export class ValueError extends ProcessError {}
 
@@ -74,7 +83,7 @@ export class SubprocessError extends ProcessError {}
 
 const classes = {
   ProcessError, TimeoutError, Empty, Full, EOFError, BufferTooShort, AuthenticationError, PicklingError,
-  UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, ValueError, SubprocessError,
+  UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, OwnerDiedError, ValueError, SubprocessError,
 };
 
 for (const [name, cls] of Object.entries(classes)) {

@@ -14,8 +14,8 @@ export interface HandleType<T extends object = object, D = unknown> {
   readonly name: string;
   /** URL of the module that registers this type (usually `import.meta.url`). */
   readonly module: string;
-  /** The state a far side needs to rebuild a live handle (structured-clone safe). */
-  reduce(value: T): D;
+  /** The state a far side on backend `dest` needs to rebuild a live handle (structured-clone safe). */
+  reduce(value: T, dest: 'process' | 'thread'): D;
   /** Build the live handle from reduced state. */
   rebuild(data: D): T;
 }
@@ -49,10 +49,10 @@ function isWalkable(value: object): boolean {
 
 // Walks containers only (arrays, plain objects, Map, Set), never the bytes of a typed array, and
 // copies only the containers on a path to a handle: plain data is returned as it was.
-function encode(value: unknown, seen: Set<object>): unknown {
+function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const type = handleTypeOf(value);
-  if (type !== undefined) return { [MARK]: type.name, module: type.module, data: type.reduce(value) } satisfies EncodedHandle;
+  if (type !== undefined) return { [MARK]: type.name, module: type.module, data: type.reduce(value, dest) } satisfies EncodedHandle;
   if (!isWalkable(value) || seen.has(value)) return value;
   seen.add(value);
   try {
@@ -60,7 +60,7 @@ function encode(value: unknown, seen: Set<object>): unknown {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        const enc = encode(item, seen);
+        const enc = encode(item, seen, dest);
         if (enc !== item) (out ??= value.slice())[i] = enc;
       }
       return out ?? value;
@@ -68,7 +68,7 @@ function encode(value: unknown, seen: Set<object>): unknown {
     if (value instanceof Map) {
       let changed = false;
       const entries = [...value].map(([k, v]) => {
-        const ek = encode(k, seen), ev = encode(v, seen);
+        const ek = encode(k, seen, dest), ev = encode(v, seen, dest);
         if (ek !== k || ev !== v) changed = true;
         return [ek, ev] as const;
       });
@@ -77,7 +77,7 @@ function encode(value: unknown, seen: Set<object>): unknown {
     if (value instanceof Set) {
       let changed = false;
       const items = [...value].map((v) => {
-        const ev = encode(v, seen);
+        const ev = encode(v, seen, dest);
         if (ev !== v) changed = true;
         return ev;
       });
@@ -86,7 +86,7 @@ function encode(value: unknown, seen: Set<object>): unknown {
     let out: Record<string, unknown> | undefined;
     for (const key of Object.keys(value)) {
       const item = (value as Record<string, unknown>)[key];
-      const enc = encode(item, seen);
+      const enc = encode(item, seen, dest);
       if (enc !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = enc;
     }
     return out ?? value;
@@ -95,9 +95,9 @@ function encode(value: unknown, seen: Set<object>): unknown {
   }
 }
 
-/** Replace library objects nested in `value` by their travelling form; `hasHandles` tells the far side to look. */
-export function encodeHandles(value: unknown): { value: unknown; hasHandles: boolean } {
-  const encoded = encode(value, new Set());
+/** Replace library objects nested in `value` by their travelling form for a child on `dest`; `hasHandles` tells the far side to look. */
+export function encodeHandles(value: unknown, dest: 'process' | 'thread'): { value: unknown; hasHandles: boolean } {
+  const encoded = encode(value, new Set(), dest);
   return { value: encoded, hasHandles: encoded !== value };
 }
 

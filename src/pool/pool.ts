@@ -140,7 +140,7 @@ export class BasePool {
     if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw new TypeError(`Expected "initargs" to be an array, got ${typeof options.initargs}`);
     this.#backend = (this.constructor as typeof BasePool).backendKind;
-    const initargs = encodeHandles(options.initargs ?? []);
+    const initargs = encodeHandles(options.initargs ?? [], this.#backend);
     const me = currentProcess();
     this.#start = {
       t: 'start',
@@ -255,7 +255,7 @@ export class BasePool {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const encoded = encodeHandles(args);
+    const encoded = encodeHandles(args, this.#backend);
     return new Promise((resolve, reject) => {
       const task: Task = {
         id: this.#nextId++,

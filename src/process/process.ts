@@ -208,7 +208,7 @@ export class BaseProcess<T extends Target = () => unknown> {
       // The instance's own fields travel with it, as Python pickles the Process object.
       payload = { args: state.args, fields: { ...this } };
     }
-    const { value, hasHandles } = encodeHandles(payload);
+    const { value, hasHandles } = encodeHandles(payload, cls.backendKind);
     const me = currentProcess();
     return {
       t: 'start',

@@ -14,7 +14,7 @@ const opts = { timeout: SHORT };
 describe('handle codec', () => {
   it('returns plain data as the very same object, without copying', opts, () => {
     const value = { a: [1, 2, { b: new Map([[1, new Set([2])]]) }], s: 'x' };
-    const { value: out, hasHandles } = encodeHandles(value);
+    const { value: out, hasHandles } = encodeHandles(value, "process");
     assert.equal(out, value);
     assert.equal(hasHandles, false);
   });
@@ -23,9 +23,9 @@ describe('handle codec', () => {
     const big = new Float64Array(10 * 1024 * 1024 / 8);
     const args = [big, { nested: [big] }];
     const start = process.hrtime.bigint();
-    for (let i = 0; i < 1000; i++) encodeHandles(args);
+    for (let i = 0; i < 1000; i++) encodeHandles(args, "process");
     const perCallUs = Number(process.hrtime.bigint() - start) / 1000 / 1000;
-    assert.equal(encodeHandles(args).value, args);
+    assert.equal(encodeHandles(args, "process").value, args);
     // Walking 1.3 M elements would take milliseconds per call; skipping them takes microseconds.
     assert.ok(perCallUs < 200, `encodeHandles took ${perCallUs.toFixed(1)} µs per call`);
   });
@@ -34,7 +34,7 @@ describe('handle codec', () => {
     const channel = new FileChannel('/tmp/never-written');
     const shared = { untouched: [1, 2, 3] };
     const value = { shared, deep: [{ m: new Map([['k', channel]]) }], set: new Set([channel]) };
-    const { value: encoded, hasHandles } = encodeHandles(value);
+    const { value: encoded, hasHandles } = encodeHandles(value, "process");
     assert.equal(hasHandles, true);
     assert.notEqual(encoded, value);
     assert.equal((encoded as typeof value).shared, shared);
@@ -50,7 +50,7 @@ describe('handle codec', () => {
   it('handles cycles in plain data without looping', opts, () => {
     const a: { self?: unknown; n: number } = { n: 1 };
     a.self = a;
-    assert.equal(encodeHandles([a]).hasHandles, false);
+    assert.equal(encodeHandles([a], "process").hasHandles, false);
   });
 });
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
 import { siblingUrl } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
+import { trackerPipeForChildren } from '../../resource-tracker/tracker.js';
 
 const entry = fileURLToPath(siblingUrl(import.meta.url, 'child-entry'));
 
@@ -78,11 +79,14 @@ class ProcessChild implements ChildHandle {
 export const processBackend: Backend = {
   kind: 'process',
   launch(_options: LaunchOptions): ChildHandle {
-    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own.
+    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. fd 4, when
+    // present, is the resource tracker's pipe, so the tracker outlives every process of the tree.
+    const tracker = trackerPipeForChildren();
     const child = fork(entry, [], {
       serialization: 'advanced',
       execArgv: process.execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: tracker === undefined ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc', tracker],
+      env: { ...process.env, MPTS_PARENT_PID: String(process.pid), ...(tracker === undefined ? {} : { MPTS_TRACKER_FD: '4' }) },
     });
     return new ProcessChild(child);
   },

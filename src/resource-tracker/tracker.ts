@@ -1,0 +1,48 @@
+// Registering named segments with the resource tracker, so that none outlives the program, even
+// one killed with SIGKILL. One tracker per process tree: a child started by the process backend
+// writes to the tracker of its parent through an inherited pipe (fd in MPTS_TRACKER_FD), so the
+// tracker sees EOF only when the whole tree is gone. CPython: Lib/multiprocessing/resource_tracker.py.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { siblingUrl } from '../backends/backend.js';
+
+let tracker: ChildProcess | undefined;
+const inheritedFd = Number(process.env.MPTS_TRACKER_FD ?? Number.NaN);
+
+function trackerFd(): number {
+  if (Number.isInteger(inheritedFd) && inheritedFd > 2) return inheritedFd;
+  if (tracker === undefined) {
+    tracker = spawn(process.execPath, [...process.execArgv, fileURLToPath(siblingUrl(import.meta.url, 'tracker-main'))], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    tracker.unref();
+    (tracker.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+  const fd = (tracker.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('internal: the resource tracker pipe has no fd');
+  return fd;
+}
+
+function send(line: string): void {
+  writeSync(trackerFd(), `${line}\n`);
+}
+
+/** Ask the tracker to unlink `name` if the program ends without doing so. */
+export function register(name: string): void {
+  send(`R ${name}`);
+}
+
+/** The program unlinked `name` itself. */
+export function unregister(name: string): void {
+  send(`U ${name}`);
+}
+
+/** For the process backend: the tracker pipe to pass to a new child, if this tree has a tracker. */
+export function trackerPipeForChildren(): number | undefined {
+  if (Number.isInteger(inheritedFd) && inheritedFd > 2) return inheritedFd;
+  if (tracker === undefined) return undefined;
+  return trackerFd();
+}

@@ -1,0 +1,120 @@
+// Condition: wait for a notification while giving up a lock. CPython: Lib/multiprocessing/synchronize.py.
+// Layout: word 0 is a sequence number that notify() bumps; waiters sleep on it.
+
+import { ValueError } from '../errors.js';
+import { waitAsync, waitSync, wake } from '../shm/waiter.js';
+import { Lock, RLock } from './lock.js';
+import { allocateWords, deadlineOf, rebuildBlock, reduceBlock, registerShared, remaining, wordsOf, type BlockTransfer, type Words } from './shared-object.js';
+
+/**
+ * A condition variable shared by processes and threads, over a Lock or RLock (an RLock by default).
+ * Python: multiprocessing.Condition
+ */
+export class Condition {
+  /** @internal */
+  readonly words: Words;
+  readonly lock: Lock | RLock;
+  readonly #i32: Int32Array;
+  readonly #index: number;
+
+  constructor(lock?: Lock | RLock, /** @internal */ words?: Words) {
+    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) throw new TypeError('Expected the lock of a Condition to be a Lock or an RLock');
+    this.lock = lock ?? new RLock();
+    this.words = words ?? allocateWords(1);
+    this.#i32 = this.words.i32;
+    this.#index = this.words.base;
+  }
+
+  acquire(options?: { block?: boolean; timeout?: number }): Promise<boolean> {
+    return this.lock.acquire(options);
+  }
+
+  acquireSync(options?: { block?: boolean; timeout?: number }): boolean {
+    return this.lock.acquireSync(options);
+  }
+
+  release(): void {
+    this.lock.release();
+  }
+
+  #giveUp(): number {
+    const lock = this.lock;
+    if (lock instanceof RLock) return lock.releaseAll();
+    if (!lock.locked()) throw new ValueError('Cannot wait on a Condition whose lock is not held: acquire it first', { code: 'ERR_MP_NOT_OWNER' });
+    lock.release();
+    return 1;
+  }
+
+  /** Release the lock, wait for notify() or `timeout` ms, take the lock back; resolves whether notified. */
+  async wait(timeout?: number): Promise<boolean> {
+    const deadline = deadlineOf(timeout);
+    const seq = Atomics.load(this.#i32, this.#index);
+    const depth = this.#giveUp();
+    try {
+      for (;;) {
+        if (Atomics.load(this.#i32, this.#index) !== seq) return true;
+        const ms = remaining(deadline);
+        if (ms === 0) return false;
+        await waitAsync(this.#i32, this.#index, seq, ms);
+      }
+    } finally {
+      if (this.lock instanceof RLock) await this.lock.restore(depth);
+      else await this.lock.acquire();
+    }
+  }
+
+  /** {@link wait}, blocking this thread. */
+  waitSync(timeout?: number): boolean {
+    const deadline = deadlineOf(timeout);
+    const seq = Atomics.load(this.#i32, this.#index);
+    const depth = this.#giveUp();
+    try {
+      for (;;) {
+        if (Atomics.load(this.#i32, this.#index) !== seq) return true;
+        const ms = remaining(deadline);
+        if (ms === 0) return false;
+        waitSync(this.#i32, this.#index, seq, ms);
+      }
+    } finally {
+      if (this.lock instanceof RLock) this.lock.restoreSync(depth);
+      else this.lock.acquireSync();
+    }
+  }
+
+  /** Wait until `predicate()` is true (checked with the lock held), or `timeout` ms; resolves its last value. */
+  async waitFor(predicate: () => boolean, timeout?: number): Promise<boolean> {
+    const deadline = deadlineOf(timeout);
+    let result = predicate();
+    while (!result) {
+      const ms = remaining(deadline);
+      if (ms === 0) break;
+      await this.wait(ms < 0 ? undefined : ms);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wake up to `n` waiters (default 1). The lock should be held, as in Python. */
+  notify(n = 1): void {
+    Atomics.add(this.#i32, this.#index, 1);
+    wake(this.#i32, this.#index, n);
+  }
+
+  /** Wake every waiter. Python: Condition.notify_all */
+  notifyAll(): void {
+    Atomics.add(this.#i32, this.#index, 1);
+    wake(this.#i32, this.#index, Infinity);
+  }
+}
+
+// The Condition's lock travels with it.
+registerShared(
+  Condition,
+  'Condition',
+  import.meta.url,
+  (c, dest) => ({ words: c.words, extra: { recursive: c.lock instanceof RLock, lock: reduceBlock(c.lock.words.block, dest) } }),
+  (words, { recursive, lock }: { recursive: boolean; lock: BlockTransfer }) => {
+    const lockWords = wordsOf(rebuildBlock(lock));
+    return new Condition(recursive ? new RLock(lockWords) : new Lock(lockWords), words);
+  },
+);

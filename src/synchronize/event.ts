@@ -1,0 +1,62 @@
+// Event: a flag that processes and threads wait on. CPython: Lib/multiprocessing/synchronize.py.
+// Layout: word 0 is the flag (0 clear, 1 set).
+
+import { waitAsync, waitSync, wake } from '../shm/waiter.js';
+import { allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+
+/**
+ * A flag shared by processes and threads: `wait()` until someone calls `set()`.
+ * Python: multiprocessing.Event
+ */
+export class Event {
+  /** @internal */
+  readonly words: Words;
+  readonly #i32: Int32Array;
+  readonly #index: number;
+
+  constructor(/** @internal */ words?: Words) {
+    this.words = words ?? allocateWords(1);
+    this.#i32 = this.words.i32;
+    this.#index = this.words.base;
+  }
+
+  /** Whether the flag is set. Python: Event.is_set */
+  isSet(): boolean {
+    return Atomics.load(this.#i32, this.#index) === 1;
+  }
+
+  /** Set the flag and wake every waiter. */
+  set(): void {
+    Atomics.store(this.#i32, this.#index, 1);
+    wake(this.#i32, this.#index, Infinity);
+  }
+
+  /** Clear the flag. */
+  clear(): void {
+    Atomics.store(this.#i32, this.#index, 0);
+  }
+
+  /** Wait until the flag is set, or `timeout` ms have passed; resolves whether it is set. */
+  async wait(timeout?: number): Promise<boolean> {
+    const deadline = deadlineOf(timeout);
+    while (!this.isSet()) {
+      const ms = remaining(deadline);
+      if (ms === 0) return false;
+      await waitAsync(this.#i32, this.#index, 0, ms);
+    }
+    return true;
+  }
+
+  /** {@link wait}, blocking this thread. */
+  waitSync(timeout?: number): boolean {
+    const deadline = deadlineOf(timeout);
+    while (!this.isSet()) {
+      const ms = remaining(deadline);
+      if (ms === 0) return false;
+      waitSync(this.#i32, this.#index, 0, ms);
+    }
+    return true;
+  }
+}
+
+registerShared(Event, 'Event', import.meta.url, (e) => ({ words: e.words, extra: null }), (words) => new Event(words));

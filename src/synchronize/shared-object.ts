@@ -1,0 +1,62 @@
+// What every shared primitive is made of: a block of 32-bit words in shared memory, a way to
+// travel as a handle, and deadlines for timeouts.
+
+import type { BackendKind } from '../backends/backend.js';
+import { registerHandleType } from '../codec/handles.js';
+import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
+
+export { rebuildBlock, reduceBlock, type BlockTransfer };
+
+/** A block of Int32 words: `i32[base + k]` is word k. */
+export interface Words {
+  readonly block: Block;
+  readonly i32: Int32Array;
+  readonly base: number;
+}
+
+const views = new WeakMap<SharedArrayBuffer, Int32Array>();
+
+export function wordsOf(block: Block): Words {
+  let i32 = views.get(block.buffer);
+  if (i32 === undefined) views.set(block.buffer, (i32 = new Int32Array(block.buffer)));
+  return { block, i32, base: block.offset >> 2 };
+}
+
+export function allocateWords(count: number): Words {
+  return wordsOf(allocate(count * 4));
+}
+
+/** Absolute deadline (performance.now() ms) for a timeout; Infinity for none. */
+export function deadlineOf(timeout: number | undefined): number {
+  if (timeout === undefined || timeout === null) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+  return performance.now() + Math.max(0, timeout);
+}
+
+/** Milliseconds left until `deadline` (−1 for no deadline), capped at `slice`. */
+export function remaining(deadline: number, slice = Infinity): number {
+  if (deadline === Infinity) return slice === Infinity ? -1 : slice;
+  return Math.max(0, Math.min(slice, deadline - performance.now()));
+}
+
+/**
+ * Register how a shared primitive travels: its block (by fd or SharedArrayBuffer) plus `extra`
+ * state; `build` rebuilds it on the far side.
+ */
+export function registerShared<T extends object, E>(
+  cls: abstract new (...args: never[]) => T,
+  name: string,
+  module: string,
+  parts: (value: T, dest: BackendKind) => { words: Words; extra: E },
+  build: (words: Words, extra: E) => T,
+): void {
+  registerHandleType<T, { block: BlockTransfer; extra: E }>(cls, {
+    name,
+    module,
+    reduce: (value, dest: BackendKind) => {
+      const { words, extra } = parts(value, dest);
+      return { block: reduceBlock(words.block, dest), extra };
+    },
+    rebuild: ({ block, extra }) => build(wordsOf(rebuildBlock(block)), extra),
+  });
+}
