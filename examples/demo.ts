@@ -28,6 +28,21 @@ const examples: Example[] = [
   { title: 'pid, name and isAlive() after join()', file: 'process-attributes.ts', about: 'After join() the child is no longer alive.' },
   { title: 'A Process subclass overriding run()', file: 'process-subclass.ts', about: 'SubProcess carries its own interval field into the child; one has a custom name.' },
   { title: 'A Download subclass; the parent sleeps 10 s', file: 'process-subclass-download.ts', about: 'The child works 2 s while the parent sleeps instead of joining.', slow: true },
+  { title: 'Pool: ten tasks on four workers', file: 'pool-tasks.ts', about: 'applyAsync() ten times; four workers take the one-second tasks four at a time, so only four pids appear.' },
+  { title: 'Pool: a fifth task waits for a free worker', file: 'pool-long-time-task.ts', about: 'Pool(4) and 5 tasks: "Run task 4" comes only after one of the first four has finished.' },
+  { title: 'Pool: four tasks on three workers', file: 'pool-print.ts', about: 'The parent prints before any task does: applyAsync() returns at once. The fourth task prints half a second later.' },
+  {
+    title: 'Pool: 20 tasks on 16 workers',
+    file: 'pool-apply-async.ts',
+    about: 'Each task sleeps up to 5 s; tasks 16 to 19 wait, then run on the first workers to finish.',
+    slow: true,
+  },
+  {
+    title: 'Pool: a port scanner',
+    file: 'pool-port-scanner.ts',
+    about: '16 workers try all 65536 TCP ports of 127.0.0.1 (every local service sees a connection) and print the open ones.',
+    slow: true,
+  },
 ];
 
 const argv = process.argv.slice(2);

@@ -1,7 +1,8 @@
 // Each example twin prints what its Python original prints: both programs run side by side and
 // their outputs are compared after normalising what differs from run to run (pids, timings).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -16,6 +17,8 @@ interface Pair {
   first: number;
   /** How many lines come last, in this order: the main process's lines after it has joined every child. */
   last: number;
+  /** Order that holds between children: in both outputs, the first line matching `later` comes after the first one matching `earlier`. */
+  after?: { later: RegExp; earlier: RegExp };
 }
 
 // Order across processes is not deterministic, so the outputs are compared as sorted lists of
@@ -38,6 +41,16 @@ const pairs: Pair[] = [
   },
   // No join(): the parent's last line comes last only because it sleeps 10 s and the child 2 s.
   { name: 'process-subclass-download', first: 1, last: 0 },
+  // A pool's workers are running before any task is submitted, yet the parent's lines before
+  // close() come first: applyAsync() only queues a task, and the parent prints before a worker can
+  // get it. A task beyond the pool's size starts only when a worker has finished one, so after the
+  // first line that says a task has ended.
+  { name: 'pool-apply-async', first: 2, last: 1, after: { later: /^Run child process (16|17|18|19) /, earlier: /^child process \d+ runs / } },
+  { name: 'pool-tasks', first: 1, last: 1 },
+  { name: 'pool-long-time-task', first: 2, last: 1, after: { later: /^Run task 4 /, earlier: /^Task \d runs / } },
+  // No line shows that a task has ended, so nothing shows that the fourth waits for a free worker.
+  { name: 'pool-print', first: 1, last: 0 },
+  // pool-port-scanner has a test of its own, below: it needs open ports to find.
 ];
 
 interface Run {
@@ -48,12 +61,14 @@ interface Run {
   stderr: string;
 }
 
-function runProgram(command: string, args: string[]): Promise<Run> {
+/** Run `command args`; with a prefix, `...prefix command args`: the command inside another program (unshare). */
+function runProgram(command: string, args: string[], prefix: string[] = []): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONIOENCODING: 'utf-8' };
   delete env.NODE_TEST_CONTEXT; // the example is a program, not a test file of this run
   delete env.PYTHONUNBUFFERED; // see pythonLineBuffered
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...prefix, command, ...args];
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -72,18 +87,21 @@ function runProgram(command: string, args: string[]): Promise<Run> {
 const pythonLineBuffered =
   "import runpy, sys; sys.stdout.reconfigure(line_buffering=True); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')";
 
-function runPython(name: string): Promise<Run> {
-  return runProgram('python3', ['-c', pythonLineBuffered, `examples/python/${name}.py`]);
+function runPython(name: string, prefix: string[] = []): Promise<Run> {
+  return runProgram('python3', ['-c', pythonLineBuffered, `examples/python/${name}.py`], prefix);
 }
 
-function runTwin(name: string): Promise<Run> {
-  return runProgram(process.execPath, ['--conditions=source', '--import', 'tsx', `examples/${name}.ts`]);
+function runTwin(name: string, prefix: string[] = []): Promise<Run> {
+  return runProgram(process.execPath, ['--conditions=source', '--import', 'tsx', `examples/${name}.ts`], prefix);
 }
+
+// A number with a fraction, and Python's exponent for tiny floats (JavaScript's starts below 1e-6).
+const seconds = /(?<![%\d.])\d+\.\d+(e-\d+)?/g;
 
 /**
  * The output's lines with what changes from run to run replaced, by these rules, in order:
  * 1. the main process's pid (known: we started it) → `<main>`, so "my parent is <main>" is checked;
- * 2. seconds with a fraction (`1.00`, `2.003839`; not the `%0.2f` a seed prints as is) → `<t>`;
+ * 2. seconds with a fraction (`1.00`, `2.003839`, Python's `6.4e-05`; not the `%0.2f` a seed prints as is) → `<t>`;
  * 3. any other number of 3 digits or more → `<pid>` (a child's pid; the seeds print no other such number);
  * 4. the name of the main script's module in a child → `<main module in child>`: Python's fork
  *    start method (Linux's default before 3.14) runs the target in `__main__` itself, the spawn
@@ -94,7 +112,7 @@ function normalise(run: Run): string[] {
   return lines.map((line) =>
     line
       .replace(new RegExp(`\\b${run.pid}\\b`, 'g'), '<main>')
-      .replace(/(?<![%\d.])\d+\.\d+/g, '<t>')
+      .replace(seconds, '<t>')
       .replace(/\d{3,}/g, '<pid>')
       .replace(/^模块名称: __(mp_)?main__$/, '模块名称: <main module in child>'),
   );
@@ -102,7 +120,7 @@ function normalise(run: Run): string[] {
 
 /** How many different child pids the output shows (each child prints its own). */
 function childPidCount(run: Run): number {
-  const numbers = run.stdout.replace(/(?<![%\d.])\d+\.\d+/g, '').match(/\d{3,}/g) ?? [];
+  const numbers = run.stdout.replace(seconds, '').match(/\d{3,}/g) ?? [];
   return new Set(numbers.filter((n) => n !== String(run.pid))).size;
 }
 
@@ -130,6 +148,138 @@ describe('examples: each TypeScript twin prints what its Python original prints'
       assert.deepEqual(actual.slice(0, pair.first), expected.slice(0, pair.first), `the first lines differ in order${runs}`);
       assert.deepEqual(actual.slice(actual.length - pair.last), expected.slice(expected.length - pair.last), `the last lines differ in order${runs}`);
       assert.equal(childPidCount(twin), childPidCount(python), `the twin shows another number of child processes${runs}`);
+      if (pair.after !== undefined) {
+        const { later, earlier } = pair.after;
+        for (const [who, lines] of [['Python', expected], ['the twin', actual]] as const) {
+          const l = lines.findIndex((line) => later.test(line));
+          const e = lines.findIndex((line) => earlier.test(line));
+          assert.ok(l >= 0 && e >= 0 && e < l, `${who}: no line matching ${earlier} before the first matching ${later}${runs}`);
+        }
+      }
     });
   }
+
+  it('pool-port-scanner.ts finds the open ports examples/python/pool-port-scanner.py finds', { timeout: LONG }, async () => {
+    const scan = await scanSetup();
+    try {
+      const [python, twin] = await Promise.all([runPython('pool-port-scanner', scan.prefix), runTwin('pool-port-scanner', scan.prefix)]);
+      const runs = `\nour open ports: ${scan.ports.join(', ')}${describeRuns(python, twin)}`;
+
+      assert.equal(python.code, 0, `the Python original failed${runs}`);
+      assert.equal(twin.code, 0, `the twin failed${runs}`);
+      assert.equal(python.stderr, '', `the Python original wrote to stderr${runs}`);
+      assert.equal(twin.stderr, '', `the twin wrote to stderr${runs}`);
+
+      // Both find every port of ours. The two sets of ports found may differ only in ports not ours:
+      // a scan can connect to itself (see scanSetup), and on the machine's own loopback another
+      // program's port can be open during one run and not the other.
+      const found = { python: scanReport(python, runs), twin: scanReport(twin, runs) };
+      for (const [who, ports] of [['Python', found.python], ['the twin', found.twin]] as const) {
+        for (const port of scan.ports) assert.ok(ports.has(port), `${who} did not find port ${port}${runs}`);
+        if (scan.selfConnect !== undefined) {
+          // In a namespace of our own nothing else listens: any other port is a connection to itself.
+          const [low, high] = scan.selfConnect;
+          for (const port of ports.keys()) {
+            if (scan.ports.includes(port)) continue;
+            assert.ok(port >= low && port <= high, `${who} found port ${port}, which nothing listens on, outside the range of ports a connection to itself can have${runs}`);
+          }
+        }
+        // One task scans one block of 4096 ports, in one worker, so one pid reports a block's ports.
+        const blocks = new Map<number, number>();
+        for (const [port, pid] of ports) {
+          assert.notEqual(pid, who === 'Python' ? python.pid : twin.pid, `${who}: the main process reported port ${port}, not a worker${runs}`);
+          const block = Math.floor(port / 4096);
+          assert.equal(blocks.get(block) ?? pid, pid, `${who}: two processes reported ports of block ${block}${runs}`);
+          blocks.set(block, pid);
+        }
+      }
+    } finally {
+      await scan.close();
+    }
+  });
 });
+
+/** The port scanner's open ports, each with the pid that reported it, after checking every line. */
+function scanReport(run: Run, runs: string): Map<number, number> {
+  const lines = run.stdout.replace(/\n$/, '').split('\n');
+  assert.equal(lines.pop(), 'All subprocesses had finished!', `the last line differs${runs}`);
+  const ports = new Map<number, number>();
+  for (const line of lines) {
+    const match = /^I am process (\d+),port (\d+) is openned!$/.exec(line);
+    assert.ok(match !== null, `unexpected line ${JSON.stringify(line)}${runs}`);
+    const port = Number(match[2]);
+    assert.ok(!ports.has(port), `port ${port} reported twice${runs}`);
+    ports.set(port, Number(match[1]));
+  }
+  return ports;
+}
+
+interface ScanSetup {
+  /** The ports this test keeps open while both programs scan. */
+  ports: number[];
+  /** What to run each program inside of. */
+  prefix: string[];
+  /** In a namespace of our own: the range the kernel picks a connecting socket's own port from. */
+  selfConnect: [number, number] | undefined;
+  close(): Promise<void>;
+}
+
+// Binds the ports given (comma-separated) on 127.0.0.1, listening, then becomes the program that
+// follows, which inherits them: they stay open exactly as long as the program runs.
+const listenThenExec =
+  "import os, socket, sys\nkeep = []\nfor port in sys.argv[1].split(','):\n    s = socket.socket()\n    s.bind(('127.0.0.1', int(port)))\n    s.listen(16)\n    s.set_inheritable(True)\n    keep.append(s)\nos.execvp(sys.argv[2], sys.argv[2:])";
+
+/**
+ * The scanner connects to every TCP port of 127.0.0.1. On this machine's loopback that knocks on
+ * every local service (other test runs' servers among them) and finds whatever happens to listen.
+ * So where the system allows it (`unshare --user --map-root-user --net`: Linux with unprivileged
+ * user namespaces, and `ip`), each program runs in a network namespace of its own, whose loopback
+ * has only the ports given here open: two in one block of 4096 (the seed as written reports at most
+ * one open port per block), the very last port, and another. The scan can still find a port nothing listens on: a connection to 127.0.0.1:P from a
+ * socket that the kernel happened to give port P connects to itself (TCP's simultaneous open), so a
+ * port in the range the kernel picks from may show up in one run and not the other.
+ * Elsewhere the programs scan the machine's loopback, where this test opens ports of its own.
+ */
+async function scanSetup(): Promise<ScanSetup> {
+  const unshare = ['unshare', '--user', '--map-root-user', '--net', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'];
+  const probe = spawnSync(unshare[0] as string, [...unshare.slice(1), 'cat', '/proc/sys/net/ipv4/ip_local_port_range'], { encoding: 'utf8' });
+  const range = probe.status === 0 ? /^(\d+)\s+(\d+)$/.exec(probe.stdout.trim()) : null;
+  if (range !== null) {
+    const ports = [4242, 4250, 27017, 65535];
+    return {
+      ports,
+      prefix: [...unshare, 'python3', '-c', listenThenExec, ports.join(',')],
+      selfConnect: [Number(range[1]), Number(range[2])],
+      close: async () => undefined,
+    };
+  }
+  const servers: net.Server[] = [];
+  const listen = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      const server = net.createServer((socket) => socket.destroy());
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        servers.push(server);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  const ports: number[] = [];
+  const first = await listen(0);
+  assert.ok(first !== undefined, 'could not open a port on 127.0.0.1');
+  ports.push(first);
+  // A second port in the same block of 4096, and a third anywhere.
+  const block = first - (first % 4096);
+  for (let port = block; port < block + 4096 && ports.length < 2; port += 7) {
+    if (port === first) continue;
+    const opened = await listen(port);
+    if (opened !== undefined) ports.push(opened);
+  }
+  const third = await listen(0);
+  if (third !== undefined) ports.push(third);
+  return {
+    ports,
+    prefix: [],
+    selfConnect: undefined,
+    close: () => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))).then(() => undefined),
+  };
+}
