@@ -13,9 +13,11 @@ import { Lock, RLock } from './synchronize/lock.js';
 import { BoundedSemaphore, Semaphore } from './synchronize/semaphore.js';
 import { RawArray, RawValue, SharedArray, Value } from './sharedctypes/sharedctypes.js';
 import { SharedMemory } from './sharedctypes/shared-memory.js';
+import { JoinableQueue, Queue, SimpleQueue } from './queues/queue.js';
+import { Pipe } from './queues/pipe.js';
 
 // Shared primitives live in memory that both backends reach, so every context has the same ones.
-const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, RawValue, SharedArray, RawArray, SharedMemory } as const;
+const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, RawValue, SharedArray, RawArray, SharedMemory, Queue, SimpleQueue, JoinableQueue, Pipe } as const;
 
 /** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
 export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
@@ -59,6 +61,10 @@ export interface Context {
   readonly SharedArray: typeof SharedArray;
   readonly RawArray: typeof RawArray;
   readonly SharedMemory: typeof SharedMemory;
+  readonly Queue: typeof Queue;
+  readonly SimpleQueue: typeof SimpleQueue;
+  readonly JoinableQueue: typeof JoinableQueue;
+  readonly Pipe: typeof Pipe;
 }
 
 const contexts: Record<BackendKind, Context> = {

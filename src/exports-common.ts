@@ -28,3 +28,6 @@ export type { TypeCode, ValueOf, SyncOptions } from './sharedctypes/sharedctypes
 export { SharedMemory } from './sharedctypes/shared-memory.js';
 export type { SharedMemoryOptions } from './sharedctypes/shared-memory.js';
 export { hasNative } from './shm/binding.js';
+export { Queue, SimpleQueue, JoinableQueue } from './queues/queue.js';
+export type { QueueOptions } from './queues/queue.js';
+export { Pipe, Connection } from './queues/pipe.js';

@@ -145,3 +145,11 @@ export async function decodeHandles(value: unknown, hasHandles: boolean): Promis
   await loadTypes(value, new Set());
   return decode(value);
 }
+
+/**
+ * Rebuild live handles synchronously; every handle type must already be registered here (the
+ * package's own types always are). Throws TypeError naming the module to import otherwise.
+ */
+export function decodeHandlesSync(value: unknown): unknown {
+  return decode(value);
+}

@@ -97,23 +97,33 @@ abstract class SemLockBase {
     return Atomics.load(this.#i32, this.#base + STATE) !== 0;
   }
 
-  // Throws when the process holding the lock has died (same pid and start time, gone).
-  #checkOwner(): void {
-    if (!hasNative()) return;
+  /**
+   * @internal For structures whose state stays consistent however a holder dies (the queues'
+   * reader lock): a waiter takes over the lock of a dead holder instead of throwing.
+   */
+  recoverable = false;
+
+  // When the process holding the lock has died (same pid and start time, gone): throws
+  // OwnerDiedError, or for a recoverable lock returns true after taking it over.
+  #checkOwner(): boolean {
+    if (!hasNative()) return false;
     const i32 = this.#i32;
     const b = this.#base;
     const pid = Atomics.load(i32, b + OWNER_PID);
-    if (pid === 0 || pid === process.pid || Atomics.load(i32, b + STATE) === 0) return;
+    if (pid === 0 || pid === process.pid || Atomics.load(i32, b + STATE) === 0) return false;
     const start = (i32[b + START_LO]! >>> 0) + (i32[b + START_HI]! >>> 0) * 2 ** 32;
     const b2 = native();
     const alive = b2.processAlive(pid) && (start === 0 || b2.processStartTime(pid) === start);
-    if (!alive && Atomics.load(i32, b + OWNER_PID) === pid) {
+    if (alive) return false;
+    if (this.recoverable) return Atomics.compareExchange(i32, b + OWNER_PID, pid, process.pid) === pid;
+    if (Atomics.load(i32, b + OWNER_PID) === pid) {
       throw new OwnerDiedError(
         `The process ${pid} that held this ${this.constructor.name} died without releasing it; what the lock protected may be half-updated. Create a new ${this.constructor.name}`,
         pid,
         { code: 'ERR_MP_OWNER_DIED' },
       );
     }
+    return false;
   }
 
   protected takeSync(block: boolean, timeout: number | undefined): boolean {
@@ -126,7 +136,7 @@ abstract class SemLockBase {
       if (Atomics.exchange(i32, index, 2) === 0) return true;
       const ms = remaining(deadline, SLICE_MS);
       if (ms === 0) return false;
-      if (waitSync(i32, index, 2, ms) === WAIT_TIMED_OUT) this.#checkOwner();
+      if (waitSync(i32, index, 2, ms) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
     }
   }
 
@@ -140,7 +150,7 @@ abstract class SemLockBase {
       if (Atomics.exchange(i32, index, 2) === 0) return true;
       const ms = remaining(deadline, SLICE_MS);
       if (ms === 0) return false;
-      if ((await waitAsync(i32, index, 2, ms)) === WAIT_TIMED_OUT) this.#checkOwner();
+      if ((await waitAsync(i32, index, 2, ms)) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
     }
   }
 

@@ -1,0 +1,179 @@
+// Pipe and Connection: two ends that send objects (or bytes) to each other, between processes or
+// threads, over rings in shared memory. CPython: Connection and Pipe in Lib/multiprocessing/connection.py.
+
+import { registerHandleType } from '../codec/handles.js';
+import { BufferTooShort, EOFError, ValueError } from '../errors.js';
+import { decode, encode } from './queue.js';
+import { Ring, type RingTransfer } from './ring.js';
+
+const PIPE_CAPACITY = 1 << 20;
+
+function closedError(): ValueError {
+  return new ValueError('The connection is closed: create a new Pipe', { code: 'ERR_MP_CLOSED' });
+}
+
+function eofError(): EOFError {
+  return new EOFError('The other end of the connection was closed and nothing is left to receive', { code: 'ERR_MP_EOF' });
+}
+
+/**
+ * One end of a Pipe. `send` is synchronous (it waits only when the pipe is full, as a full OS
+ * pipe does); `recv` resolves the next object and rejects with EOFError once the other end has
+ * closed (or its process has died) and nothing is left.
+ *
+ * Python: multiprocessing.connection.Connection
+ */
+export class Connection<T = unknown> {
+  #in: Ring | null;
+  #out: Ring | null;
+  #closed = false;
+
+  /** @internal */
+  constructor(incoming: Ring | null, outgoing: Ring | null) {
+    this.#in = incoming;
+    this.#out = outgoing;
+    outgoing?.setWriter(process.pid);
+  }
+
+  /** @internal */
+  get rings(): { incoming: Ring | null; outgoing: Ring | null } {
+    return { incoming: this.#in, outgoing: this.#out };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get readable(): boolean {
+    return this.#in !== null;
+  }
+
+  get writable(): boolean {
+    return this.#out !== null;
+  }
+
+  #writer(): Ring {
+    if (this.#closed) throw closedError();
+    if (this.#out === null) throw new ValueError('This end of the pipe is read-only: send from the other end', { code: 'ERR_MP_READ_ONLY' });
+    return this.#out;
+  }
+
+  #reader(): Ring {
+    if (this.#closed) throw closedError();
+    if (this.#in === null) throw new ValueError('This end of the pipe is write-only: receive on the other end', { code: 'ERR_MP_WRITE_ONLY' });
+    return this.#in;
+  }
+
+  #write(payload: Uint8Array): void {
+    const ring = this.#writer();
+    if (ring.closed) throw closedError();
+    ring.writeLock.acquireSync();
+    try {
+      const writer = ring.write(payload);
+      for (let step = writer.next(); !step.done; step = writer.next()) {
+        const need = step.value;
+        if (!ring.roomFor(need) && ring.waitSync('space', () => ring.roomFor(need), Infinity) !== 'ready') throw closedError();
+      }
+    } finally {
+      ring.writeLock.release();
+    }
+  }
+
+  async #read(): Promise<Uint8Array> {
+    const ring = this.#reader();
+    await ring.readLock.acquire();
+    try {
+      const reader = ring.read();
+      let step = reader.next();
+      while (!step.done) {
+        const need = step.value;
+        if (ring.available() < need && (await ring.waitAsync('data', () => ring.available() >= need, Infinity)) !== 'ready') throw eofError();
+        step = reader.next();
+      }
+      return step.value;
+    } finally {
+      ring.readLock.release();
+    }
+  }
+
+  /** Send an object to the other end. */
+  send(obj: T): void {
+    this.#write(encode(obj));
+  }
+
+  /** Receive the next object. @throws {EOFError} when the other end closed and nothing is left */
+  async recv(): Promise<T> {
+    return (await decode(await this.#read())) as T;
+  }
+
+  /** Send raw bytes (`size` bytes from `offset`). */
+  sendBytes(buf: Uint8Array, offset = 0, size = buf.length - offset): void {
+    if (!(buf instanceof Uint8Array)) throw new TypeError('Expected a Uint8Array');
+    if (offset < 0 || size < 0 || offset + size > buf.length) throw new ValueError(`offset ${offset} and size ${size} do not fit a buffer of ${buf.length} bytes`, { code: 'ERR_MP_BAD_VALUE' });
+    this.#write(buf.subarray(offset, offset + size));
+  }
+
+  /** Receive one message sent with sendBytes. @throws {ValueError} when it is longer than `maxlength` */
+  async recvBytes(maxlength?: number): Promise<Uint8Array> {
+    const bytes = await this.#read();
+    if (maxlength !== undefined && bytes.length > maxlength) {
+      throw new ValueError(`The message is ${bytes.length} bytes, longer than maxlength ${maxlength}`, { code: 'ERR_MP_BAD_LENGTH' });
+    }
+    return bytes;
+  }
+
+  /**
+   * Receive one message into `buf` at `offset`; resolves its length.
+   * @throws {BufferTooShort} when it does not fit (the message is in `error.payload`)
+   */
+  async recvBytesInto(buf: Uint8Array, offset = 0): Promise<number> {
+    const bytes = await this.#read();
+    if (offset + bytes.length > buf.length) {
+      throw new BufferTooShort(`The message is ${bytes.length} bytes and does not fit the buffer at offset ${offset}: the whole message is in error.payload`, bytes, { code: 'ERR_MP_BUFFER_TOO_SHORT' });
+    }
+    buf.set(bytes, offset);
+    return bytes.length;
+  }
+
+  /** Whether something (or EOF) can be received, waiting up to `timeout` ms (0: just look). */
+  async poll(timeout = 0): Promise<boolean> {
+    const ring = this.#reader();
+    if (ring.available() > 0) return true;
+    const outcome = await ring.waitAsync('data', () => ring.available() > 0, performance.now() + Math.max(0, timeout));
+    return outcome !== 'timeout';
+  }
+
+  /** Close this end: the other end's `recv` gets EOFError once it has taken what was sent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#out?.close();
+  }
+}
+
+/**
+ * A pair of connected ends. Duplex (the default): both ends send and receive. `Pipe(false)`:
+ * `[reader, writer]`.
+ *
+ * Python: multiprocessing.Pipe
+ */
+export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+  if (!duplex) {
+    const ring = new Ring(PIPE_CAPACITY);
+    return [new Connection<T>(ring, null), new Connection<T>(null, ring)];
+  }
+  const a = new Ring(PIPE_CAPACITY);
+  const b = new Ring(PIPE_CAPACITY);
+  return [new Connection<T>(b, a), new Connection<T>(a, b)];
+}
+
+registerHandleType(Connection, {
+  name: 'Connection',
+  module: import.meta.url,
+  reduce: (c: Connection, dest) => {
+    const { incoming, outgoing } = c.rings;
+    return { incoming: incoming?.reduce(dest) ?? null, outgoing: outgoing?.reduce(dest) ?? null };
+  },
+  rebuild: ({ incoming, outgoing }: { incoming: RingTransfer | null; outgoing: RingTransfer | null }) =>
+    new Connection(incoming === null ? null : Ring.rebuild(incoming), outgoing === null ? null : Ring.rebuild(outgoing)),
+});

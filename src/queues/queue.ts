@@ -1,0 +1,413 @@
+// Queue, SimpleQueue, JoinableQueue: FIFO queues shared by any number of producers and consumers
+// in any processes or threads, over a ring in shared memory. CPython: Lib/multiprocessing/queues.py.
+//
+// Objects travel by V8 serialization; library objects inside them (a Lock, another Queue...)
+// travel as live handles. Each producer's messages arrive in the order it put them.
+
+import { deserialize, serialize } from 'node:v8';
+import { decodeHandles, decodeHandlesSync, encodeHandles, registerHandleType } from '../codec/handles.js';
+import { asPicklingError } from '../backends/clone-error.js';
+import { Empty, Full, ValueError } from '../errors.js';
+import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type RingTransfer, type WaitOutcome } from './ring.js';
+
+/** Options of `put`/`get`: Python's `block` and `timeout` (milliseconds). */
+export interface QueueOptions {
+  /** false: fail at once with Full/Empty instead of waiting. Default true. */
+  block?: boolean;
+  /** Wait at most this many milliseconds, then fail with Full/Empty. */
+  timeout?: number;
+}
+
+function options(opts: QueueOptions | undefined): { block: boolean; until: number } {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new TypeError(`Expected options like { block, timeout }, got ${String(opts)}`);
+  const block = opts?.block ?? true;
+  const timeout = opts?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+  return { block, until: !block ? 0 : timeout === undefined ? Infinity : performance.now() + Math.max(0, timeout) };
+}
+
+function remainingMs(until: number): number | undefined {
+  return until === Infinity ? undefined : Math.max(0, until - performance.now());
+}
+
+// Payload tags: numbers and strings (the common small messages) skip V8's serializer.
+const NUMBER = 1;
+const STRING = 2;
+const V8 = 3;
+const V8_WITH_HANDLES = 4;
+const utf8 = new TextDecoder();
+
+/** @internal Serialize one message: a tag byte, then the data. */
+export function encode(obj: unknown): Uint8Array {
+  if (typeof obj === 'number') {
+    const out = Buffer.allocUnsafe(9);
+    out[0] = NUMBER;
+    out.writeDoubleLE(obj, 1);
+    return out;
+  }
+  if (typeof obj === 'string') {
+    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(obj));
+    out[0] = STRING;
+    out.write(obj, 1);
+    return out;
+  }
+  const { value, hasHandles } = encodeHandles(obj, 'process');
+  let body: Buffer;
+  try {
+    body = serialize(value);
+  } catch (err) {
+    throw asPicklingError(err, 'this object through a queue');
+  }
+  const out = Buffer.allocUnsafe(1 + body.length);
+  out[0] = hasHandles ? V8_WITH_HANDLES : V8;
+  body.copy(out, 1);
+  return out;
+}
+
+function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } {
+  const tag = bytes[0];
+  if (tag === NUMBER) return { value: new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true), hasHandles: false };
+  if (tag === STRING) return { value: utf8.decode(bytes.subarray(1)), hasHandles: false };
+  return { value: deserialize(bytes.subarray(1)), hasHandles: tag === V8_WITH_HANDLES };
+}
+
+/** @internal */
+export async function decode(bytes: Uint8Array): Promise<unknown> {
+  const { value, hasHandles } = decodeBody(bytes);
+  return hasHandles ? decodeHandles(value, true) : value;
+}
+
+/** @internal Decode without awaiting: handle types must be loaded (the package's own are). */
+export function decodeSync(bytes: Uint8Array): unknown {
+  const { value, hasHandles } = decodeBody(bytes);
+  return hasHandles ? decodeHandlesSync(value) : value;
+}
+
+function closedError(): ValueError {
+  return new ValueError('Queue is closed: close() was called, so nothing more can be put, and everything put has been taken', { code: 'ERR_MP_CLOSED' });
+}
+
+/**
+ * A FIFO queue for any number of producers and consumers in processes or threads.
+ * @example
+ * const q = new Queue<string>();
+ * await q.put('hello');
+ * console.log(await q.get());
+ *
+ * Python: multiprocessing.Queue
+ */
+export class Queue<T = unknown> {
+  /** @internal */
+  readonly ring: Ring;
+  /** @internal */
+  readonly maxsize: number;
+
+  constructor(maxsize = 0, /** @internal */ ring?: Ring, /** @internal */ capacity = DEFAULT_CAPACITY) {
+    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) throw new TypeError(`Expected "maxsize" to be an integer, got ${String(maxsize)}`);
+    if (maxsize < 0) throw new ValueError(`"maxsize" must be 0 (unbounded) or more, got ${maxsize}`, { code: 'ERR_MP_BAD_VALUE' });
+    this.maxsize = maxsize;
+    this.ring = ring ?? new Ring(capacity);
+  }
+
+  #notFull = (): boolean => this.maxsize <= 0 || this.ring.count < this.maxsize;
+
+  /**
+   * Put `obj` at the end, waiting while the queue is full.
+   * @throws {Full} when it stays full (non-blocking, or past the timeout)
+   * @throws {ValueError} after close()
+   */
+  put(obj: T, opts?: QueueOptions): Promise<void> {
+    let payload: Uint8Array;
+    try {
+      payload = encode(obj);
+      // Fast path: the lock is free and there is room, so the message goes in now.
+      if (this.#tryPutNow(payload)) return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#putSlow(payload, opts);
+  }
+
+  #tryPutNow(payload: Uint8Array): boolean {
+    const ring = this.ring;
+    if (ring.closed) throw closedError();
+    if (payload.length + 4 > ring.capacity || !ring.writeLock.acquireSync(false)) return false;
+    try {
+      if (!this.#notFull() || !ring.roomFor(payload.length + 4)) return false;
+      ring.writeSmall(payload);
+      return true;
+    } finally {
+      ring.writeLock.release();
+    }
+  }
+
+  async #putSlow(payload: Uint8Array, opts?: QueueOptions): Promise<void> {
+    const { block, until } = options(opts);
+    const ring = this.ring;
+    if (ring.closed) throw closedError();
+    if (!(await ring.writeLock.acquire({ block, timeout: remainingMs(until) }))) throw fullError();
+    try {
+      if (!this.#notFull()) {
+        if (!block) throw fullError();
+        const outcome = await ring.waitAsync('space', this.#notFull, until);
+        if (outcome !== 'ready') throw outcome === 'closed' ? closedError() : fullError();
+      }
+      const writer = ring.write(payload);
+      for (let step = writer.next(); !step.done; step = writer.next()) {
+        const need = step.value;
+        const outcome = await ring.waitAsync('space', () => ring.roomFor(need), Infinity);
+        if (outcome === 'closed') throw closedError();
+      }
+    } finally {
+      ring.writeLock.release();
+    }
+  }
+
+  /**
+   * {@link put} without waiting: the object goes in now, or this throws Full.
+   * Python: Queue.put_nowait
+   */
+  putNowait(obj: T): void {
+    const payload = encode(obj);
+    const ring = this.ring;
+    if (ring.closed) throw closedError();
+    if (!ring.writeLock.acquireSync(false)) throw fullError();
+    try {
+      if (!this.#notFull()) throw fullError();
+      const writer = ring.write(payload);
+      for (let step = writer.next(); !step.done; step = writer.next()) {
+        const need = step.value;
+        if (ring.waitSync('space', () => ring.roomFor(need), Infinity) === 'closed') throw closedError();
+      }
+    } finally {
+      ring.writeLock.release();
+    }
+  }
+
+  /**
+   * Take the first object, waiting while the queue is empty.
+   * @throws {Empty} when it stays empty (non-blocking, or past the timeout)
+   * @throws {ValueError} when the queue is closed and drained
+   */
+  get(opts?: QueueOptions): Promise<T> {
+    // Fast path: a whole message is there and nobody else is reading.
+    const ring = this.ring;
+    if (ring.readLock.acquireSync(false)) {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = ring.tryReadSmall();
+      } finally {
+        ring.readLock.release();
+      }
+      if (bytes !== undefined) {
+        try {
+          return Promise.resolve(decodeSync(bytes) as T);
+        } catch {
+          return decode(bytes) as Promise<T>;
+        }
+      }
+    }
+    return this.#getSlow(opts);
+  }
+
+  async #getSlow(opts?: QueueOptions): Promise<T> {
+    const { block, until } = options(opts);
+    const ring = this.ring;
+    if (!(await ring.readLock.acquire({ block, timeout: remainingMs(until) }))) throw emptyError();
+    let bytes: Uint8Array;
+    try {
+      const reader = ring.read();
+      let step = reader.next();
+      let first = true;
+      while (!step.done) {
+        const need = step.value;
+        const ready = (): boolean => ring.available() >= need;
+        if (!ready()) {
+          if (first && !block) throw emptyError();
+          const outcome: WaitOutcome = await ring.waitAsync('data', ready, first ? until : Infinity);
+          if (outcome === 'timeout') throw emptyError();
+          if (outcome !== 'ready') throw closedError();
+        }
+        first = false;
+        step = reader.next();
+      }
+      bytes = step.value;
+    } finally {
+      ring.readLock.release();
+    }
+    return (await decode(bytes)) as T;
+  }
+
+  /**
+   * {@link get} without waiting.
+   * @throws {Empty} when nothing is there now
+   * Python: Queue.get_nowait
+   */
+  getNowait(): T {
+    const ring = this.ring;
+    if (!ring.readLock.acquireSync(false)) throw emptyError();
+    let bytes: Uint8Array;
+    try {
+      if (!ring.hasMessage() && ring.count === 0) throw ring.closed ? closedError() : emptyError();
+      const reader = ring.read();
+      let step = reader.next();
+      while (!step.done) {
+        const need = step.value;
+        if (ring.available() < need && ring.waitSync('data', () => ring.available() >= need, Infinity) !== 'ready') throw closedError();
+        step = reader.next();
+      }
+      bytes = step.value;
+    } finally {
+      ring.readLock.release();
+    }
+    return decodeSync(bytes) as T;
+  }
+
+  /** The approximate number of objects in the queue. Python: Queue.qsize */
+  qsize(): number {
+    return this.ring.count;
+  }
+
+  /** Whether the queue is (approximately) empty. */
+  empty(): boolean {
+    return this.ring.count === 0;
+  }
+
+  /** Whether the queue is (approximately) full. */
+  full(): boolean {
+    return this.maxsize > 0 && this.ring.count >= this.maxsize;
+  }
+
+  /**
+   * Close the queue for everyone: puts fail, gets drain what is left, and async iteration ends.
+   * Python: Queue.close (which closes only this process's end)
+   */
+  close(): void {
+    this.ring.close();
+  }
+
+  /** Resolves once this process's puts have reached the queue: at once, as there is no feeder thread. */
+  async joinThread(): Promise<void> {}
+
+  /** `for await (const item of queue)`: items until the queue is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (err) {
+        if (err instanceof ValueError && err.code === 'ERR_MP_CLOSED') return;
+        throw err;
+      }
+    }
+  }
+}
+
+function fullError(): Full {
+  return new Full('Queue is full: nothing was taken in time; wait longer, or make the queue bigger', { code: 'ERR_MP_FULL' });
+}
+
+function emptyError(): Empty {
+  return new Empty('Queue is empty: nothing arrived in time', { code: 'ERR_MP_EMPTY' });
+}
+
+/**
+ * A Queue without size limits or counts. Python: multiprocessing.SimpleQueue
+ */
+export class SimpleQueue<T = unknown> {
+  readonly #queue: Queue<T>;
+
+  constructor(/** @internal */ queue?: Queue<T>) {
+    this.#queue = queue ?? new Queue<T>();
+  }
+
+  /** @internal */
+  get queue(): Queue<T> {
+    return this.#queue;
+  }
+
+  put(obj: T): Promise<void> {
+    return this.#queue.put(obj);
+  }
+
+  get(): Promise<T> {
+    return this.#queue.get();
+  }
+
+  empty(): boolean {
+    return this.#queue.empty();
+  }
+
+  close(): void {
+    this.#queue.close();
+  }
+}
+
+/**
+ * A Queue that counts unfinished tasks: consumers call `taskDone()` per item, `join()` waits for all.
+ * Python: multiprocessing.JoinableQueue
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  override async put(obj: T, opts?: QueueOptions): Promise<void> {
+    this.ring.add(UNFINISHED, 1);
+    try {
+      await super.put(obj, opts);
+    } catch (err) {
+      this.#done();
+      throw err;
+    }
+  }
+
+  override putNowait(obj: T): void {
+    this.ring.add(UNFINISHED, 1);
+    try {
+      super.putNowait(obj);
+    } catch (err) {
+      this.#done();
+      throw err;
+    }
+  }
+
+  #done(): void {
+    if (this.ring.add(UNFINISHED, -1) === 1) this.ring.wakeUnfinished();
+  }
+
+  /**
+   * Mark one taken item as processed.
+   * @throws {ValueError} when called more times than items were put
+   */
+  taskDone(): void {
+    const before = this.ring.load(UNFINISHED);
+    if (before <= 0) throw new ValueError('taskDone() called more times than there were items in the queue', { code: 'ERR_MP_OVER_RELEASED' });
+    this.#done();
+  }
+
+  /** Wait until every item put has been marked done. */
+  async join(): Promise<void> {
+    for (let n = this.ring.load(UNFINISHED); n > 0; n = this.ring.load(UNFINISHED)) {
+      await this.ring.waitUnfinishedAsync(n, 200);
+    }
+  }
+}
+
+interface QueueTransfer {
+  ring: RingTransfer;
+  maxsize: number;
+}
+
+for (const [cls, name] of [[Queue, 'Queue'], [JoinableQueue, 'JoinableQueue']] as const) {
+  registerHandleType(cls as typeof Queue, {
+    name,
+    module: import.meta.url,
+    reduce: (q: Queue, dest) => ({ ring: q.ring.reduce(dest), maxsize: q.maxsize }),
+    rebuild: ({ ring, maxsize }: QueueTransfer) => new cls(maxsize, Ring.rebuild(ring)),
+  });
+}
+
+registerHandleType(SimpleQueue, {
+  name: 'SimpleQueue',
+  module: import.meta.url,
+  reduce: (q: SimpleQueue, dest) => ({ ring: q.queue.ring.reduce(dest), maxsize: 0 }),
+  rebuild: ({ ring }: QueueTransfer) => new SimpleQueue(new Queue(0, Ring.rebuild(ring))),
+});
+
+export { COUNT };

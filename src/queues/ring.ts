@@ -1,0 +1,322 @@
+// A byte ring in shared memory carrying length-prefixed messages from any number of writers to
+// any number of readers, in processes or threads. The transport under Queue and Pipe.
+// CPython's Queue uses a pipe and a feeder thread; this ring needs neither.
+//
+// Layout: a header of Int32 words, then `capacity` bytes (a power of two).
+//   0  HEAD          bytes consumed (wraps at 2^32)
+//   1  TAIL          bytes committed by writers (wraps at 2^32)
+//   2  DATA_SEQ      bumped after every commit; a reader waiting for data sleeps on it
+//   3  SPACE_SEQ     bumped after every consume; a writer waiting for room sleeps on it
+//   4  READERS_WAITING, 5 WRITERS_WAITING: sleepers, so that a wake costs a syscall only when needed
+//   6  COUNT         messages in the ring (a message counts from its first byte being committed)
+//   7  CLOSED        1 once closed for writing
+//   8  PARTIAL       bytes left of a message larger than the ring that a reader is taking in pieces
+//   9  WRITER_PID    for pipes: the process of the writing end, so a reader sees EOF if it dies
+//   10 CAPACITY
+//   11 UNFINISHED    JoinableQueue: puts not yet matched by taskDone (join() sleeps on it)
+//
+// Writers take the write lock for a whole message, readers the read lock: a message larger than
+// the ring streams through it in pieces while both hold their locks. A small message is copied
+// out before HEAD moves, so a reader that dies mid-get loses nothing and the next reader (which
+// takes over the dead reader's lock) finds the ring as it was; a large message the dead reader
+// had started is skipped, since its first part is gone.
+
+import { WAIT_TIMED_OUT, waitAsync, waitSync, wake } from '../shm/waiter.js';
+import { hasNative, native } from '../shm/binding.js';
+import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
+import { Lock } from '../synchronize/lock.js';
+import { wordsOf } from '../synchronize/shared-object.js';
+
+const HEAD = 0;
+const TAIL = 1;
+const DATA_SEQ = 2;
+const SPACE_SEQ = 3;
+const READERS_WAITING = 4;
+const WRITERS_WAITING = 5;
+export const COUNT = 6;
+const CLOSED = 7;
+const PARTIAL = 8;
+const WRITER_PID = 9;
+const CAPACITY = 10;
+export const UNFINISHED = 11;
+const HEADER_BYTES = 64;
+const SLICE_MS = 200;
+
+export const DEFAULT_CAPACITY = 1 << 20;
+
+/** What a wait for data or room ended with. */
+export type WaitOutcome = 'ready' | 'timeout' | 'closed' | 'peer-gone';
+
+export interface RingTransfer {
+  block: BlockTransfer;
+  writeLock: BlockTransfer;
+  readLock: BlockTransfer;
+}
+
+function deadline(timeout: number | undefined): number {
+  return timeout === undefined ? Infinity : performance.now() + Math.max(0, timeout);
+}
+
+function left(until: number): number {
+  return until === Infinity ? SLICE_MS : Math.max(0, Math.min(SLICE_MS, until - performance.now()));
+}
+
+export class Ring {
+  readonly block: Block;
+  readonly i32: Int32Array;
+  readonly base: number;
+  readonly bytes: Uint8Array;
+  readonly capacity: number;
+  readonly mask: number;
+  readonly writeLock: Lock;
+  readonly readLock: Lock;
+
+  constructor(capacity = DEFAULT_CAPACITY, parts?: { block: Block; writeLock: Lock; readLock: Lock }) {
+    if (parts === undefined) {
+      if (!Number.isInteger(capacity) || capacity < 64 || (capacity & (capacity - 1)) !== 0) throw new TypeError(`Ring capacity must be a power of two ≥ 64, got ${capacity}`);
+      const block = allocate(HEADER_BYTES + capacity);
+      parts = { block, writeLock: new Lock(), readLock: new Lock() };
+      new Int32Array(block.buffer, block.offset, HEADER_BYTES / 4)[CAPACITY] = capacity;
+    }
+    this.block = parts.block;
+    const { i32, base } = wordsOf(parts.block);
+    this.i32 = i32;
+    this.base = base;
+    this.capacity = i32[base + CAPACITY] ?? 0;
+    this.mask = this.capacity - 1;
+    this.bytes = new Uint8Array(parts.block.buffer, parts.block.offset + HEADER_BYTES, this.capacity);
+    this.writeLock = parts.writeLock;
+    this.readLock = parts.readLock;
+    this.readLock.recoverable = true;
+  }
+
+  reduce(dest: 'process' | 'thread'): RingTransfer {
+    return { block: reduceBlock(this.block, dest), writeLock: reduceBlock(this.writeLock.words.block, dest), readLock: reduceBlock(this.readLock.words.block, dest) };
+  }
+
+  static rebuild(t: RingTransfer): Ring {
+    return new Ring(0, {
+      block: rebuildBlock(t.block),
+      writeLock: new Lock(wordsOf(rebuildBlock(t.writeLock))),
+      readLock: new Lock(wordsOf(rebuildBlock(t.readLock))),
+    });
+  }
+
+  load(word: number): number {
+    return Atomics.load(this.i32, this.base + word);
+  }
+
+  add(word: number, n: number): number {
+    return Atomics.add(this.i32, this.base + word, n);
+  }
+
+  get count(): number {
+    return this.load(COUNT);
+  }
+
+  get closed(): boolean {
+    return this.load(CLOSED) === 1;
+  }
+
+  close(): void {
+    Atomics.store(this.i32, this.base + CLOSED, 1);
+    this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
+    this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
+  }
+
+  setWriter(pid: number): void {
+    Atomics.store(this.i32, this.base + WRITER_PID, pid);
+  }
+
+  #used(): number {
+    return (this.load(TAIL) - this.load(HEAD)) >>> 0;
+  }
+
+  #bump(seq: number, waiting: number, n: number): void {
+    Atomics.add(this.i32, this.base + seq, 1);
+    if (Atomics.load(this.i32, this.base + waiting) > 0) wake(this.i32, this.base + seq, n);
+  }
+
+  // A pipe's writer that died leaves its reader at EOF, as a closed pipe would.
+  #writerGone(): boolean {
+    const pid = this.load(WRITER_PID);
+    return pid !== 0 && pid !== process.pid && hasNative() && !native().processAlive(pid);
+  }
+
+  // ---- waiting (sync and async twins) --------------------------------------------------------
+
+  /** Wait until `ready()` holds; the caller holds the lock for its side. */
+  waitSync(side: 'data' | 'space', ready: () => boolean, until: number): WaitOutcome {
+    const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
+    for (;;) {
+      const s = this.load(seq);
+      if (ready()) return 'ready';
+      if (this.closed && (side === 'space' || this.count === 0)) return 'closed';
+      const ms = left(until);
+      if (ms === 0) return 'timeout';
+      this.add(waiting, 1);
+      const r = waitSync(this.i32, this.base + seq, s, ms);
+      this.add(waiting, -1);
+      if (r === WAIT_TIMED_OUT && side === 'data' && this.#writerGone() && !ready()) return 'peer-gone';
+    }
+  }
+
+  async waitAsync(side: 'data' | 'space', ready: () => boolean, until: number): Promise<WaitOutcome> {
+    const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
+    for (;;) {
+      const s = this.load(seq);
+      if (ready()) return 'ready';
+      if (this.closed && (side === 'space' || this.count === 0)) return 'closed';
+      const ms = left(until);
+      if (ms === 0) return 'timeout';
+      this.add(waiting, 1);
+      const r = await waitAsync(this.i32, this.base + seq, s, ms);
+      this.add(waiting, -1);
+      if (r === WAIT_TIMED_OUT && side === 'data' && this.#writerGone() && !ready()) return 'peer-gone';
+    }
+  }
+
+  // ---- writing (the caller holds writeLock) ---------------------------------------------------
+
+  #copyIn(position: number, data: Uint8Array): void {
+    const at = position & this.mask;
+    const first = Math.min(data.length, this.capacity - at);
+    this.bytes.set(data.subarray(0, first), at);
+    if (first < data.length) this.bytes.set(data.subarray(first), 0);
+  }
+
+  #commit(n: number): void {
+    Atomics.add(this.i32, this.base + TAIL, n);
+    this.#bump(DATA_SEQ, READERS_WAITING, 1);
+  }
+
+  readonly #header = new Uint8Array(4);
+  readonly #headerView = new DataView(this.#header.buffer);
+
+  /**
+   * Write one message. `waitRoom` waits for space (sync or async, as the caller runs); it returns
+   * false to give up. A message larger than the ring streams through it.
+   */
+  *write(payload: Uint8Array): Generator<number, void, void> {
+    this.#headerView.setUint32(0, payload.length, true);
+    const total = payload.length + 4;
+    if (total <= this.capacity) {
+      // Ask the driver for `total` bytes of room, then write and commit in one step.
+      yield total;
+      this.writeSmall(payload);
+      return;
+    }
+    yield 4;
+    this.#copyIn(this.load(TAIL), this.#header);
+    this.add(COUNT, 1);
+    this.#commit(4);
+    for (let offset = 0; offset < payload.length; ) {
+      yield 1;
+      const room = this.capacity - this.#used();
+      const n = Math.min(room, payload.length - offset);
+      this.#copyIn(this.load(TAIL), payload.subarray(offset, offset + n));
+      this.#commit(n);
+      offset += n;
+    }
+  }
+
+  /** Write a message that fits; the caller has checked `roomFor(payload.length + 4)`. */
+  writeSmall(payload: Uint8Array): void {
+    this.#headerView.setUint32(0, payload.length, true);
+    const tail = this.load(TAIL);
+    this.#copyIn(tail, this.#header);
+    this.#copyIn((tail + 4) >>> 0, payload);
+    this.add(COUNT, 1);
+    this.#commit(payload.length + 4);
+  }
+
+  roomFor(n: number): boolean {
+    return this.capacity - this.#used() >= n;
+  }
+
+  // ---- reading (the caller holds readLock) ----------------------------------------------------
+
+  #copyOut(position: number, out: Uint8Array, from = 0, n = out.length - from): void {
+    const at = position & this.mask;
+    const first = Math.min(n, this.capacity - at);
+    out.set(this.bytes.subarray(at, at + first), from);
+    if (first < n) out.set(this.bytes.subarray(0, n - first), from + first);
+  }
+
+  #consume(n: number): void {
+    Atomics.add(this.i32, this.base + HEAD, n);
+    this.#bump(SPACE_SEQ, WRITERS_WAITING, 1);
+  }
+
+  hasMessage(): boolean {
+    return this.load(PARTIAL) === 0 && this.#used() >= 4;
+  }
+
+  /** Bytes available to read now. */
+  available(): number {
+    return this.#used();
+  }
+
+  /** Take the next message if all of it is here and it fits the ring; else undefined. */
+  tryReadSmall(): Uint8Array | undefined {
+    if (this.load(PARTIAL) !== 0) return undefined;
+    const used = this.#used();
+    if (used < 4) return undefined;
+    const head = this.load(HEAD);
+    this.#copyOut(head, this.#header);
+    const length = this.#headerView.getUint32(0, true);
+    if (length + 4 > this.capacity || used < length + 4) return undefined;
+    const out = new Uint8Array(length);
+    this.#copyOut((head + 4) >>> 0, out);
+    this.add(COUNT, -1);
+    this.#consume(length + 4);
+    return out;
+  }
+
+  /**
+   * Read one message. Yields the number of bytes it needs available before it can go on; the
+   * driver waits for them. Returns the payload.
+   */
+  *read(): Generator<number, Uint8Array, void> {
+    // A reader that died in the middle of a large message left the rest of it: skip it.
+    for (let partial = this.load(PARTIAL); partial > 0; partial = this.load(PARTIAL)) {
+      yield 1;
+      const n = Math.min(partial, this.#used());
+      Atomics.store(this.i32, this.base + PARTIAL, partial - n);
+      this.#consume(n);
+      if (partial - n === 0) this.add(COUNT, -1);
+    }
+    yield 4;
+    this.#copyOut(this.load(HEAD), this.#header);
+    const length = this.#headerView.getUint32(0, true);
+    const out = new Uint8Array(length);
+    if (length + 4 <= this.capacity) {
+      yield length + 4;
+      this.#copyOut((this.load(HEAD) + 4) >>> 0, out);
+      this.add(COUNT, -1);
+      this.#consume(length + 4);
+      return out;
+    }
+    Atomics.store(this.i32, this.base + PARTIAL, length);
+    this.#consume(4);
+    for (let offset = 0; offset < length; ) {
+      yield 1;
+      const n = Math.min(this.#used(), length - offset);
+      this.#copyOut(this.load(HEAD), out, offset, n);
+      offset += n;
+      Atomics.store(this.i32, this.base + PARTIAL, length - offset);
+      this.#consume(n);
+    }
+    this.add(COUNT, -1);
+    return out;
+  }
+
+  /** JoinableQueue: wake join() waiters once UNFINISHED reaches 0. */
+  wakeUnfinished(): void {
+    wake(this.i32, this.base + UNFINISHED, Infinity);
+  }
+
+  waitUnfinishedAsync(value: number, ms: number): Promise<number> {
+    return waitAsync(this.i32, this.base + UNFINISHED, value, ms);
+  }
+}

@@ -1,0 +1,246 @@
+// Queue, SimpleQueue, JoinableQueue, Pipe/Connection between children.
+// CPython: _TestQueue, _TestConnection in Lib/test/_test_multiprocessing.py.
+import assert from 'node:assert/strict';
+import {
+  BufferTooShort, Empty, EOFError, Event, Full, JoinableQueue, Pipe, Queue, SimpleQueue, ValueError, type Connection,
+} from 'multiprocessing-ts';
+import { defineSuite } from '../helpers/suite.js';
+import { HUGE, LONG } from '../helpers/timeouts.js';
+
+function isCode(cls: new (...a: never[]) => Error, code: string) {
+  return (e: unknown): boolean => e instanceof cls && (e as { code?: string }).code === code;
+}
+
+export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, ({ ctx }, test) => {
+  const { Process } = ctx;
+
+  test('Queue: objects of every structured-clone kind come out in order, as they went in', async () => {
+    const q = new Queue<unknown>();
+    const items: unknown[] = [1, -0, 2.5, 'héllo', '', null, true, 2n ** 80n, [1, [2]], { a: new Map([[1, new Set([2])]]) }, new Date(5), new Uint8Array([1, 2])];
+    for (const item of items) await q.put(item);
+    assert.equal(q.qsize(), items.length);
+    const out = [];
+    for (let i = 0; i < items.length; i++) out.push(await q.get());
+    assert.deepEqual(out, items);
+    assert.equal(q.empty(), true);
+  }); // CPython: _TestQueue.test_put / test_get
+
+  test('Queue: Empty and Full after their timeouts or without blocking; qsize, empty, full', async () => {
+    const q = new Queue<string>(3);
+    await assert.rejects(q.get({ timeout: 30 }), isCode(Empty, 'ERR_MP_EMPTY'));
+    await assert.rejects(q.get({ block: false }), Empty);
+    assert.throws(() => q.getNowait(), Empty);
+    q.putNowait('m1');
+    await q.put('m2');
+    assert.equal(q.full(), false);
+    await q.put('m3');
+    assert.equal(q.full(), true);
+    assert.throws(() => q.putNowait('m4'), isCode(Full, 'ERR_MP_FULL'));
+    await assert.rejects(q.put('m4', { timeout: 30 }), Full);
+    assert.equal(q.qsize(), 3);
+    assert.equal(q.getNowait(), 'm1');
+    assert.equal(q.full(), false);
+    assert.throws(() => new Queue(-1), ValueError);
+  }); // CPython: _TestQueue.test_qsize, the seed's Queue(3) example
+
+  test('Queue: a put waiting on a full queue goes in once a consumer makes room', async () => {
+    const q = new Queue<number>(1);
+    await q.put(1);
+    const waiting = q.put(2);
+    const p = new Process({ target: async (queue: Queue<number>) => void (await queue.get()), args: [q] });
+    p.start();
+    await waiting;
+    await p.join();
+    assert.equal(await q.get(), 2);
+  });
+
+  test('Queue: children put and get through a queue passed to them, and queues travel inside queues', async () => {
+    const q = new Queue<unknown>();
+    const inner = new Queue<string>();
+    await q.put('11');
+    await q.put(inner);
+    const p = new Process({
+      target: async (queue: Queue<unknown>) => {
+        const first = await queue.get();
+        const nested = (await queue.get()) as Queue<string>;
+        await nested.put(`nested saw ${String(first)}`);
+        await queue.put('22');
+      },
+      args: [q],
+    });
+    p.start();
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    assert.equal(await q.get(), '22');
+    assert.equal(await inner.get(), 'nested saw 11');
+  }); // the seed's f(test): test.put("22")
+
+  test('Queue: 4 producers × 250,000 messages into 2 consumers: nothing lost or duplicated, each producer in order', async () => {
+    const q = new Queue<[number, number] | null>();
+    const results = new Queue<{ counts: number[]; sums: number[]; ordered: boolean }>();
+    const N = 250_000;
+    const produce = async (queue: Queue<[number, number] | null>, id: number, n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await queue.put([id, i]);
+    };
+    const consume = async (queue: Queue<[number, number] | null>, out: Queue<{ counts: number[]; sums: number[]; ordered: boolean }>): Promise<void> => {
+      const last = [-1, -1, -1, -1];
+      const counts = [0, 0, 0, 0];
+      const sums = [0, 0, 0, 0];
+      let ordered = true;
+      for (;;) {
+        const item = await queue.get();
+        if (item === null) break;
+        const [id, seq] = item;
+        if (seq <= (last[id] as number)) ordered = false;
+        last[id] = seq;
+        counts[id]!++;
+        sums[id]! += seq;
+      }
+      await out.put({ counts, sums, ordered });
+    };
+    const producers = [0, 1, 2, 3].map((id) => new Process({ target: produce, args: [q, id, N] }));
+    const consumers = [0, 1].map(() => new Process({ target: consume, args: [q, results] }));
+    for (const p of [...producers, ...consumers]) p.start();
+    for (const p of producers) await p.join();
+    await q.put(null);
+    await q.put(null);
+    const reports = [await results.get(), await results.get()];
+    for (const p of consumers) await p.join();
+    assert.deepEqual([...producers, ...consumers].map((p) => p.exitcode), [0, 0, 0, 0, 0, 0]);
+    assert.ok(reports.every((r) => r.ordered), 'a consumer saw a producer\'s messages out of order');
+    const expectedSum = (N * (N - 1)) / 2;
+    for (let id = 0; id < 4; id++) {
+      assert.equal(reports[0]!.counts[id]! + reports[1]!.counts[id]!, N, `producer ${id}: messages lost or duplicated`);
+      assert.equal(reports[0]!.sums[id]! + reports[1]!.sums[id]!, expectedSum, `producer ${id}: wrong messages`);
+    }
+  }, { timeout: HUGE });
+
+  test('Queue: a 64 MiB message arrives whole', async () => {
+    const q = new Queue<Uint8Array | string>();
+    const p = new Process({
+      target: async (queue: Queue<Uint8Array | string>) => {
+        const big = new Uint8Array(64 * 1024 * 1024);
+        for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) & 0xff;
+        await queue.put(big);
+      },
+      args: [q],
+    });
+    p.start();
+    const big = (await q.get()) as Uint8Array;
+    await p.join();
+    assert.equal(big.length, 64 * 1024 * 1024);
+    let ok = true;
+    for (let i = 0; i < big.length; i += 4096) if (big[i] !== ((i / 4096) & 0xff)) ok = false;
+    assert.ok(ok, 'the message arrived corrupted');
+  }, { timeout: LONG });
+
+  test('Queue: a consumer killed while waiting in get() does not break the queue for the others', async () => {
+    const q = new Queue<string>();
+    const waiting = new Event();
+    const p = new Process({
+      target: async (queue: Queue<string>, w: Event) => {
+        const got = queue.get();
+        w.set();
+        await got;
+      },
+      args: [q, waiting],
+    });
+    p.start();
+    assert.equal(await waiting.wait(LONG), true);
+    p.kill();
+    await p.join();
+    await q.put('still works');
+    assert.equal(await q.get({ timeout: 10_000 }), 'still works');
+  }, { only: { backends: ['process'], reason: 'only a process can be killed in the middle of a get' } });
+
+  test('Queue: close() ends async iteration after the rest is drained; put after close is a ValueError', async () => {
+    const q = new Queue<number>();
+    for (const n of [1, 2, 3]) await q.put(n);
+    q.close();
+    await assert.rejects(q.put(4), isCode(ValueError, 'ERR_MP_CLOSED'));
+    const seen = [];
+    for await (const n of q) seen.push(n);
+    assert.deepEqual(seen, [1, 2, 3]);
+    await q.joinThread();
+  });
+
+  test('JoinableQueue: join() waits until every item is marked done; extra taskDone() is a ValueError', async () => {
+    const q = new JoinableQueue<number>();
+    for (let i = 0; i < 5; i++) await q.put(i);
+    const p = new Process({
+      target: async (queue: JoinableQueue<number>) => {
+        for (let i = 0; i < 5; i++) {
+          await queue.get();
+          queue.taskDone();
+        }
+      },
+      args: [q],
+    });
+    p.start();
+    await q.join();
+    assert.equal(q.empty(), true);
+    await p.join();
+    assert.throws(() => q.taskDone(), isCode(ValueError, 'ERR_MP_OVER_RELEASED'));
+  }); // CPython: _TestQueue.test_task_done
+
+  test('SimpleQueue: put, get and empty across a child', async () => {
+    const q = new SimpleQueue<number>();
+    const p = new Process({ target: async (queue: SimpleQueue<number>) => queue.put(42), args: [q] });
+    p.start();
+    await p.join();
+    assert.equal(q.empty(), false);
+    assert.equal(await q.get(), 42);
+    assert.equal(q.empty(), true);
+  });
+
+  test('Pipe: both ends send and receive; recv gets EOFError after the other end closes', async () => {
+    const [parentEnd, childEnd] = Pipe<string>();
+    const p = new Process({
+      target: async (conn: Connection<string>) => {
+        const question = await conn.recv();
+        for (let i = 0; i < 3; i++) conn.send(`${question}:${i}`);
+        conn.close();
+      },
+      args: [childEnd],
+    });
+    p.start();
+    parentEnd.send('url');
+    const got: string[] = [];
+    await assert.rejects(async () => {
+      for (;;) got.push(await parentEnd.recv());
+    }, isCode(EOFError, 'ERR_MP_EOF'));
+    assert.deepEqual(got, ['url:0', 'url:1', 'url:2']);
+    await p.join();
+    parentEnd.close();
+    assert.equal(parentEnd.closed, true);
+    assert.throws(() => parentEnd.send('x'), isCode(ValueError, 'ERR_MP_CLOSED'));
+  }); // CPython: _TestConnection.test_connection, the seed's Pipe example
+
+  test('Pipe: a writer process that dies without closing leaves the reader at EOF', async () => {
+    const [reader, writer] = Pipe<string>(false);
+    const p = new Process({ target: (w: Connection<string>) => void w.send('last words'), args: [writer] });
+    p.start();
+    await p.join();
+    assert.equal(await reader.recv(), 'last words');
+    await assert.rejects(reader.recv(), EOFError);
+  }, { only: { backends: ['process'], reason: 'a thread shares its process, so its end does not die with it' } });
+
+  test('Pipe(false): one-way ends, bytes, poll, and BufferTooShort', async () => {
+    const [reader, writer] = Pipe<never>(false);
+    assert.equal(reader.writable, false);
+    assert.equal(writer.readable, false);
+    assert.throws(() => reader.sendBytes(new Uint8Array(1)), isCode(ValueError, 'ERR_MP_READ_ONLY'));
+    await assert.rejects(writer.recv(), isCode(ValueError, 'ERR_MP_WRITE_ONLY'));
+    assert.equal(await reader.poll(), false);
+    assert.equal(await reader.poll(20), false);
+    writer.sendBytes(new Uint8Array([1, 2, 3, 4, 5]), 1, 3);
+    assert.equal(await reader.poll(), true);
+    assert.deepEqual([...(await reader.recvBytes())], [2, 3, 4]);
+    writer.sendBytes(new Uint8Array([9, 9, 9]));
+    await assert.rejects(reader.recvBytesInto(new Uint8Array(2)), (e: unknown) => e instanceof BufferTooShort && e.payload?.length === 3);
+    writer.sendBytes(new Uint8Array([7, 8]));
+    const buf = new Uint8Array(4);
+    assert.equal(await reader.recvBytesInto(buf, 1), 2);
+    assert.deepEqual([...buf], [0, 7, 8, 0]);
+  }); // CPython: _TestConnection.test_duplex_false, test_sendbytes
+});
