@@ -53,10 +53,6 @@ export interface RingTransfer {
   readLock: BlockTransfer;
 }
 
-function deadline(timeout: number | undefined): number {
-  return timeout === undefined ? Infinity : performance.now() + Math.max(0, timeout);
-}
-
 function left(until: number): number {
   return until === Infinity ? SLICE_MS : Math.max(0, Math.min(SLICE_MS, until - performance.now()));
 }
