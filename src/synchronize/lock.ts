@@ -17,7 +17,7 @@ import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
 import { hasNative, native } from '../shm/binding.js';
 import { waitAsync, waitSync, wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
-import { allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
 
 const STATE = 0;
 const OWNER_PID = 1;
@@ -51,13 +51,14 @@ function normalize(options: AcquireOptions | boolean | undefined): { block: bool
 }
 
 /** Shared core of Lock and RLock. */
-abstract class SemLockBase {
+abstract class SemLockBase extends Acquirable {
   /** @internal */
   readonly words: Words;
   readonly #i32: Int32Array;
   readonly #base: number;
 
   protected constructor(words?: Words) {
+    super();
     this.words = words ?? allocateWords(WORDS);
     this.#i32 = this.words.i32;
     this.#base = this.words.base;
@@ -211,25 +212,6 @@ export class Lock extends SemLockBase {
     this.give();
   }
 
-  /** Run `fn` holding the lock, and release it however `fn` ends. */
-  async withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  /** {@link withLock} for synchronous code: blocks this thread while waiting. */
-  withLockSync<R>(fn: () => R): R {
-    this.acquireSync();
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
-  }
 
   /** Whether some process or thread holds the lock now. */
   locked(): boolean {
@@ -291,23 +273,6 @@ export class RLock extends SemLockBase {
     if (--this.count === 0) this.give();
   }
 
-  async withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  withLockSync<R>(fn: () => R): R {
-    this.acquireSync();
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
-  }
 
   /** @internal Condition.wait: give the lock up entirely, returning the depth to restore. */
   releaseAll(): number {

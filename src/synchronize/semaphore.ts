@@ -6,7 +6,7 @@
 import { ValueError } from '../errors.js';
 import { waitAsync, waitSync, wake } from '../shm/waiter.js';
 import type { AcquireOptions } from './lock.js';
-import { allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
 
 const VALUE = 0;
 const WAITERS = 1;
@@ -27,13 +27,14 @@ function checkValue(value: unknown): number {
  *
  * Python: multiprocessing.Semaphore
  */
-export class Semaphore {
+export class Semaphore extends Acquirable {
   /** @internal */
   readonly words: Words;
   readonly #i32: Int32Array;
   readonly #base: number;
 
   constructor(value = 1, /** @internal */ words?: Words) {
+    super();
     if (words === undefined) {
       checkValue(value);
       words = allocateWords(3);
@@ -115,23 +116,6 @@ export class Semaphore {
     return Atomics.load(this.#i32, this.#base + VALUE);
   }
 
-  async withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  withLockSync<R>(fn: () => R): R {
-    this.acquireSync();
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
-  }
 }
 
 /**

@@ -60,3 +60,30 @@ export function registerShared<T extends object, E>(
     rebuild: ({ block, extra }) => build(wordsOf(rebuildBlock(block)), extra),
   });
 }
+
+/** What `withLock` needs: Lock, RLock and Semaphore share the `with`-style helpers through it. */
+export abstract class Acquirable {
+  abstract acquire(options?: { block?: boolean; timeout?: number } | boolean): Promise<boolean>;
+  abstract acquireSync(options?: { block?: boolean; timeout?: number } | boolean): boolean;
+  abstract release(): void;
+
+  /** Run `fn` holding this, and release it however `fn` ends (Python's `with lock:`). */
+  async withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** {@link withLock} for synchronous code: blocks this thread while waiting. */
+  withLockSync<R>(fn: () => R): R {
+    this.acquireSync();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+}
