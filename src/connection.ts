@@ -1,0 +1,6 @@
+// multiprocessing-ts/connection: Listener, Client and Connection over sockets, wire-compatible
+// with Python's multiprocessing.connection (framing, HMAC handshake, pickled objects).
+export { Listener, Client } from './connection/listener.js';
+export type { Address, ConnectionOptions } from './connection/listener.js';
+export { Connection } from './connection/socket-connection.js';
+export { AuthenticationError, EOFError, BufferTooShort, UnpicklingError, PicklingError, TimeoutError, ValueError } from './errors.js';

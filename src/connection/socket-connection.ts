@@ -1,0 +1,150 @@
+// A connection over a TCP or Unix socket, speaking CPython's framing; objects travel as pickles.
+// CPython: Connection in Lib/multiprocessing/connection.py.
+
+import type { Socket } from 'node:net';
+import { BufferTooShort, EOFError, ValueError } from '../errors.js';
+import { dumps, loads } from '../pickle/index.js';
+import { FrameReader, frameHeader } from './framing.js';
+
+/**
+ * One end of a socket connection to a Python or TypeScript peer.
+ * Python: multiprocessing.connection.Connection
+ */
+export class Connection<T = unknown> {
+  readonly #socket: Socket;
+  readonly #reader = new FrameReader();
+  #ended = false;
+  #error: Error | undefined;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** @internal */
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#reader.push(chunk);
+      this.#notify();
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on('error', (err) => {
+      this.#error = err;
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on('close', () => {
+      this.#ended = true;
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  readonly readable = true;
+  readonly writable = true;
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ValueError('The connection is closed', { code: 'ERR_MP_CLOSED' });
+  }
+
+  /** Send raw bytes as one message. */
+  sendBytes(buf: Uint8Array, offset = 0, size = buf.length - offset): void {
+    this.#checkOpen();
+    if (offset < 0 || size < 0 || offset + size > buf.length) throw new ValueError(`offset ${offset} and size ${size} do not fit a buffer of ${buf.length} bytes`, { code: 'ERR_MP_BAD_VALUE' });
+    const payload = buf.subarray(offset, offset + size);
+    const header = frameHeader(payload.length);
+    // Small messages go in one write, as CPython does (Nagle).
+    if (payload.length <= 16384) this.#socket.write(Buffer.concat([header, payload]));
+    else {
+      this.#socket.write(header);
+      this.#socket.write(payload);
+    }
+  }
+
+  /** Send an object, pickled (protocol 4). */
+  send(obj: T): void {
+    this.sendBytes(dumps(obj));
+  }
+
+  // One reader at a time: each call waits for the previous to finish.
+  #serial<R>(fn: () => Promise<R>): Promise<R> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #frame(maxlength?: number): Promise<Uint8Array> {
+    for (;;) {
+      this.#checkOpen();
+      const frame = this.#reader.next(maxlength);
+      if (frame !== undefined) return frame;
+      if (this.#ended) {
+        this.#reader.assertClean();
+        throw new EOFError(`The peer closed the connection${this.#error ? ` (${this.#error.message})` : ''} and nothing is left to receive`, { code: 'ERR_MP_EOF', cause: this.#error });
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** Receive one message's bytes. @throws {UnpicklingError} when it is longer than `maxlength` */
+  recvBytes(maxlength?: number): Promise<Uint8Array> {
+    return this.#serial(() => this.#frame(maxlength));
+  }
+
+  /** Receive one message into `buf`; resolves its length. @throws {BufferTooShort} when it does not fit */
+  recvBytesInto(buf: Uint8Array, offset = 0): Promise<number> {
+    return this.#serial(async () => {
+      const bytes = await this.#frame();
+      if (offset + bytes.length > buf.length) throw new BufferTooShort(`The message is ${bytes.length} bytes and does not fit the buffer: the whole message is in error.payload`, bytes, { code: 'ERR_MP_BUFFER_TOO_SHORT' });
+      buf.set(bytes, offset);
+      return bytes.length;
+    });
+  }
+
+  /** Receive one object (unpickled without executing anything). */
+  async recv(): Promise<T> {
+    return loads(await this.recvBytes()) as T;
+  }
+
+  /** Whether a message (or EOF) is there, waiting up to `timeout` ms. */
+  async poll(timeout = 0): Promise<boolean> {
+    this.#checkOpen();
+    const deadline = performance.now() + Math.max(0, timeout);
+    for (;;) {
+      if (this.#reader.buffered >= 4 || this.#ended) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Close the connection. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.end();
+    this.#socket.destroySoon?.();
+    this.#notify();
+  }
+
+  /** @internal */
+  get socket(): Socket {
+    return this.#socket;
+  }
+}
