@@ -43,6 +43,38 @@ const examples: Example[] = [
     about: '16 workers try all 65536 TCP ports of 127.0.0.1 (every local service sees a connection) and print the open ones.',
     slow: true,
   },
+  {
+    title: 'Queue: a writer and a reader',
+    file: 'queue-writer-reader.ts',
+    about: "Each number is read just after it is put (sleeps cut to a tenth of the seed's); the reader loops forever, so the parent terminates it.",
+  },
+  { title: 'Queue(3): full, putNowait and getNowait', file: 'queue-maxsize.ts', about: 'One process: putNowait() on a full queue throws Full, then the three messages come out in order.' },
+  { title: 'Queue: a child puts, the parent gets', file: 'queue-child-put.ts', about: 'The parent puts "11", the child "22"; after join() the parent takes both, in that order.' },
+  { title: 'Queue: two writers, one reader', file: 'queue-two-writers.ts', about: "Six urls from two processes arrive in one queue, each writer's in its own order." },
+  { title: 'Queue: write, then read until empty', file: 'queue-write-read.ts', about: 'The reader starts a second late, then empties the queue: five writes, then five reads.' },
+  { title: 'Pipe: a sender and a receiver', file: 'pipe-send-recv.ts', about: 'Ten urls through a Pipe, in order; the receiver is terminated, maybe before it has printed them all.' },
+  { title: 'Queue: A, B and C', file: 'queue-abc.ts', about: 'The shortest writer and reader: each letter is read just after it is put.' },
+  { title: 'Queue: collect results from four children', file: 'queue-results.ts', about: 'Each child puts its result; the parent prints the list in the order the results arrived.' },
+  { title: 'Lock: one child at a time', file: 'lock.ts', about: 'Three children share a Lock: each "is running" line is followed by the same child\'s "is done".' },
+  {
+    title: 'Semaphore(2): a KTV with two places',
+    file: 'semaphore-ktv.ts',
+    about: '13 users, each staying 0 to 3 s; at most two are inside at once, the others wait for a free place.',
+    slow: true,
+  },
+  {
+    title: 'Event: traffic lights',
+    file: 'event-traffic-lights.ts',
+    about: 'Cars wait for green; police cars wait 0.1 s, then go through the red light. The light turns green, red, green, 3 s apart.',
+    slow: true,
+  },
+  {
+    title: 'A shared Value and a Lock',
+    file: 'value-lock.ts',
+    about: 'Two children add 1 and 10 ten times each, one whole loop at a time under the lock: the value ends at 120.',
+    slow: true,
+  },
+  { title: 'Module globals are not shared', file: 'globals-not-shared.ts', about: 'Each child changes its own a, from 10: one prints 11 to 20, the other 20 to 110.' },
 ];
 
 const argv = process.argv.slice(2);

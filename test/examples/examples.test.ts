@@ -5,8 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Process, Semaphore, Value, type SharedValue } from 'multiprocessing-ts';
 import { assertNoLeaks } from '../helpers/leaks.js';
-import { LONG } from '../helpers/timeouts.js';
+import { HUGE } from '../helpers/timeouts.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,6 +20,36 @@ interface Pair {
   last: number;
   /** Order that holds between children: in both outputs, the first line matching `later` comes after the first one matching `earlier`. */
   after?: { later: RegExp; earlier: RegExp };
+  /** How many lines match each pattern, in both outputs (the sorted comparison checks that the outputs agree; this, that they say what the seed means). */
+  counts?: [RegExp, number][];
+  /** A critical section: in both outputs, each line matching `enter` is followed at once by a line matching `leave` with the same first group. */
+  critical?: { enter: RegExp; leave: RegExp };
+  /**
+   * The whole output, as printed (not normalised), is one of these, in both programs: for seeds
+   * that print numbers other than pids, in an order that depends on which child runs first. It
+   * replaces all the comparisons above, which cannot tell such numbers from pids.
+   */
+  sequences?: string[][];
+  /** The last line, as printed, in both outputs. */
+  lastLine?: string;
+  /** Rewrites each normalised line of both outputs before they are compared: for what a seed prints in an order that varies. */
+  line?: (line: string) => string;
+  /**
+   * For the seeds that end a reader looping forever with terminate(), which can cut the reader
+   * short before its last lines (or any), in Python as in the twin. Lines matching `reader` are
+   * left out of the comparisons above and checked by this rule instead, in each output: a line
+   * naming a value (the regex's first group) names one that a line matching `sent` names; no value
+   * is read twice; with `fifo` (one writer), the values read are the first ones sent, in order; and
+   * the reader's lines show one pid at most.
+   */
+  cut?: { reader: RegExp; sent: RegExp; fifo?: boolean };
+}
+
+/** The lines `from`, `from + step`, ... up to `to`, as printed. */
+function numbers(from: number, to: number, step: number): string[] {
+  const lines: string[] = [];
+  for (let n = from; n <= to; n += step) lines.push(String(n));
+  return lines;
 }
 
 // Order across processes is not deterministic, so the outputs are compared as sorted lists of
@@ -51,6 +82,68 @@ const pairs: Pair[] = [
   // No line shows that a task has ended, so nothing shows that the fourth waits for a free worker.
   { name: 'pool-print', first: 1, last: 0 },
   // pool-port-scanner has a test of its own, below: it needs open ports to find.
+  // Queues and pipes. A reader that loops forever and is terminated may not print its last values: see `cut`.
+  { name: 'queue-writer-reader', first: 0, last: 0, cut: { reader: /^Process to read: {2}<pid>$|^Get (\d+) from queue\.\.$/, sent: /^Put (\d+) to queue\.\.\.$/, fifo: true } },
+  // One process: every line in order.
+  { name: 'queue-maxsize', first: 8, last: 0 },
+  { name: 'queue-child-put', first: 0, last: 2 },
+  // Each writer prints "Put" after put(), so a Get can come before its Put.
+  { name: 'queue-two-writers', first: 0, last: 0, cut: { reader: /^Process\(<pid>\) is reading\.\.\.$|^Get (url\d) from queue\.$/, sent: /^Put (url\d) to queue\.\.\.$/ } },
+  // The reader sleeps 1 s before it reads: by then the writer has put all five messages.
+  { name: 'queue-write-read', first: 1, last: 1, after: { later: /^读取:/, earlier: /^写入:消息4$/ } },
+  { name: 'pipe-send-recv', first: 0, last: 0, cut: { reader: /^Process\(<pid>\) rev:(url_\d)$/, sent: /^Process\(<pid>\) send :(url_\d)$/, fifo: true } },
+  { name: 'queue-abc', first: 0, last: 0, cut: { reader: /^Process to read: <pid>$|^Get ([ABC]) from queue\.$/, sent: /^Put ([ABC]) to queue\.\.\.$/, fifo: true } },
+  // The list holds the results in the order they arrived, which varies.
+  { name: 'queue-results', first: 0, last: 1, line: sortedList },
+  // Synchronization. lock: no join(); the lock lets one child at a time from "is running" to "is done".
+  {
+    name: 'lock',
+    first: 0,
+    last: 0,
+    counts: [[/ is running $/, 3], [/ is done $/, 3]],
+    critical: { enter: /^(\d+: \d+) is running $/, leave: /^(\d+: \d+) is done $/ },
+  },
+  // Nobody prints on leaving, so the output cannot show that at most two are inside at once: the
+  // test after this table checks that.
+  { name: 'semaphore-ktv', first: 0, last: 1, counts: [[/^user\d+ 占坑$/, 13]] },
+  // Every car crosses during the first green light, and the light prints the last two lines: it
+  // turns red 3 s after it turned green, and green again 3 s later (it says True both times: it
+  // prints before clear()).
+  {
+    name: 'event-traffic-lights',
+    first: 0,
+    last: 2,
+    // (In the patterns, `.` before `[` is the escape character of the colour codes.)
+    counts: [
+      [/^.\[31m 红灯亮.\[0m\. car\d 等着$/, 15],
+      [/^.\[32m 车\d 绿灯亮了.\[0m$/, 10],
+      [/^飘过 --~~~~,car \d$/, 10],
+      [/^.\[33m红灯，警车飞过.\[0m,car \d$/, 5],
+      [/^###### True$/, 3],
+      [/^=+>$/, 1],
+    ],
+  },
+  // Either child may take the lock first; the value ends at 120 either way.
+  {
+    name: 'value-lock',
+    first: 0,
+    last: 0,
+    lastLine: '120',
+    sequences: [
+      [...numbers(11, 20, 1), ...numbers(30, 120, 10)],
+      [...numbers(20, 110, 10), ...numbers(111, 120, 1)],
+    ],
+  },
+  // Each child has an a of its own, from 10; the lock keeps their lines apart.
+  {
+    name: 'globals-not-shared',
+    first: 0,
+    last: 0,
+    sequences: [
+      [...numbers(11, 20, 1), ...numbers(20, 110, 10)],
+      [...numbers(20, 110, 10), ...numbers(11, 20, 1)],
+    ],
+  },
 ];
 
 interface Run {
@@ -118,21 +211,45 @@ function normalise(run: Run): string[] {
   );
 }
 
-/** How many different child pids the output shows (each child prints its own). */
-function childPidCount(run: Run): number {
-  const numbers = run.stdout.replace(seconds, '').match(/\d{3,}/g) ?? [];
+/** How many different child pids the output shows (each child prints its own); with `skip`, on the lines that do not match it once normalised. */
+function childPidCount(run: Run, skip?: RegExp): number {
+  const normalised = normalise(run);
+  const lines = run.stdout.replace(/\n$/, '').split('\n');
+  const kept = skip === undefined ? run.stdout : lines.filter((_, i) => !skip.test(normalised[i] as string)).join('\n');
+  const numbers = kept.replace(seconds, '').match(/\d{3,}/g) ?? [];
   return new Set(numbers.filter((n) => n !== String(run.pid))).size;
+}
+
+/** The rule of Pair.cut, on one output's normalised lines. */
+function checkCut(cut: NonNullable<Pair['cut']>, who: string, run: Run, lines: string[], runs: string): void {
+  const values = (regex: RegExp): string[] => lines.flatMap((line) => regex.exec(line)?.[1] ?? []);
+  const sent = values(cut.sent);
+  const read = values(cut.reader);
+  for (const value of read) assert.ok(sent.includes(value), `${who}: ${value} was read but never sent${runs}`);
+  assert.equal(new Set(read).size, read.length, `${who}: a value was read twice${runs}`);
+  if (cut.fifo === true) assert.deepEqual(read, sent.slice(0, read.length), `${who}: the values read are not the first ones sent, in order${runs}`);
+  assert.ok(childPidCount(run) - childPidCount(run, cut.reader) <= 1, `${who}: the reader's lines show more than one pid${runs}`);
+}
+
+/** A Python list with its items sorted: `[2, 40, 20, 60]` → `[2, 20, 40, 60]`; other lines as they are. */
+function sortedList(line: string): string {
+  const items = /^\[(.*)\]$/.exec(line)?.[1];
+  if (items === undefined) return line;
+  return `[${items.split(', ').sort((a, b) => Number(a) - Number(b)).join(', ')}]`;
 }
 
 function describeRuns(python: Run, twin: Run): string {
   return `\n--- python (exit ${python.code}) ---\n${python.stdout}${python.stderr}\n--- twin (exit ${twin.code}) ---\n${twin.stdout}${twin.stderr}`;
 }
 
+// The tests of this file all run at once, so each takes about as long as the whole file: mostly
+// waiting for the CPU to start every program's processes (over a hundred, each loading tsx) on what
+// may be a shared two-core machine. Hence HUGE: the timeouts only stop a program that hangs.
 describe('examples: each TypeScript twin prints what its Python original prints', { concurrency: true }, () => {
   after(assertNoLeaks);
 
   for (const pair of pairs) {
-    it(`${pair.name}.ts matches examples/python/${pair.name}.py`, { timeout: LONG }, async () => {
+    it(`${pair.name}.ts matches examples/python/${pair.name}.py`, { timeout: HUGE }, async () => {
       const [python, twin] = await Promise.all([runPython(pair.name), runTwin(pair.name)]);
       const runs = describeRuns(python, twin);
 
@@ -141,13 +258,48 @@ describe('examples: each TypeScript twin prints what its Python original prints'
       assert.equal(python.stderr, '', `the Python original wrote to stderr${runs}`);
       assert.equal(twin.stderr, '', `the twin wrote to stderr${runs}`);
 
-      const expected = normalise(python);
-      const actual = normalise(twin);
+      if (pair.sequences !== undefined) {
+        for (const [who, run] of [['Python', python], ['the twin', twin]] as const) {
+          const lines = run.stdout.replace(/\n$/, '').split('\n');
+          assert.ok(
+            pair.sequences.some((sequence) => sequence.join('\n') === lines.join('\n')),
+            `${who} prints none of the ${pair.sequences.length} expected sequences of lines${runs}`,
+          );
+          if (pair.lastLine !== undefined) assert.equal(lines.at(-1), pair.lastLine, `${who}: the last line differs${runs}`);
+        }
+        return;
+      }
 
-      assert.deepEqual([...actual].sort(), [...expected].sort(), `the twin prints other lines than Python${runs}`);
+      const expected = normalise(python).map(pair.line ?? ((line) => line));
+      const actual = normalise(twin).map(pair.line ?? ((line) => line));
+      const cut = pair.cut;
+      const uncut = (line: string): boolean => cut === undefined || !cut.reader.test(line);
+
+      assert.deepEqual(actual.filter(uncut).sort(), expected.filter(uncut).sort(), `the twin prints other lines than Python${runs}`);
       assert.deepEqual(actual.slice(0, pair.first), expected.slice(0, pair.first), `the first lines differ in order${runs}`);
       assert.deepEqual(actual.slice(actual.length - pair.last), expected.slice(expected.length - pair.last), `the last lines differ in order${runs}`);
-      assert.equal(childPidCount(twin), childPidCount(python), `the twin shows another number of child processes${runs}`);
+      assert.equal(childPidCount(twin, cut?.reader), childPidCount(python, cut?.reader), `the twin shows another number of child processes${runs}`);
+      if (cut !== undefined) {
+        checkCut(cut, 'Python', python, expected, runs);
+        checkCut(cut, 'the twin', twin, actual, runs);
+      }
+      for (const [pattern, count] of pair.counts ?? []) {
+        for (const [who, lines] of [['Python', expected], ['the twin', actual]] as const) {
+          assert.equal(lines.filter((line) => pattern.test(line)).length, count, `${who}: not ${count} lines matching ${pattern}${runs}`);
+        }
+      }
+      if (pair.critical !== undefined) {
+        const { enter, leave } = pair.critical;
+        for (const [who, run] of [['Python', python], ['the twin', twin]] as const) {
+          const lines = run.stdout.replace(/\n$/, '').split('\n');
+          lines.forEach((line, i) => {
+            const inside = enter.exec(line);
+            if (inside === null) return;
+            const next = leave.exec(lines[i + 1] ?? '');
+            assert.ok(next !== null && next[1] === inside[1], `${who}: ${JSON.stringify(line)} is not followed at once by its "done" line${runs}`);
+          });
+        }
+      }
       if (pair.after !== undefined) {
         const { later, earlier } = pair.after;
         for (const [who, lines] of [['Python', expected], ['the twin', actual]] as const) {
@@ -159,7 +311,38 @@ describe('examples: each TypeScript twin prints what its Python original prints'
     });
   }
 
-  it('pool-port-scanner.ts finds the open ports examples/python/pool-port-scanner.py finds', { timeout: LONG }, async () => {
+  // The KTV seed's Semaphore(2) and 13 processes, each counting itself in a shared Value while it
+  // holds the semaphore: the example's output cannot show that at most two are inside at once.
+  it('semaphore-ktv: a Semaphore(2) lets at most two of 13 processes in at once', { timeout: HUGE }, async () => {
+    const sem = new Semaphore(2);
+    const inside = Value('i', 0);
+    const most = Value('i', 0);
+    const visits = Value('i', 0);
+    const goKtv = async (sem: Semaphore, inside: SharedValue, most: SharedValue, visits: SharedValue): Promise<void> => {
+      await sem.acquire();
+      const now = inside.getLock().withLockSync(() => (inside.value += 1));
+      most.getLock().withLockSync(() => (most.value = Math.max(most.value, now)));
+      visits.getLock().withLockSync(() => (visits.value += 1));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+      inside.getLock().withLockSync(() => (inside.value -= 1));
+      sem.release();
+    };
+    const ps = Array.from({ length: 13 }, () => new Process({ target: goKtv, args: [sem, inside, most, visits] }));
+    for (const p of ps) p.start();
+    for (const p of ps) await p.join();
+
+    assert.deepEqual(
+      ps.map((p) => p.exitcode),
+      ps.map(() => 0),
+      'a process failed',
+    );
+    assert.equal(visits.value, 13, 'not every process got in');
+    assert.ok(most.value >= 1 && most.value <= 2, `at most 2 inside at once, saw ${most.value}`);
+    assert.equal(inside.value, 0);
+    assert.equal(sem.getValue(), 2, 'the semaphore did not get its two places back');
+  });
+
+  it('pool-port-scanner.ts finds the open ports examples/python/pool-port-scanner.py finds', { timeout: HUGE }, async () => {
     const scan = await scanSetup();
     try {
       const [python, twin] = await Promise.all([runPython('pool-port-scanner', scan.prefix), runTwin('pool-port-scanner', scan.prefix)]);
