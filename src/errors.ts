@@ -81,15 +81,29 @@ export class ValueError extends ProcessError {}
 /** Base of the subprocess errors. Python: subprocess.SubprocessError */
 export class SubprocessError extends ProcessError {}
 
-const classes = {
-  ProcessError, TimeoutError, Empty, Full, EOFError, BufferTooShort, AuthenticationError, PicklingError,
-  UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, OwnerDiedError, ValueError, SubprocessError,
-};
+// Only the prototype is used (the codec never calls a constructor), so any signature will do.
+type ErrorClass = abstract new (...args: never[]) => Error;
 
-for (const [name, cls] of Object.entries(classes)) {
-  Object.defineProperty(cls.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });
-  Object.defineProperty(cls.prototype, kBrand, { value: true, enumerable: false });
+const table: Record<string, ErrorClass> = {};
+
+/**
+ * Names each class after its key (once, on the prototype) and enters it in the table the error
+ * codec rebuilds errors from, so that one thrown in a worker arrives as itself. For modules that
+ * define errors of their own (subprocess, managers); they inherit the brand from ProcessError.
+ * @internal
+ */
+export function registerErrorClasses(classes: Readonly<Record<string, ErrorClass>>): void {
+  for (const [name, cls] of Object.entries(classes)) {
+    Object.defineProperty(cls.prototype, 'name', { value: name, enumerable: false, configurable: true, writable: true });
+    table[name] = cls;
+  }
 }
 
+registerErrorClasses({
+  ProcessError, TimeoutError, Empty, Full, EOFError, BufferTooShort, AuthenticationError, PicklingError,
+  UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, OwnerDiedError, ValueError, SubprocessError,
+});
+Object.defineProperty(ProcessError.prototype, kBrand, { value: true, enumerable: false });
+
 /** The package's error classes by name, so the error codec can rebuild them on the far side. */
-export const errorClasses: Readonly<Record<string, new (message: string) => Error>> = classes;
+export const errorClasses: Readonly<Record<string, ErrorClass>> = table;

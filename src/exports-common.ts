@@ -31,3 +31,5 @@ export { hasNative } from './shm/binding.js';
 export { Queue, SimpleQueue, JoinableQueue } from './queues/queue.js';
 export type { QueueOptions } from './queues/queue.js';
 export { Pipe, Connection } from './queues/pipe.js';
+export { CalledProcessError, TimeoutExpired } from './subprocess/errors.js';
+export type { Command, CapturedOutput } from './subprocess/errors.js';
