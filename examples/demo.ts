@@ -75,6 +75,23 @@ const examples: Example[] = [
     slow: true,
   },
   { title: 'Module globals are not shared', file: 'globals-not-shared.ts', about: 'Each child changes its own a, from 10: one prints 11 to 20, the other 20 to 110.' },
+  { title: 'subprocess: call()', file: 'subprocess-call.ts', about: 'getent looks localhost up (the seed used nslookup) and prints to our stdout; call() resolves its exit code.' },
+  {
+    title: 'subprocess: Popen and communicate()',
+    file: 'subprocess-popen.ts',
+    about: 'call() once more, then sh started with three pipes: communicate() feeds it three lines and collects what it prints.',
+  },
+  {
+    title: 'Thread: a loop in a worker thread',
+    file: 'thread-loop.ts',
+    about: 'currentThread() names the main thread MainThread; the Loopthread counts to 5, a second apart, while the main thread joins it.',
+  },
+  {
+    title: 'Thread: a shared balance under a Lock',
+    file: 'thread-lock.ts',
+    about: 'Two threads change a shared Value 100,000 times each, under a Lock: it ends at 0. Threads share only shared memory.',
+  },
+  { title: 'local(): data of its own in each thread', file: 'thread-local.ts', about: 'Each thread binds its own student to the module-level localSchool and reads back its own.' },
 ];
 
 const argv = process.argv.slice(2);
