@@ -33,3 +33,4 @@ export type { QueueOptions } from './queues/queue.js';
 export { Pipe, Connection } from './queues/pipe.js';
 export { CalledProcessError, TimeoutExpired } from './subprocess/errors.js';
 export type { Command, CapturedOutput } from './subprocess/errors.js';
+export * from './managers.js';

@@ -1,0 +1,616 @@
+// Proxies: TypeScript handles on objects a manager server holds. Every method is async; options
+// objects and milliseconds here become Python's positional arguments and seconds on the wire.
+// CPython: BaseProxy, AutoProxy and the proxy classes of Lib/multiprocessing/managers.py.
+
+import { registerHandleType } from '../codec/handles.js';
+import { RemoteError } from '../errors.js';
+import { PyObject } from '../pickle/index.js';
+import type { Address } from '../connection/listener.js';
+import { toSeconds, type Kwds } from './args.js';
+import { ProxyReply, sharedClient, type ManagerClient } from './client.js';
+import { ManagedValue, Namespace, Token } from './token.js';
+import type { ProxyClass, ProxyInit } from './types.js';
+
+// A proxy that is garbage-collected without release() gives its reference back (best effort, as
+// Python's finalizers do).
+const finalizer = new FinalizationRegistry<{ client: ManagerClient; id: string }>(({ client, id }) => {
+  if (!client.closed) client.serverCall('decref', [id]).catch(() => undefined);
+});
+
+/**
+ * A handle on an object held by a manager server. Methods are async; `decref()` (or
+ * `await using`) gives the server its reference back.
+ *
+ * Python: multiprocessing.managers.BaseProxy
+ */
+export class BaseProxy {
+  /** Which object, on which server. */
+  readonly token: Token;
+  /** @internal */
+  readonly client: ManagerClient;
+  /** The method names the server exposes for this object (from the create reply), if known. */
+  readonly exposed: readonly string[] | undefined;
+  #owned: boolean;
+  #ready: Promise<unknown> | undefined;
+  readonly #unregister = {};
+
+  constructor(init: ProxyInit) {
+    this.token = init.token;
+    this.client = init.client;
+    this.exposed = init.exposed;
+    this.#owned = init.owned;
+    if (init.owned) finalizer.register(this, { client: init.client, id: init.token.id }, this.#unregister);
+  }
+
+  /** @internal A proxy rebuilt from a handle takes its own reference first (Python's incref in the proxy constructor). */
+  setPending(ready: Promise<unknown>): void {
+    this.#ready = ready;
+    ready.catch(() => undefined);
+  }
+
+  /**
+   * Call `method` on the referent with Python positional and keyword arguments; a result the
+   * server returns as a proxy (`method_to_typeid`) comes back as a proxy.
+   * Python: BaseProxy._callmethod
+   */
+  async callMethod(method: string, args: readonly unknown[] = [], kwds?: Kwds | Record<string, unknown>): Promise<unknown> {
+    if (this.#ready !== undefined) await this.#ready;
+    const kw = kwds === undefined ? new Map() : kwds instanceof Map ? kwds : new Map(Object.entries(kwds));
+    const result = await this.client.call(this.token.id, method, args, kw);
+    if (result instanceof ProxyReply) return buildProxy(result.token, this.client, result.exposed, true);
+    return result;
+  }
+
+  /** A copy of the referent (Python's `_getvalue()`). */
+  getValue(): Promise<unknown> {
+    return this.callMethod('#GETVALUE');
+  }
+
+  /** `repr()` of the referent, computed on the server. */
+  repr(): Promise<string> {
+    return this.callMethod('__repr__') as Promise<string>;
+  }
+
+  /**
+   * Give the server this proxy's reference back; the object is freed when no reference remains.
+   * (`await using` does it too.) Python: BaseProxy._decref
+   */
+  async decref(): Promise<void> {
+    if (!this.#owned) return;
+    this.#owned = false;
+    finalizer.unregister(this.#unregister);
+    if (this.#ready !== undefined) await this.#ready.catch(() => undefined);
+    if (!this.client.closed) await this.client.serverCall('decref', [this.token.id]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.decref().catch(() => undefined);
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} object, typeid ${JSON.stringify(this.token.typeid)} at ${this.token.id}>`;
+  }
+}
+
+/** Options of queue `put`/`get`: Python's block and timeout, in milliseconds. */
+export interface ProxyQueueOptions {
+  /** false: fail at once with Full/Empty instead of waiting. Default true. */
+  block?: boolean;
+  /** Wait at most this many milliseconds. */
+  timeout?: number;
+}
+
+/** Options of `acquire`. */
+export interface ProxyAcquireOptions {
+  /** false: return false at once when it is taken. Default true. */
+  block?: boolean;
+  /** Wait at most this many milliseconds. */
+  timeout?: number;
+}
+
+/**
+ * A queue held by a manager (`queue.Queue` on a Python server, or a queue a TypeScript server holds).
+ * @example
+ * await q.put(42);
+ * const x = await q.get({ timeout: 1000 }); // throws Empty after 1 s
+ */
+export class QueueProxy<T = unknown> extends BaseProxy {
+  /** Put `obj`, waiting while the queue is full. @throws {Full} */
+  async put(obj: T, opts: ProxyQueueOptions = {}): Promise<void> {
+    await this.callMethod('put', [obj, opts.block ?? true, toSeconds(opts.timeout)]);
+  }
+
+  /** Take the first item, waiting while it is empty. @throws {Empty} */
+  async get(opts: ProxyQueueOptions = {}): Promise<T> {
+    return (await this.callMethod('get', [opts.block ?? true, toSeconds(opts.timeout)])) as T;
+  }
+
+  /** @throws {Full} */
+  async putNowait(obj: T): Promise<void> {
+    await this.callMethod('put_nowait', [obj]);
+  }
+
+  /** @throws {Empty} */
+  async getNowait(): Promise<T> {
+    return (await this.callMethod('get_nowait')) as T;
+  }
+
+  async qsize(): Promise<number> {
+    return Number(await this.callMethod('qsize'));
+  }
+
+  async empty(): Promise<boolean> {
+    return (await this.callMethod('empty')) === true;
+  }
+
+  async full(): Promise<boolean> {
+    return (await this.callMethod('full')) === true;
+  }
+
+  /** JoinableQueue: mark one item taken with get() as done. */
+  async taskDone(): Promise<void> {
+    await this.callMethod('task_done');
+  }
+
+  /** JoinableQueue: wait until every item put has been marked done. */
+  async join(): Promise<void> {
+    await this.callMethod('join');
+  }
+}
+
+/** A dict held by a manager. Keys and values are Python values (a dict comes back as a Map). Python: DictProxy */
+export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
+  /** `d.get(key, default)`: the value, or `dflt` (null by default) when missing. */
+  async get(key: K, dflt: V | null = null): Promise<V | null> {
+    return (await this.callMethod('get', [key, dflt])) as V | null;
+  }
+
+  /** `d[key]`. @throws {RemoteError} KeyError when missing */
+  async getItem(key: K): Promise<V> {
+    return (await this.callMethod('__getitem__', [key])) as V;
+  }
+
+  /** `d[key] = value`. */
+  async set(key: K, value: V): Promise<void> {
+    await this.callMethod('__setitem__', [key, value]);
+  }
+
+  /** `del d[key]`. @throws {RemoteError} KeyError when missing */
+  async delete(key: K): Promise<void> {
+    await this.callMethod('__delitem__', [key]);
+  }
+
+  /** `key in d`. */
+  async has(key: K): Promise<boolean> {
+    return (await this.callMethod('__contains__', [key])) === true;
+  }
+
+  /** `len(d)`. */
+  async len(): Promise<number> {
+    return Number(await this.callMethod('__len__'));
+  }
+
+  async keys(): Promise<K[]> {
+    return (await this.callMethod('keys')) as K[];
+  }
+
+  async values(): Promise<V[]> {
+    return (await this.callMethod('values')) as V[];
+  }
+
+  async items(): Promise<[K, V][]> {
+    return ((await this.callMethod('items')) as unknown[][]).map((pair) => [pair[0] as K, pair[1] as V]);
+  }
+
+  async clear(): Promise<void> {
+    await this.callMethod('clear');
+  }
+
+  /** A copy, as a Map. */
+  async copy(): Promise<Map<K, V>> {
+    return (await this.callMethod('copy')) as Map<K, V>;
+  }
+
+  /** `d.pop(key[, default])`. @throws {RemoteError} KeyError when missing and no default */
+  async pop(key: K, ...dflt: [V?]): Promise<V> {
+    return (await this.callMethod('pop', [key, ...dflt])) as V;
+  }
+
+  async popitem(): Promise<[K, V]> {
+    const pair = (await this.callMethod('popitem')) as unknown[];
+    return [pair[0] as K, pair[1] as V];
+  }
+
+  async setdefault(key: K, dflt: V | null = null): Promise<V | null> {
+    return (await this.callMethod('setdefault', [key, dflt])) as V | null;
+  }
+
+  /** `d.update(other)`: a Map, a plain object, or [key, value] pairs. */
+  async update(other: Map<K, V> | Record<string, V> | Iterable<[K, V]>): Promise<void> {
+    const map = other instanceof Map ? other : Symbol.iterator in other ? new Map(other as Iterable<[K, V]>) : new Map(Object.entries(other));
+    await this.callMethod('update', [map]);
+  }
+
+  /** A copy of the whole dict. */
+  override async getValue(): Promise<Map<K, V>> {
+    return (await super.getValue()) as Map<K, V>;
+  }
+
+  /** `for await (const key of d)`: the keys, as they are now. */
+  async *[Symbol.asyncIterator](): AsyncIterator<K> {
+    for (const key of await this.keys()) yield key;
+  }
+}
+
+/** A slice argument: `list[start:stop:step]`. */
+function slice(start?: number | null, stop?: number | null, step?: number | null): PyObject {
+  return new PyObject('builtins', 'slice', [start ?? null, stop ?? null, step ?? null]);
+}
+
+/** A list held by a manager. Python: ListProxy */
+export class ListProxy<T = unknown> extends BaseProxy {
+  async append(obj: T): Promise<void> {
+    await this.callMethod('append', [obj]);
+  }
+
+  async extend(items: Iterable<T>): Promise<void> {
+    await this.callMethod('extend', [[...items]]);
+  }
+
+  /** `l[i]` (negative counts from the end). @throws {RemoteError} IndexError */
+  async get(index: number): Promise<T> {
+    return (await this.callMethod('__getitem__', [index])) as T;
+  }
+
+  /** `l[i] = value`. */
+  async set(index: number, value: T): Promise<void> {
+    await this.callMethod('__setitem__', [index, value]);
+  }
+
+  /** `del l[i]`. */
+  async delete(index: number): Promise<void> {
+    await this.callMethod('__delitem__', [index]);
+  }
+
+  /** `l[start:stop:step]`. */
+  async slice(start?: number | null, stop?: number | null, step?: number | null): Promise<T[]> {
+    return (await this.callMethod('__getitem__', [slice(start, stop, step)])) as T[];
+  }
+
+  /** `l[start:stop] = items`. */
+  async setSlice(start: number | null, stop: number | null, items: Iterable<T>): Promise<void> {
+    await this.callMethod('__setitem__', [slice(start, stop), [...items]]);
+  }
+
+  async len(): Promise<number> {
+    return Number(await this.callMethod('__len__'));
+  }
+
+  /** `value in l`. */
+  async includes(value: T): Promise<boolean> {
+    return (await this.callMethod('__contains__', [value])) === true;
+  }
+
+  /** @throws {RemoteError} ValueError when missing */
+  async index(value: T, start?: number, stop?: number): Promise<number> {
+    return Number(await this.callMethod('index', stop !== undefined ? [value, start ?? 0, stop] : start !== undefined ? [value, start] : [value]));
+  }
+
+  async count(value: T): Promise<number> {
+    return Number(await this.callMethod('count', [value]));
+  }
+
+  async insert(index: number, value: T): Promise<void> {
+    await this.callMethod('insert', [index, value]);
+  }
+
+  async pop(index?: number): Promise<T> {
+    return (await this.callMethod('pop', index === undefined ? [] : [index])) as T;
+  }
+
+  async remove(value: T): Promise<void> {
+    await this.callMethod('remove', [value]);
+  }
+
+  async reverse(): Promise<void> {
+    await this.callMethod('reverse');
+  }
+
+  /** Sort in place (Python's ordering; a key function cannot travel). */
+  async sort(opts: { reverse?: boolean } = {}): Promise<void> {
+    await this.callMethod('sort', [], opts.reverse === undefined ? undefined : { reverse: opts.reverse });
+  }
+
+  override async getValue(): Promise<T[]> {
+    return (await super.getValue()) as T[];
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (const item of await this.getValue()) yield item;
+  }
+}
+
+/** A Namespace held by a manager: attributes by name. Python: NamespaceProxy */
+export class NamespaceProxy extends BaseProxy {
+  /** `ns.name`. @throws {RemoteError} AttributeError when missing */
+  async get<V = unknown>(name: string): Promise<V> {
+    return (await this.callMethod('__getattribute__', [name])) as V;
+  }
+
+  /** `ns.name = value`. */
+  async set(name: string, value: unknown): Promise<void> {
+    await this.callMethod('__setattr__', [name, value]);
+  }
+
+  /** `del ns.name`. */
+  async delete(name: string): Promise<void> {
+    await this.callMethod('__delattr__', [name]);
+  }
+
+  override async getValue(): Promise<Namespace> {
+    return (await super.getValue()) as Namespace;
+  }
+}
+
+/** A Value held by a manager. Python: ValueProxy */
+export class ValueProxy<T = unknown> extends BaseProxy {
+  /** `v.value`. */
+  async get(): Promise<T> {
+    return (await this.callMethod('get')) as T;
+  }
+
+  /** `v.value = value`. */
+  async set(value: T): Promise<void> {
+    await this.callMethod('set', [value]);
+  }
+
+  override async getValue(): Promise<ManagedValue<T>> {
+    return (await super.getValue()) as ManagedValue<T>;
+  }
+}
+
+/** An array.array held by a manager. Python: ArrayProxy */
+export class ArrayProxy<T extends number | bigint = number> extends BaseProxy {
+  async len(): Promise<number> {
+    return Number(await this.callMethod('__len__'));
+  }
+
+  async get(index: number): Promise<T> {
+    return (await this.callMethod('__getitem__', [index])) as T;
+  }
+
+  async set(index: number, value: T): Promise<void> {
+    await this.callMethod('__setitem__', [index, value]);
+  }
+
+  async slice(start?: number | null, stop?: number | null, step?: number | null): Promise<T[]> {
+    return (await this.callMethod('__getitem__', [slice(start, stop, step)])) as T[];
+  }
+}
+
+function acquireArgs(opts: ProxyAcquireOptions | boolean | undefined): unknown[] {
+  const o = typeof opts === 'boolean' ? { block: opts } : (opts ?? {});
+  const block = o.block ?? true;
+  return o.timeout === undefined ? [block] : [block, toSeconds(o.timeout)];
+}
+
+/** A Lock, RLock, Semaphore or BoundedSemaphore held by a manager. Python: AcquirerProxy */
+export class AcquirerProxy extends BaseProxy {
+  /** Take it; false when not taken (non-blocking, or past the timeout). */
+  async acquire(opts?: ProxyAcquireOptions | boolean): Promise<boolean> {
+    return (await this.callMethod('acquire', acquireArgs(opts))) === true;
+  }
+
+  /** Let it go. @throws {RemoteError} RuntimeError/ValueError when not held (or released too many times) */
+  async release(): Promise<void> {
+    await this.callMethod('release');
+  }
+
+  /** Run `fn` while holding it. */
+  async withLock<R>(fn: () => R | Promise<R>): Promise<R> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      await this.release();
+    }
+  }
+}
+
+/** A Condition held by a manager. Python: ConditionProxy */
+export class ConditionProxy extends AcquirerProxy {
+  /** Release, wait for a notify (or the timeout, ms), take it back; false on timeout. */
+  async wait(timeout?: number): Promise<boolean> {
+    return (await this.callMethod('wait', [toSeconds(timeout)])) === true;
+  }
+
+  async notify(n = 1): Promise<void> {
+    await this.callMethod('notify', [n]);
+  }
+
+  async notifyAll(): Promise<void> {
+    await this.callMethod('notify_all');
+  }
+
+  /** Wait until `predicate()` is true (checked on each wake-up), at most `timeout` ms; returns its last value. */
+  async waitFor<R>(predicate: () => R | Promise<R>, timeout?: number): Promise<R> {
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    let result = await predicate();
+    while (!result) {
+      let left: number | undefined;
+      if (deadline !== undefined) {
+        left = deadline - performance.now();
+        if (left <= 0) break;
+      }
+      await this.wait(left);
+      result = await predicate();
+    }
+    return result;
+  }
+}
+
+/** An Event held by a manager. Python: EventProxy */
+export class EventProxy extends BaseProxy {
+  async isSet(): Promise<boolean> {
+    return (await this.callMethod('is_set')) === true;
+  }
+
+  async set(): Promise<void> {
+    await this.callMethod('set');
+  }
+
+  async clear(): Promise<void> {
+    await this.callMethod('clear');
+  }
+
+  /** Wait until set, at most `timeout` ms; whether it is set. */
+  async wait(timeout?: number): Promise<boolean> {
+    return (await this.callMethod('wait', [toSeconds(timeout)])) === true;
+  }
+}
+
+/** A Barrier held by a manager. Python: BarrierProxy */
+export class BarrierProxy extends BaseProxy {
+  /** Wait for the others; resolves this party's index. @throws {BrokenBarrierError} */
+  async wait(timeout?: number): Promise<number> {
+    return Number(await this.callMethod('wait', [toSeconds(timeout)]));
+  }
+
+  async abort(): Promise<void> {
+    await this.callMethod('abort');
+  }
+
+  async reset(): Promise<void> {
+    await this.callMethod('reset');
+  }
+
+  async parties(): Promise<number> {
+    return Number(await this.callMethod('__getattribute__', ['parties']));
+  }
+
+  async nWaiting(): Promise<number> {
+    return Number(await this.callMethod('__getattribute__', ['n_waiting']));
+  }
+
+  async broken(): Promise<boolean> {
+    return (await this.callMethod('__getattribute__', ['broken'])) === true;
+  }
+}
+
+/** An iterator held by a manager (what iterating a dict on the server hands out). Python: IteratorProxy */
+export class IteratorProxy<T = unknown> extends BaseProxy {
+  /** The next item, or `{ done: true }` at the end. */
+  async next(): Promise<IteratorResult<T, undefined>> {
+    try {
+      return { done: false, value: (await this.callMethod('__next__')) as T };
+    } catch (err) {
+      if (err instanceof RemoteError && err.remoteName === 'StopIteration') return { done: true, value: undefined };
+      throw err;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const step = await this.next();
+      if (step.done === true) return;
+      yield step.value;
+    }
+  }
+}
+
+/**
+ * A proxy for a type whose methods are only known from the server's list (`exposed`): each
+ * exposed name is a method taking Python's positional arguments (`await p.some_method(1, 2)`);
+ * `call()` also takes keyword arguments. Python: AutoProxy
+ */
+export class AutoProxy extends BaseProxy {
+  constructor(init: ProxyInit) {
+    super(init);
+    const exposed = new Set(init.exposed ?? []);
+    // Exposed names become methods; everything else is the proxy's own.
+    return new Proxy(this, {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && !(prop in target) && exposed.has(prop)) {
+          return (...args: unknown[]) => target.callMethod(prop, args);
+        }
+        const value: unknown = Reflect.get(target, prop, receiver === target ? target : target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** Call an exposed method with positional and keyword arguments. */
+  call(method: string, args: readonly unknown[] = [], kwds?: Record<string, unknown>): Promise<unknown> {
+    return this.callMethod(method, args, kwds);
+  }
+
+  /** Call an exposed method by name (the exposed names are also methods of the proxy). */
+  [method: string]: unknown;
+}
+
+// Exposed names that tell what an unregistered proxy is (a queue.Queue, a dict, a list), so that
+// it gets the typed proxy with this package's conventions instead of an AutoProxy.
+const QUEUE_NAMES = ['empty', 'full', 'get', 'get_nowait', 'put', 'put_nowait', 'qsize'];
+const DICT_NAMES = ['__getitem__', '__setitem__', '__contains__', 'keys', 'items', 'values'];
+const LIST_NAMES = ['__getitem__', '__setitem__', 'append', 'extend', 'insert'];
+
+const proxyClasses: Record<string, ProxyClass<BaseProxy>> = {
+  BaseProxy, AutoProxy, QueueProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, AcquirerProxy, ConditionProxy, EventProxy, BarrierProxy, IteratorProxy,
+};
+
+/** The proxy class for a typeid: the registered one, else ours for SyncManager typeids, else by the exposed names (queue, dict, list), else AutoProxy. */
+export function proxyClassFor(typeid: string, exposed: readonly string[] | undefined, registered?: ProxyClass): ProxyClass<BaseProxy> {
+  if (registered !== undefined) return registered as ProxyClass<BaseProxy>;
+  const byTypeid = SYNC_PROXIES[typeid];
+  if (byTypeid !== undefined) return byTypeid;
+  if (exposed !== undefined) {
+    if (QUEUE_NAMES.every((n) => exposed.includes(n))) return QueueProxy;
+    if (DICT_NAMES.every((n) => exposed.includes(n))) return DictProxy;
+    if (LIST_NAMES.every((n) => exposed.includes(n))) return ListProxy;
+  }
+  return AutoProxy;
+}
+
+const SYNC_PROXIES: Record<string, ProxyClass<BaseProxy>> = {
+  Queue: QueueProxy, JoinableQueue: QueueProxy, dict: DictProxy, list: ListProxy, Namespace: NamespaceProxy, Value: ValueProxy,
+  Array: ArrayProxy, Lock: AcquirerProxy, RLock: AcquirerProxy, Semaphore: AcquirerProxy, BoundedSemaphore: AcquirerProxy,
+  Condition: ConditionProxy, Event: EventProxy, Barrier: BarrierProxy, Iterator: IteratorProxy,
+};
+
+/** @internal Build the proxy for a token the server handed out. */
+export function buildProxy(token: Token, client: ManagerClient, exposed: readonly string[] | undefined, owned: boolean, registered?: ProxyClass): BaseProxy {
+  const Cls = proxyClassFor(token.typeid, exposed, registered ?? client.proxytypes?.get(token.typeid));
+  return new Cls({ token, client, exposed, owned });
+}
+
+// Proxies travel to child processes as live handles: the child connects to the same server
+// with the same key and takes a reference of its own.
+interface ProxyHandle {
+  kind: string;
+  typeid: string;
+  address: Address;
+  id: string;
+  authkey: Uint8Array;
+  exposed: string[] | undefined;
+}
+
+registerHandleType<BaseProxy, ProxyHandle>(BaseProxy, {
+  name: 'ManagerProxy',
+  module: import.meta.url,
+  reduce: (p) => ({
+    kind: Object.entries(proxyClasses).find(([, cls]) => cls === p.constructor)?.[0] ?? 'AutoProxy',
+    typeid: p.token.typeid,
+    address: p.token.address,
+    id: p.token.id,
+    authkey: new Uint8Array(p.client.authkey),
+    exposed: p.exposed === undefined ? undefined : [...p.exposed],
+  }),
+  rebuild: (d) => {
+    const client = sharedClient(d.address, d.authkey);
+    const Cls = proxyClasses[d.kind] ?? AutoProxy;
+    const proxy = new Cls({ token: new Token(d.typeid, d.address, d.id), client, exposed: d.exposed, owned: true });
+    proxy.setPending(client.serverCall('incref', [d.id]));
+    return proxy;
+  },
+});
+

@@ -1,0 +1,154 @@
+// The values managers put in pickles besides plain data: Token (which object, where), proxy
+// references (a proxy pickled inside a value: RebuildProxy), Namespace and Value snapshots.
+// CPython: Token, RebuildProxy, Namespace, Value in Lib/multiprocessing/managers.py.
+// Wire layouts: shared/spec/python-wire.md sections 3.11, 3.12 and 4.4.
+
+import { registerClass, registerGlobal, tuple, PyGlobal } from '../pickle/index.js';
+import type { Address } from '../connection/listener.js';
+
+const MODULE = 'multiprocessing.managers';
+
+/**
+ * Names one object held by a manager server: its type id, the server's address and its ident.
+ * Python: multiprocessing.managers.Token
+ */
+export class Token {
+  constructor(
+    /** The registered type id, e.g. `'dict'` or `'get_task_queue'`. */
+    public typeid: string,
+    /** The address of the server that holds the object. */
+    public address: Address,
+    /** The object's ident on that server (an opaque string). */
+    public id: string,
+  ) {}
+
+  toString(): string {
+    return `Token(typeid=${JSON.stringify(this.typeid)}, address=${JSON.stringify(this.address)}, id=${JSON.stringify(this.id)})`;
+  }
+}
+
+/** A Python address as it travels in a Token: `(host, port)` or a path. */
+export function addressToPy(address: Address): unknown {
+  return typeof address === 'string' ? address : tuple(address[0], address[1]);
+}
+
+/** Our Address from a Python one. */
+export function addressFromPy(value: unknown): Address {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'number') return [value[0], value[1]];
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8'); // abstract/bytes Unix paths
+  throw new TypeError(`A Token carries an address that is neither (host, port) nor a path: ${String(value)}`);
+}
+
+function tokenFromState(state: unknown): Token {
+  if (!(Array.isArray(state) && state.length === 3 && typeof state[0] === 'string' && typeof state[2] === 'string')) {
+    throw new TypeError('Token state must be (typeid, address, id)');
+  }
+  return new Token(state[0], addressFromPy(state[1]), state[2]);
+}
+
+/**
+ * A proxy pickled inside a value (`d['sub'] = other_proxy` in Python): kept as data, and written
+ * back unchanged. `func` is the proxy class Python names (e.g. `ListProxy`, `AutoProxy`).
+ * Python: RebuildProxy(func, token, serializer, kwds)
+ */
+export class ProxyRef {
+  constructor(
+    readonly func: PyGlobal,
+    readonly token: Token,
+    readonly serializer: string = 'pickle',
+    readonly kwds: Map<unknown, unknown> = new Map(),
+  ) {}
+}
+
+/**
+ * Python's attribute bag: what `getValue()` of a Namespace proxy returns.
+ * Python: multiprocessing.managers.Namespace
+ */
+export class Namespace {
+  [attribute: string]: unknown;
+
+  constructor(attributes: Record<string, unknown> | Map<string, unknown> = {}) {
+    const entries = attributes instanceof Map ? attributes.entries() : Object.entries(attributes);
+    for (const [k, v] of entries) this[k] = v;
+  }
+}
+
+/**
+ * A snapshot of a managed Value (what `getValue()` of a Value proxy returns).
+ * Python: multiprocessing.managers.Value
+ */
+export class ManagedValue<T = unknown> {
+  constructor(public typecode: string, public value: T) {}
+}
+
+// Proxy classes Python may name as RebuildProxy's first argument: values only, never called.
+const PROXY_CLASSES = [
+  'AutoProxy', 'BaseProxy', 'ListProxy', 'DictProxy', 'NamespaceProxy', 'ValueProxy', 'IteratorProxy', 'AcquirerProxy',
+  'EventProxy', 'ConditionProxy', 'BarrierProxy', 'ArrayProxy', 'PoolProxy', 'SetProxy',
+];
+
+// While a server unpickles a request, the proxy references in it are noted here: the server
+// keeps the objects they name alive (as Python's server does for proxies held by its objects).
+let collecting: ProxyRef[] | undefined;
+
+/** @internal Run `fn` (which unpickles), and return the ProxyRefs it built too. */
+export function collectProxyRefs<T>(fn: () => T): [T, ProxyRef[]] {
+  const outer = collecting;
+  const refs: ProxyRef[] = [];
+  collecting = refs;
+  try {
+    return [fn(), refs];
+  } finally {
+    collecting = outer;
+  }
+}
+
+let registered = false;
+
+/** @internal Allow the manager classes in pickles (idempotent). */
+export function registerManagerPickles(): void {
+  if (registered) return;
+  registered = true;
+  for (const name of PROXY_CLASSES) registerGlobal(`${MODULE}.${name}`);
+  registerClass(`${MODULE}.Token`, (_args, state) => tokenFromState(state), {
+    test: (v) => v instanceof Token,
+    reduce: (t: Token) => ({ module: MODULE, name: 'Token', args: [], state: tuple(t.typeid, addressToPy(t.address), t.id), newobj: true }),
+  });
+  registerClass(
+    `${MODULE}.RebuildProxy`,
+    (args) => {
+      const [func, token, serializer, kwds] = args;
+      if (!(func instanceof PyGlobal) || !(token instanceof Token)) throw new TypeError('RebuildProxy needs a proxy class and a Token');
+      const ref = new ProxyRef(func, token, typeof serializer === 'string' ? serializer : 'pickle', kwds instanceof Map ? kwds : new Map());
+      collecting?.push(ref);
+      return ref;
+    },
+    {
+      test: (v) => v instanceof ProxyRef,
+      reduce: (r: ProxyRef) => ({ module: MODULE, name: 'RebuildProxy', args: [r.func, r.token, r.serializer, r.kwds], newobj: false }),
+    },
+  );
+  registerClass(
+    `${MODULE}.Namespace`,
+    (_args, state) => new Namespace(state instanceof Map ? (state as Map<string, unknown>) : {}),
+    {
+      test: (v) => v instanceof Namespace,
+      reduce: (ns: Namespace) => ({ module: MODULE, name: 'Namespace', args: [], state: new Map(Object.entries(ns)), newobj: true }),
+    },
+  );
+  registerClass(
+    `${MODULE}.Value`,
+    (_args, state) => {
+      const dict = state instanceof Map ? state : new Map();
+      return new ManagedValue(String(dict.get('_typecode') ?? ''), dict.get('_value'));
+    },
+    {
+      test: (v) => v instanceof ManagedValue,
+      reduce: (v: ManagedValue) => ({ module: MODULE, name: 'Value', args: [], state: new Map<string, unknown>([['_typecode', v.typecode], ['_value', v.value]]), newobj: true }),
+    },
+  );
+}
+
+registerManagerPickles();
+

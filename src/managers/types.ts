@@ -1,0 +1,66 @@
+// Shared shapes of the managers: registrations, options. CPython: BaseManager._registry entries
+// (callable, exposed, method_to_typeid, proxytype) in Lib/multiprocessing/managers.py.
+
+import type { Address } from '../connection/listener.js';
+import type { Kwds } from './args.js';
+
+/** A proxy class: what `register(..., { proxytype })` takes. Built by the client from a create reply. */
+export interface ProxyClass<P = unknown> {
+  new (init: ProxyInit): P;
+}
+
+/** @internal What a proxy is built from. */
+export interface ProxyInit {
+  readonly token: import('./token.js').Token;
+  readonly client: import('./client.js').ManagerClient;
+  readonly exposed: readonly string[] | undefined;
+  /** Whether this proxy owns a reference on the server (released by `release()`). */
+  readonly owned: boolean;
+}
+
+/** Options of `BaseManager.register`. */
+export interface RegisterOptions {
+  /** Method names clients may call (default: the object's public methods, or the servant's list). */
+  exposed?: readonly string[];
+  /** Methods whose results are returned as proxies of the given typeid (Python's `method_to_typeid`). */
+  methodToTypeid?: Readonly<Record<string, string>>;
+  /** The proxy class clients build for this typeid (default: AutoProxy). */
+  proxytype?: ProxyClass;
+  /** Add a method named `typeid` to the manager (default true). */
+  createMethod?: boolean;
+}
+
+/** A registered type: how the server makes it, and how clients see it. */
+export interface Registration {
+  /** Server side: the user's callable (its keyword arguments arrive as a trailing options object). */
+  readonly callable: ((...args: never[]) => unknown) | undefined;
+  /** @internal Server side: Python-shaped factory (args, kwds), for the SyncManager types. */
+  readonly factory?: (args: unknown[], kwds: Kwds) => unknown;
+  readonly exposed: readonly string[] | undefined;
+  readonly methodToTypeid: Readonly<Record<string, string>> | undefined;
+  readonly proxytype: ProxyClass | undefined;
+  readonly createMethod: boolean;
+}
+
+/** Options of a manager server. */
+export interface ServerOptions {
+  /** Largest frame accepted from a client, in bytes (default 128 MiB); a longer one drops that connection. */
+  maxFrameBytes?: number;
+  /** Milliseconds a client has to complete the handshake (default 10,000; Python waits forever). */
+  handshakeTimeout?: number;
+  /**
+   * Where the server reports why it dropped a connection (bad authkey, malformed frame, refused
+   * pickle...). Default: one line on stderr.
+   */
+  log?: (message: string) => void;
+}
+
+/** Options of `new BaseManager(...)`. */
+export interface ManagerOptions extends ServerOptions {
+  /** `[host, port]` (port 0: any free port) or a Unix socket path. Default `['127.0.0.1', 0]`. */
+  address?: Address;
+  /** The shared secret; required to listen beyond loopback. Default: 32 random bytes (start only). */
+  authkey?: string | Uint8Array;
+}
+
+export type { Address, Kwds };
