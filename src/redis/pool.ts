@@ -1,0 +1,509 @@
+// The submitting side of the distributed pool: Python's Pool API over a BullMQ queue in Redis.
+//
+// Every task (or map chunk) is one BullMQ job. Job ids are made here, before the job is added,
+// so that a completion can never arrive for an id this side does not know yet; a caller-given
+// `key` makes them deterministic, which is how a restarted submitter finds its finished results.
+// Results come back through BullMQ's event stream (QueueEvents), read from a point taken before
+// the first job was added; a periodic sweep reads the job itself for any result whose event was
+// missed (the stream is capped, and a submitter may have been away).
+
+import { randomUUID } from 'node:crypto';
+import { Queue as BullQueue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isModuleTarget, type ModuleTarget, type TargetArgs, type TargetResult } from '../codec/targets.js';
+import { PicklingError, ValueError, WorkerLostError } from '../errors.js';
+import { AsyncResult } from '../pool/async-result.js';
+import { APPLY, MAP, STARMAP, type TaskKind } from '../pool/messages.js';
+import { connect, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { decodeOutcome, encodeValue, type JobData } from './wire.js';
+
+type ItemOf<T> = TargetArgs<T> extends [infer A, ...unknown[]] ? A : never;
+type OptionalArgs<T> = TargetArgs<T> extends [] ? [args?: []] : [args: TargetArgs<T>];
+
+/** Options of the distributed {@link Pool}. */
+export interface PoolOptions extends RedisTarget {
+  /**
+   * How many times a task may be started when the local worker process running it dies
+   * (a crash inside the task). A whole `mpts worker` that dies is covered separately, by its
+   * lease: see `maxStalledCount` of {@link serve}. Default 3.
+   */
+  attempts?: number;
+  /** Milliseconds finished tasks (and their results) stay in Redis for a restarted submitter. Default one hour. */
+  keepResults?: number;
+  /** Milliseconds between checks of the jobs themselves, for results whose event was missed. Default 5000. */
+  sweepInterval?: number;
+}
+
+/** Options of {@link Pool.applyAsync}. */
+export interface ApplyOptions<R> {
+  /** Called with the result when the task succeeds. */
+  callback?: (result: R) => void;
+  /** Called with the error when the task fails. */
+  errorCallback?: (error: Error) => void;
+  /**
+   * A name for this task, unique within the pool's `name`. A task submitted again with the same
+   * key is not run again: its result (finished or to come) is returned. This is how a submitter
+   * that restarted finds what it had submitted. No ':' allowed.
+   */
+  key?: string;
+}
+
+/** Options of {@link Pool.map}, {@link Pool.mapAsync} and their starmap twins. */
+export interface MapOptions<R> {
+  /** Items per job. Default: about 256 jobs in all, and at least one item each. */
+  chunksize?: number;
+  /** Called with the results when every item has succeeded. */
+  callback?: (result: R) => void;
+  /** Called with the first error. */
+  errorCallback?: (error: Error) => void;
+  /**
+   * A name for this map, as {@link ApplyOptions.key}: chunk `i` becomes task `${key}-${i}`, so the
+   * same key with the same items and chunksize finds the finished chunks instead of redoing them.
+   */
+  key?: string;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  added: boolean;
+  keyed: boolean;
+  since: number;
+}
+
+interface Outgoing {
+  id: string;
+  data: JobData;
+}
+
+type PoolState = 'RUN' | 'CLOSE' | 'TERMINATE';
+
+// Default chunks per map: enough to spread over many workers, few enough that per-job Redis
+// traffic is small next to the work.
+const DEFAULT_CHUNKS = 256;
+const ADD_BATCH = 1000;
+const SWEEP_BATCH = 500;
+
+/**
+ * A pool whose workers are `mpts worker` processes on any number of machines, sharing tasks
+ * through Redis (BullMQ). Same methods as the local Pool; targets must be module exports, which
+ * each worker loads from its own disk.
+ *
+ * Delivery is at least once: a task whose worker dies runs again elsewhere, so tasks should be
+ * idempotent.
+ *
+ * @example
+ * const tasks = moduleTargets<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * await using pool = new Pool({ redis: 'redis://127.0.0.1:6379', name: 'scan' });
+ * const open = await pool.map(tasks.scanPort, ports);
+ */
+export class Pool {
+  readonly #target: ResolvedTarget;
+  readonly #attempts: number;
+  readonly #keepSeconds: number;
+  readonly #client: Redis;
+  readonly #queue: BullQueue;
+  readonly #pending = new Map<string, Pending>();
+  readonly #ready: Promise<QueueEvents>;
+  readonly #idPrefix = randomUUID();
+  #events: QueueEvents | undefined;
+  #outbox: Outgoing[] = [];
+  #flushScheduled = false;
+  #nextId = 1;
+  #state: PoolState = 'RUN';
+  #sweeping = false;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweepMs: number;
+  #closed: Promise<void> | undefined;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: PoolOptions) {
+    this.#target = resolveTarget(options, 'Pool');
+    this.#attempts = options.attempts === undefined ? 3 : positiveInt(options.attempts, 'attempts');
+    this.#keepSeconds = Math.ceil((options.keepResults === undefined ? 3_600_000 : positiveInt(options.keepResults, 'keepResults')) / 1000);
+    this.#sweepMs = options.sweepInterval === undefined ? 5000 : positiveInt(options.sweepInterval, 'sweepInterval');
+    this.#client = connect(this.#target.url);
+    this.#queue = new BullQueue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
+    this.#queue.on('error', () => undefined); // failures reach the callers through rejected adds
+    this.#ready = this.#listen();
+    this.#ready.catch(() => undefined);
+  }
+
+  /** The pool's name in Redis: the `--name` its workers serve. */
+  get name(): string {
+    return this.#target.name;
+  }
+
+  /** Tasks submitted here whose result has not arrived yet. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  // Read the event stream from its current end, taken before any job of ours exists.
+  async #listen(): Promise<QueueEvents> {
+    const { name, prefix, url } = this.#target;
+    const last = (await this.#client.xrevrange(`${prefix}:${name}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const events = new QueueEvents(name, { connection: { url }, prefix, lastEventId: last[0]?.[0] ?? '0' });
+    events.on('error', () => undefined); // a lost connection is retried; the sweep covers the gap
+    events.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => this.#completed(jobId, returnvalue));
+    events.on('failed', ({ jobId, failedReason }: { jobId: string; failedReason: string }) => this.#failed(jobId, failedReason));
+    this.#events = events;
+    await events.waitUntilReady();
+    return events;
+  }
+
+  // ---- submitting -------------------------------------------------------------------------------
+
+  /**
+   * Run `fn(...args)` on a worker and wait for its result.
+   * Python: Pool.apply
+   */
+  apply<T extends ModuleTarget>(fn: T, ...[args]: OptionalArgs<T>): Promise<TargetResult<T>> {
+    return this.#submitOne(fn, APPLY, args ?? [], undefined) as Promise<TargetResult<T>>;
+  }
+
+  /**
+   * Submit `fn(...args)` and return at once; the AsyncResult settles when it has run.
+   * Python: Pool.apply_async
+   */
+  applyAsync<T extends ModuleTarget>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = {}): AsyncResult<TargetResult<T>> {
+    const promise = this.#submitOne(fn, APPLY, args ?? [], options.key) as Promise<TargetResult<T>>;
+    return withCallbacks(promise, options.callback, options.errorCallback);
+  }
+
+  /**
+   * Apply `fn` to every item, in chunks (one job each), and return the results in order.
+   * Python: Pool.map
+   */
+  map<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>>, chunksize?: number | MapOptions<TargetResult<T>[]>): Promise<TargetResult<T>[]> {
+    const options = typeof chunksize === 'object' && chunksize !== null ? chunksize : { chunksize };
+    return this.#mapChunks(MAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+  }
+
+  /** Like {@link map}, returning an AsyncResult. Python: Pool.map_async */
+  mapAsync<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>>, options: MapOptions<TargetResult<T>[]> = {}): AsyncResult<TargetResult<T>[]> {
+    const promise = this.#mapChunks(MAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+    return withCallbacks(promise, options.callback, options.errorCallback);
+  }
+
+  /** Like {@link map}, but each item is an argument list: `fn(...item)`. Python: Pool.starmap */
+  starmap<T extends ModuleTarget>(fn: T, items: Iterable<TargetArgs<T>>, chunksize?: number | MapOptions<TargetResult<T>[]>): Promise<TargetResult<T>[]> {
+    const options = typeof chunksize === 'object' && chunksize !== null ? chunksize : { chunksize };
+    return this.#mapChunks(STARMAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+  }
+
+  /** Like {@link starmap}, returning an AsyncResult. Python: Pool.starmap_async */
+  starmapAsync<T extends ModuleTarget>(fn: T, items: Iterable<TargetArgs<T>>, options: MapOptions<TargetResult<T>[]> = {}): AsyncResult<TargetResult<T>[]> {
+    const promise = this.#mapChunks(STARMAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+    return withCallbacks(promise, options.callback, options.errorCallback);
+  }
+
+  /**
+   * Results of `fn(item)` in order, as they are ready. Reads `items` (sync or async, even endless)
+   * only a bounded number of chunks ahead of what has been consumed.
+   * Python: Pool.imap
+   */
+  imap<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, chunksize = 1): AsyncIterableIterator<TargetResult<T>> {
+    return this.#imap(fn, items, chunksize, true) as AsyncIterableIterator<TargetResult<T>>;
+  }
+
+  /** Like {@link imap}, in the order tasks finish. Python: Pool.imap_unordered */
+  imapUnordered<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, chunksize = 1): AsyncIterableIterator<TargetResult<T>> {
+    return this.#imap(fn, items, chunksize, false) as AsyncIterableIterator<TargetResult<T>>;
+  }
+
+  #check(fn: unknown): ModuleTarget {
+    if (this.#state !== 'RUN') {
+      throw new ValueError(`Pool not running: ${this.#state === 'CLOSE' ? 'close()' : 'terminate()'} was called; create a new Pool to submit more work`, {
+        code: 'ERR_MP_POOL_NOT_RUNNING',
+      });
+    }
+    if (!isModuleTarget(fn)) {
+      throw new PicklingError(
+        `A distributed pool runs only module exports, which each worker loads from its own disk; got ${typeof fn === 'function' ? `function "${fn.name || '<anonymous>'}"` : typeof fn}. ` +
+          'Export the function from a module and pass fromModule(url, name) or moduleTargets(url).name',
+        { code: 'ERR_MP_REMOTE_TARGET' },
+      );
+    }
+    return fn;
+  }
+
+  #submitOne(fn: unknown, kind: TaskKind, args: unknown, key: string | undefined): Promise<unknown> {
+    try {
+      const target = this.#check(fn);
+      if (!Array.isArray(args)) throw new TypeError(`Expected "args" to be an array, got ${typeof args}`);
+      if (key !== undefined) checkKey(key);
+      return this.#enqueue(key ?? this.#freshId(), { u: target.url, e: target.exportName, k: kind, a: encodeValue(args, 'the arguments of a task') }, key !== undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #mapChunks(kind: TaskKind, fn: unknown, items: Iterable<unknown>, chunksize: number | undefined, key: string | undefined): Promise<unknown[]> {
+    try {
+      const target = this.#check(fn);
+      if (items === null || items === undefined || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+        throw new TypeError(`Expected "items" to be iterable, got ${items === null ? 'null' : typeof items}`);
+      }
+      if (key !== undefined) checkKey(key);
+      const list = Array.isArray(items) ? items : [...items];
+      const size = chunksize === undefined || chunksize === null ? Math.max(1, Math.ceil(list.length / DEFAULT_CHUNKS)) : positiveInt(chunksize, 'chunksize');
+      const chunks: Promise<unknown>[] = [];
+      for (let i = 0, n = 0; i < list.length; i += size, n++) {
+        const data: JobData = { u: target.url, e: target.exportName, k: kind, a: encodeValue(list.slice(i, i + size), 'the items of a map') };
+        chunks.push(this.#enqueue(key === undefined ? this.#freshId() : `${key}-${n}`, data, key !== undefined));
+      }
+      return Promise.all(chunks).then((parts) => (parts as unknown[][]).flat(1));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async *#imap(fn: unknown, items: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, ordered: boolean): AsyncGenerator<unknown> {
+    const target = this.#check(fn);
+    const size = positiveInt(chunksize, 'chunksize');
+    const source = Symbol.asyncIterator in items ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (items as Iterable<unknown>)[Symbol.iterator]();
+    // Remote workers are not counted here: keep a fixed number of chunks in flight.
+    const ahead = 64;
+    type Done = { seq: number; value: unknown[] };
+    const inflight = new Map<number, Promise<Done>>();
+    let seq = 0;
+    let next = 0;
+    let exhausted = false;
+    const fill = async (): Promise<void> => {
+      while (!exhausted && inflight.size < ahead) {
+        const chunk: unknown[] = [];
+        while (chunk.length < size) {
+          const step = await source.next();
+          if (step.done === true) {
+            exhausted = true;
+            break;
+          }
+          chunk.push(step.value);
+        }
+        if (chunk.length === 0) break;
+        const n = seq++;
+        const data: JobData = { u: target.url, e: target.exportName, k: MAP, a: encodeValue(chunk, 'the items of a map') };
+        const promise = this.#enqueue(this.#freshId(), data, false).then((value) => ({ seq: n, value: value as unknown[] }));
+        promise.catch(() => undefined);
+        inflight.set(n, promise);
+      }
+    };
+    await fill();
+    while (inflight.size > 0) {
+      const done = ordered ? await (inflight.get(next++) as Promise<Done>) : await Promise.race(inflight.values());
+      inflight.delete(done.seq);
+      await fill();
+      yield* done.value;
+    }
+  }
+
+  #freshId(): string {
+    return `${this.#idPrefix}.${this.#nextId++}`;
+  }
+
+  #enqueue(id: string, data: JobData, keyed: boolean): Promise<unknown> {
+    const existing = this.#pending.get(id);
+    if (existing !== undefined) {
+      // The same key twice from one submitter: both wait for the one job.
+      return new Promise((resolve, reject) => {
+        const { resolve: r0, reject: j0 } = existing;
+        existing.resolve = (v) => (r0(v), resolve(v));
+        existing.reject = (e) => (j0(e), reject(e));
+      });
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, added: false, keyed, since: performance.now() });
+      this.#outbox.push({ id, data });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        queueMicrotask(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    const opts = { attempts: this.#attempts, removeOnComplete: { age: this.#keepSeconds }, removeOnFail: { age: this.#keepSeconds } };
+    try {
+      await this.#ready;
+      for (let i = 0; i < batch.length; i += ADD_BATCH) {
+        const part = batch.slice(i, i + ADD_BATCH);
+        await this.#queue.addBulk(part.map(({ id, data }) => ({ name: data.e, data, opts: { ...opts, jobId: id } })));
+        const keyed: string[] = [];
+        for (const { id } of part) {
+          const entry = this.#pending.get(id);
+          if (entry === undefined) continue;
+          entry.added = true;
+          if (entry.keyed) keyed.push(id);
+        }
+        // A keyed job may have existed already, and finished long ago: no event will come for it.
+        if (keyed.length > 0) await this.#lookup(keyed);
+      }
+    } catch (err) {
+      const error = new ValueError(`Could not add tasks to Redis queue "${this.#target.name}": ${(err as Error).message}`, { code: 'ERR_MP_REDIS', cause: err });
+      for (const { id } of batch) this.#settle(id, false, error);
+    }
+    this.#armSweep();
+  }
+
+  // ---- results ----------------------------------------------------------------------------------
+
+  #completed(jobId: string, returnvalue: unknown): void {
+    if (!this.#pending.has(jobId)) return;
+    if (typeof returnvalue !== 'string') {
+      this.#settle(jobId, false, new ValueError(`Task ${jobId} returned data this pool cannot read: is another program using the queue "${this.#target.name}"?`, { code: 'ERR_MP_REDIS' }));
+      return;
+    }
+    let outcome: ReturnType<typeof decodeOutcome>;
+    try {
+      outcome = decodeOutcome(returnvalue);
+    } catch (err) {
+      this.#settle(jobId, false, err);
+      return;
+    }
+    if (outcome.ok) this.#settle(jobId, true, outcome.value);
+    else this.#settle(jobId, false, outcome.error);
+  }
+
+  #failed(jobId: string, reason: string): void {
+    if (!this.#pending.has(jobId)) return;
+    this.#settle(
+      jobId,
+      false,
+      new WorkerLostError(`Task ${jobId} could not be completed by the workers of "${this.#target.name}": ${reason}`, null, null, { code: 'ERR_MP_WORKER_LOST' }),
+    );
+  }
+
+  #settle(id: string, ok: boolean, value: unknown): void {
+    const entry = this.#pending.get(id);
+    if (entry === undefined) return;
+    this.#pending.delete(id);
+    if (ok) entry.resolve(value);
+    else entry.reject(value);
+    if (this.#pending.size === 0) {
+      for (const wake of this.#drainWaiters.splice(0)) wake();
+      if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
+    }
+  }
+
+  // Read finished jobs straight from Redis.
+  async #lookup(ids: string[]): Promise<void> {
+    const jobs = await Promise.all(ids.map((id) => this.#queue.getJob(id) as Promise<Job | undefined>));
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      const job = jobs[i];
+      if (job === undefined || job === null) {
+        const entry = this.#pending.get(id);
+        // Gone after it was added: removed from Redis by someone else, or expired (keepResults).
+        if (entry?.added === true) this.#settle(id, false, new ValueError(`Task ${id} is no longer in Redis: it was removed, or its result expired (see keepResults)`, { code: 'ERR_MP_REDIS' }));
+        continue;
+      }
+      if (job.finishedOn === undefined || job.finishedOn === null) continue;
+      if (typeof job.returnvalue === 'string') this.#completed(id, job.returnvalue);
+      else this.#failed(id, job.failedReason ?? 'failed');
+    }
+  }
+
+  #armSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#pending.size === 0 || this.#state === 'TERMINATE') return;
+    this.#sweepTimer = setTimeout(() => void this.#sweep(), this.#sweepMs);
+    this.#sweepTimer.unref();
+  }
+
+  async #sweep(): Promise<void> {
+    this.#sweepTimer = undefined;
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const old = performance.now() - this.#sweepMs;
+      const ids: string[] = [];
+      for (const [id, entry] of this.#pending) {
+        if (entry.added && entry.since < old) ids.push(id);
+        if (ids.length >= SWEEP_BATCH) break;
+      }
+      if (ids.length > 0) await this.#lookup(ids);
+    } catch {
+      // Redis unreachable for now: try again at the next sweep.
+    } finally {
+      this.#sweeping = false;
+      this.#armSweep();
+    }
+  }
+
+  // ---- lifetime ---------------------------------------------------------------------------------
+
+  /**
+   * Accept no more tasks. Tasks already submitted still run, and their results still arrive.
+   * Python: Pool.close
+   */
+  close(): void {
+    if (this.#state === 'RUN') this.#state = 'CLOSE';
+  }
+
+  /**
+   * Wait for every submitted task to finish, then disconnect from Redis (after `close()`).
+   * @throws {ValueError} while the pool is still running
+   * Python: Pool.join
+   */
+  async join(): Promise<void> {
+    if (this.#state === 'RUN') throw new ValueError('Pool is still running: call close() or terminate() before join()', { code: 'ERR_MP_POOL_RUNNING' });
+    if (this.#pending.size > 0) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    await this.#disconnect();
+  }
+
+  /**
+   * Stop waiting: pending tasks reject here, tasks not yet taken by a worker are removed from the
+   * queue (except keyed ones, kept for a later submitter), and the pool disconnects. Tasks already
+   * running on workers run to their end: they cannot be stopped from here.
+   * Python: Pool.terminate
+   */
+  async terminate(): Promise<void> {
+    if (this.#state !== 'TERMINATE') {
+      this.#state = 'TERMINATE';
+      if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
+      const entries = [...this.#pending];
+      const error = new ValueError('Pool terminated before the task finished: terminate() stops all waiting', { code: 'ERR_MP_POOL_TERMINATED' });
+      for (const [id] of entries) this.#settle(id, false, error);
+      // Remove what no worker has started; a started (locked) job cannot be removed, and is left.
+      await Promise.all(entries.filter(([, entry]) => entry.added && !entry.keyed).map(([id]) => this.#queue.remove(id).catch(() => 0)));
+    }
+    await this.#disconnect();
+  }
+
+  #disconnect(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#ready.catch(() => undefined);
+      await this.#events?.close().catch(() => undefined);
+      await this.#queue.close().catch(() => undefined);
+      await this.#client.quit().catch(() => this.#client.disconnect());
+    })();
+    return this.#closed;
+  }
+
+  /** `await using pool = new Pool({...})`: terminate when the scope ends, as Python's `with Pool()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.terminate();
+  }
+}
+
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError(`Expected "key" to be a non-empty string, got ${String(key)}`);
+  // BullMQ refuses job ids with ':' and ids that read as integers.
+  if (key.includes(':')) throw new ValueError(`"key" must not contain ':', got ${JSON.stringify(key)}`, { code: 'ERR_MP_BAD_VALUE' });
+  if (/^\d+$/.test(key)) throw new ValueError(`"key" must not be a plain integer, got ${JSON.stringify(key)}`, { code: 'ERR_MP_BAD_VALUE' });
+}
+
+function withCallbacks<R>(promise: Promise<R>, callback?: (r: R) => void, errorCallback?: (e: Error) => void): AsyncResult<R> {
+  if (callback !== undefined || errorCallback !== undefined) {
+    promise.then(
+      (value) => callback?.(value),
+      (err: unknown) => errorCallback?.(err as Error),
+    );
+  }
+  return new AsyncResult(promise);
+}

@@ -1,0 +1,212 @@
+// A FIFO queue in Redis with the interface of our Queue, for producers and consumers on any
+// machines. A Redis list: RPUSH to put, BLPOP to get. Python's semantics: a get takes the item
+// (there is no acknowledgement), so an item taken by a consumer that then dies is gone; use the
+// distributed Pool for work that must survive a dead worker.
+//
+// Everything that talks to Redis returns a Promise, including qsize/empty/full and the *Nowait
+// forms, which are synchronous on a local queue.
+
+import { deserialize, serialize } from 'node:v8';
+import type { Redis } from 'ioredis';
+import { asPicklingError } from '../backends/clone-error.js';
+import { Empty, Full, ValueError } from '../errors.js';
+import type { QueueOptions } from '../queues/queue.js';
+import { connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+
+/** Options of the Redis {@link Queue}. */
+export interface RedisQueueOptions extends RedisTarget {
+  /** Most items the queue holds; `put` waits (or fails with Full) beyond. 0: unbounded (default). */
+  maxsize?: number;
+}
+
+// Put only if there is room, in one step, so that concurrent producers cannot overfill the queue.
+const PUT_IF_ROOM = `
+local max = tonumber(ARGV[2])
+if max > 0 and redis.call('LLEN', KEYS[1]) >= max then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+return 1`;
+
+// While full, `put` polls: Redis has no blocking "wait for room". Grows to this many ms.
+const MAX_POLL_MS = 50;
+
+type PutClient = Redis & { mptsPutIfRoom(key: string, payload: Buffer, maxsize: number): Promise<number> };
+
+function closedError(): ValueError {
+  return new ValueError('Queue is closed: close() was called on this handle, so it can neither put nor get', { code: 'ERR_MP_CLOSED' });
+}
+
+function checked(opts: QueueOptions | undefined): { block: boolean; until: number } {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new TypeError(`Expected options like { block, timeout }, got ${String(opts)}`);
+  const timeout = opts?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
+  const block = opts?.block ?? true;
+  return { block, until: !block ? 0 : timeout === undefined ? Infinity : Date.now() + Math.max(0, timeout) };
+}
+
+/**
+ * A FIFO queue in Redis, shared by producers and consumers in any processes on any machines.
+ * Items travel by V8 serialization (structured-clone data: Map, Set, Date, BigInt...).
+ * @example
+ * const q = new Queue<Job>({ redis: 'redis://127.0.0.1:6379', name: 'jobs', maxsize: 1000 });
+ * await q.put({ id: 1 });
+ * const job = await q.get({ timeout: 5000 });
+ * q.close();
+ *
+ * Python: multiprocessing.Queue (through a manager, across machines)
+ */
+export class Queue<T = unknown> {
+  /** Most items the queue holds; 0 means unbounded. */
+  readonly maxsize: number;
+  readonly #target: ResolvedTarget;
+  readonly #key: string;
+  readonly #client: PutClient;
+  // One connection per blocked `get`: a BLPOP holds its connection until it returns.
+  readonly #idle: Redis[] = [];
+  readonly #busy = new Set<Redis>();
+  #closed = false;
+  #disconnected: Promise<void> | undefined;
+
+  constructor(options: RedisQueueOptions) {
+    this.#target = resolveTarget(options, 'Queue');
+    const maxsize = options.maxsize ?? 0;
+    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) throw new TypeError(`Expected "maxsize" to be an integer, got ${String(maxsize)}`);
+    if (maxsize < 0) throw new ValueError(`"maxsize" must be 0 (unbounded) or more, got ${maxsize}`, { code: 'ERR_MP_BAD_VALUE' });
+    this.maxsize = maxsize;
+    this.#key = `${this.#target.prefix}:queue:${this.#target.name}`;
+    const client = connect(this.#target.url);
+    client.defineCommand('mptsPutIfRoom', { numberOfKeys: 1, lua: PUT_IF_ROOM });
+    this.#client = client as PutClient;
+  }
+
+  /** The queue's name in Redis. */
+  get name(): string {
+    return this.#target.name;
+  }
+
+  /**
+   * Put `obj` at the end, waiting while the queue is full.
+   * @throws {Full} when it stays full (non-blocking, or past the timeout)
+   * @throws {ValueError} after close()
+   */
+  async put(obj: T, opts?: QueueOptions): Promise<void> {
+    const { block, until } = checked(opts);
+    if (this.#closed) throw closedError();
+    let payload: Buffer;
+    try {
+      payload = serialize(obj);
+    } catch (err) {
+      throw asPicklingError(err, 'this object through a queue');
+    }
+    for (let delay = 1; ; delay = Math.min(MAX_POLL_MS, delay * 2)) {
+      if ((await this.#client.mptsPutIfRoom(this.#key, payload, this.maxsize)) === 1) return;
+      const left = until - Date.now();
+      if (!block || left <= 0) throw new Full('Queue is full: no room was made in time; wait longer, or make the queue bigger', { code: 'ERR_MP_FULL' });
+      if (this.#closed) throw closedError();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    }
+  }
+
+  /** `put` without waiting: Full at once if there is no room. */
+  putNowait(obj: T): Promise<void> {
+    return this.put(obj, { block: false });
+  }
+
+  /**
+   * Take the first item, waiting for one if the queue is empty.
+   * @throws {Empty} when nothing arrives (non-blocking, or past the timeout)
+   * @throws {ValueError} after close()
+   */
+  async get(opts?: QueueOptions): Promise<T> {
+    const { block, until } = checked(opts);
+    if (this.#closed) throw closedError();
+    const left = until - Date.now();
+    if (!block || left < 1) {
+      const item = await this.#client.lpopBuffer(this.#key);
+      if (item === null) throw emptyError();
+      return deserialize(item) as T;
+    }
+    const conn = this.#idle.pop() ?? connect(this.#target.url, true);
+    this.#busy.add(conn);
+    let reply: [Buffer, Buffer] | null;
+    try {
+      // BLPOP takes seconds, with decimals; 0 means forever.
+      reply = await conn.blpopBuffer(this.#key, until === Infinity ? 0 : left / 1000);
+    } catch (err) {
+      if (this.#closed) throw closedError();
+      throw err;
+    } finally {
+      this.#busy.delete(conn);
+      if (this.#closed) conn.disconnect();
+      else this.#idle.push(conn);
+    }
+    if (reply === null) throw emptyError();
+    return deserialize(reply[1]) as T;
+  }
+
+  /** `get` without waiting: Empty at once if there is nothing. */
+  getNowait(): Promise<T> {
+    return this.get({ block: false });
+  }
+
+  /** Number of items in the queue now. */
+  async qsize(): Promise<number> {
+    return this.#client.llen(this.#key);
+  }
+
+  /** Whether the queue is empty now. */
+  async empty(): Promise<boolean> {
+    return (await this.qsize()) === 0;
+  }
+
+  /** Whether the queue is full now (never, when unbounded). */
+  async full(): Promise<boolean> {
+    return this.maxsize > 0 && (await this.qsize()) >= this.maxsize;
+  }
+
+  /**
+   * Close this handle: it puts and gets no more, and a `get` waiting on it rejects with ValueError.
+   * The queue itself, and its items, stay in Redis for other handles.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#disconnected = (async () => {
+      for (const conn of this.#busy) conn.disconnect();
+      for (const conn of this.#idle.splice(0)) conn.disconnect();
+      await this.#client.quit().catch(() => this.#client.disconnect());
+    })();
+  }
+
+  /** Wait until close() has finished disconnecting. Python: Queue.join_thread */
+  async joinThread(): Promise<void> {
+    await this.#disconnected;
+  }
+
+  /** Remove every item from the queue in Redis (for every handle). */
+  async clear(): Promise<void> {
+    if (this.#closed) throw closedError();
+    await this.#client.del(this.#key);
+  }
+
+  /** `await using q = new Queue({...})`: close when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.joinThread();
+  }
+
+  /** Yield items as they arrive, until this handle is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (err) {
+        if (err instanceof ValueError && err.code === 'ERR_MP_CLOSED') return;
+        throw err;
+      }
+    }
+  }
+}
+
+function emptyError(): Empty {
+  return new Empty('Queue is empty: nothing arrived in time', { code: 'ERR_MP_EMPTY' });
+}
