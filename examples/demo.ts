@@ -3,6 +3,8 @@
 // `npm run demo -- fork join` runs only the examples whose file name contains one of the words.
 // Every example is the twin of a Python program in examples/python/ with the same name.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 interface Example {
@@ -14,6 +16,8 @@ interface Example {
   about: string;
   /** Takes long enough that the tour skips it unless --all is given. */
   slow?: boolean;
+  /** A second program (file in examples/) started once the first prints a line containing `after`; both outputs are shown, each line labelled. */
+  partner?: { file: string; after: string };
 }
 
 // The tour, in order. Add new examples here.
@@ -92,6 +96,12 @@ const examples: Example[] = [
     about: 'Two threads change a shared Value 100,000 times each, under a Lock: it ends at 0. Threads share only shared memory.',
   },
   { title: 'local(): data of its own in each thread', file: 'thread-local.ts', about: 'Each thread binds its own student to the module-level localSchool and reads back its own.' },
+  {
+    title: 'Distributed: a master and a worker over BaseManager',
+    file: 'distributed/task_master.ts',
+    about: 'The master serves two queues with an authkey and puts ten tasks; a worker (another program, here on the same machine) connects, squares them and puts the results back.',
+    partner: { file: 'distributed/task_worker.ts', after: 'Try get result' },
+  },
 ];
 
 const argv = process.argv.slice(2);
@@ -115,6 +125,39 @@ function run(file: string): Promise<number> {
   });
 }
 
+/** A TCP port no one listens on now, for the distributed example (the seed's 5000 may be taken). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Run a program and its partner, as two machines would: the partner starts once the first says `after`. */
+async function runPair(file: string, partner: { file: string; after: string }): Promise<number> {
+  const env = { ...process.env, MPTS_TASK_PORT: String(await freePort()) };
+  const start = (name: string, label: string): Promise<number> => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL(name, import.meta.url))], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number>((resolve) => {
+      child.once('error', () => resolve(1));
+      child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      console.log(`${dim(label)} ${line}`);
+      if (partnerStarted === undefined && line.includes(partner.after)) partnerStarted = start(partner.file, '[worker]');
+    });
+    return exited;
+  };
+  let partnerStarted: Promise<number> | undefined;
+  const first = await start(file, '[master]');
+  const second = partnerStarted === undefined ? 1 : await partnerStarted;
+  return first !== 0 ? first : second;
+}
+
 if (words.length > 0 && chosen.length === 0) {
   console.error(`No example matches ${words.join(', ')}. Examples: ${examples.map((e) => e.file).join(', ')}`);
   process.exit(2);
@@ -136,7 +179,7 @@ for (const [index, example] of chosen.entries()) {
     continue;
   }
   console.log(dim(`$ npx tsx --conditions=source examples/${example.file}    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`));
-  const code = await run(example.file);
+  const code = example.partner === undefined ? await run(example.file) : await runPair(example.file, example.partner);
   if (code !== 0) {
     console.log(`${example.file} exited with code ${code}`);
     failed.push(example.file);
