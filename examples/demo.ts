@@ -97,6 +97,11 @@ const examples: Example[] = [
   },
   { title: 'local(): data of its own in each thread', file: 'thread-local.ts', about: 'Each thread binds its own student to the module-level localSchool and reads back its own.' },
   {
+    title: 'Master-Worker: processes and threads',
+    file: 'master-worker.ts',
+    about: 'The master hands eight CPU-bound tasks to a Pool of processes, then to a Pool of threads: the same results (and, in Node, both on every core).',
+  },
+  {
     title: 'Distributed: a master and a worker over BaseManager',
     file: 'distributed/task_master.ts',
     about: 'The master serves two queues with an authkey and puts ten tasks; a worker (another program, here on the same machine) connects, squares them and puts the results back.',

@@ -170,6 +170,7 @@ const pairs: Pair[] = [
   },
   // 200,000 changes of the balance, each under the lock: it ends at 0.
   { name: 'thread-lock', first: 0, last: 0, sequences: [['0']] },
+  { name: 'master-worker', first: 3, last: 3 },
   // Each thread reads back its own student; which thread prints first varies.
   {
     name: 'thread-local',
