@@ -2,10 +2,11 @@
 // No server listens beyond loopback without an authkey. CPython: Listener, Client in
 // Lib/multiprocessing/connection.py.
 
-import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AuthenticationError, TimeoutError, ValueError } from '../errors.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
 import { Connection } from './socket-connection.js';
+import { isLoopback, keyOf } from './address.js';
 
 /** A TCP address `[host, port]`, or a Unix socket path. */
 export type Address = [host: string, port: number] | string;
@@ -16,17 +17,6 @@ export interface ConnectionOptions {
   authkey?: string | Uint8Array;
   /** Milliseconds the handshake may take (default 10 s; Python waits forever). */
   handshakeTimeout?: number;
-}
-
-function keyOf(authkey: string | Uint8Array | undefined): Uint8Array | undefined {
-  if (authkey === undefined) return undefined;
-  if (typeof authkey === 'string') return Buffer.from(authkey);
-  if (authkey instanceof Uint8Array) return authkey;
-  throw new TypeError('Expected "authkey" to be a string or a Uint8Array');
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function checkAddress(address: Address): void {

@@ -9,7 +9,6 @@
 // connection is served on its own.
 
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { ValueError } from '../errors.js';
 import type { Address } from '../connection/listener.js';
 import type { Kwds } from './args.js';
@@ -18,19 +17,9 @@ import { buildProxy, type BaseProxy } from './proxy.js';
 import { Server } from './server.js';
 import { Token } from './token.js';
 import type { ManagerOptions, ProxyClass, Registration, RegisterOptions } from './types.js';
+import { isLoopback, keyOf } from '../connection/address.js';
 
 const registries = new WeakMap<object, Map<string, Registration>>();
-
-function keyOf(authkey: string | Uint8Array | undefined): Uint8Array | undefined {
-  if (authkey === undefined) return undefined;
-  if (typeof authkey === 'string') return Buffer.from(authkey);
-  if (authkey instanceof Uint8Array) return authkey;
-  throw new TypeError('Expected "authkey" to be a string or a Uint8Array');
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
 
 type State = 'initial' | 'started' | 'connected' | 'serving' | 'shutdown';
 

@@ -3,7 +3,7 @@
 // never the event loop, and a connection that misbehaves is dropped alone, with a logged reason.
 // CPython: Server in Lib/multiprocessing/managers.py. Wire: shared/spec/python-wire.md section 3.
 
-import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { AuthenticationError, EOFError, ValueError } from '../errors.js';
 import { answerChallenge, deliverChallenge } from '../connection/auth.js';
 import type { Address } from '../connection/listener.js';
@@ -14,6 +14,7 @@ import { bind, type Kwds } from './args.js';
 import { servantFor, toPyException, type CallContext, type Servant } from './servants.js';
 import { collectProxyRefs, Token, addressFromPy } from './token.js';
 import type { Registration, ServerOptions } from './types.js';
+import { isLoopback } from '../connection/address.js';
 
 const DEFAULT_MAX_FRAME = 128 * 1024 * 1024;
 const PUBLIC = new Set(['shutdown', 'create', 'accept_connection', 'get_methods', 'debug_info', 'number_of_objects', 'dummy', 'incref', 'decref']);
@@ -38,10 +39,6 @@ function errorTraceback(err: unknown): string {
   const py = toPyException(err);
   const notes = py.state instanceof Map ? (py.state.get('__notes__') as string[] | undefined) : undefined;
   return tracebackText(py.pyType, py.message, notes?.join('\n'));
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function describe(socket: Socket): string {
