@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { PicklingError, UnpicklingError } from 'multiprocessing-ts';
+// The codec alone (not the package entry, which loads the managers and their allowlisted classes).
+import { PicklingError, UnpicklingError } from '../../src/errors.js';
 import {
   dumps, FrozenSet, loads, PyException, PyGlobal, PyObject, registerClass, registerGlobal, Tuple, tuple, type LoadOptions,
 } from '../../src/pickle/index.js';
