@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { UnpicklingError } from 'multiprocessing-ts';
+// The codec alone (not the package entry, which loads the managers and their allowlisted classes).
+import { UnpicklingError } from '../../src/errors.js';
 import { dumps, FrozenSet, loads, PyException, PyGlobal, PyObject, registerClass, Tuple, tuple } from '../../src/pickle/index.js';
 import { pythons } from '../helpers/python.js';
 import { LONG } from '../helpers/timeouts.js';
