@@ -56,6 +56,22 @@ export class FrameReader {
   }
 
   next(maxLength = this.maxLength): Uint8Array | undefined {
+    // Fast path: one chunk that holds a whole small frame (a request or a reply), cut out directly.
+    if (this.#needed === undefined && this.#chunks.length === 1 && this.#buffered >= 4) {
+      const chunk = this.#chunks[0]!;
+      const length = chunk.readInt32BE(0);
+      if (length >= 0 && length <= maxLength && 4 + length <= chunk.length) {
+        const end = 4 + length;
+        if (end === chunk.length) {
+          this.#chunks = [];
+          this.#buffered = 0;
+        } else {
+          this.#chunks[0] = chunk.subarray(end);
+          this.#buffered = chunk.length - end;
+        }
+        return chunk.subarray(4, end);
+      }
+    }
     if (this.#needed === undefined) {
       if (this.#buffered < 4) return undefined;
       const first = this.#peek(4).readInt32BE(0);

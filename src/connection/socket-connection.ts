@@ -6,6 +6,9 @@ import { BufferTooShort, EOFError, ValueError } from '../errors.js';
 import { dumps, loads } from '../pickle/index.js';
 import { FrameReader, frameHeader } from './framing.js';
 
+/** Messages up to this size are sent with their header in one write (one copy of the payload). */
+const SMALL_MESSAGE = 16384;
+
 /**
  * One end of a socket connection to a Python or TypeScript peer.
  * Python: multiprocessing.connection.Connection
@@ -18,6 +21,7 @@ export class Connection<T = unknown> {
   #closed = false;
   #wake: (() => void) | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #readers = 0;
 
   /** @internal */
   constructor(socket: Socket) {
@@ -63,11 +67,14 @@ export class Connection<T = unknown> {
     this.#checkOpen();
     if (offset < 0 || size < 0 || offset + size > buf.length) throw new ValueError(`offset ${offset} and size ${size} do not fit a buffer of ${buf.length} bytes`, { code: 'ERR_MP_BAD_VALUE' });
     const payload = buf.subarray(offset, offset + size);
-    const header = frameHeader(payload.length);
-    // Small messages go in one write, as CPython does (Nagle).
-    if (payload.length <= 16384) this.#socket.write(Buffer.concat([header, payload]));
-    else {
-      this.#socket.write(header);
+    // Small messages go in one write, header and payload in one buffer, as CPython does (Nagle).
+    if (size <= SMALL_MESSAGE) {
+      const frame = Buffer.allocUnsafe(4 + size);
+      frame.writeInt32BE(size, 0);
+      frame.set(payload, 4);
+      this.#socket.write(frame);
+    } else {
+      this.#socket.write(frameHeader(size));
       this.#socket.write(payload);
     }
   }
@@ -77,10 +84,15 @@ export class Connection<T = unknown> {
     this.sendBytes(dumps(obj));
   }
 
-  // One reader at a time: each call waits for the previous to finish.
+  // One reader at a time: each call waits for the previous to finish. With none in flight (the
+  // usual case: one call at a time), it starts at once, without chaining on the last one.
   #serial<R>(fn: () => Promise<R>): Promise<R> {
-    const next = this.#queue.then(fn, fn);
-    this.#queue = next.catch(() => undefined);
+    const next = this.#readers === 0 ? fn() : this.#queue.then(fn, fn);
+    this.#readers++;
+    const settled = (): void => {
+      this.#readers--;
+    };
+    this.#queue = next.then(settled, settled);
     return next;
   }
 

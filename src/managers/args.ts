@@ -30,6 +30,12 @@ export function runtimeError(message: string): PyException {
  */
 export function bind(name: string, params: readonly string[], args: readonly unknown[], kwds: Kwds | undefined, required = 0): unknown[] {
   if (args.length > params.length) throw typeError(`${name}() takes ${params.length} positional argument${params.length === 1 ? '' : 's'} but ${args.length} were given`);
+  if ((kwds === undefined || kwds.size === 0) && args.length >= required) {
+    // The usual call: positional arguments only, none missing.
+    const out = Array.prototype.slice.call(args) as unknown[];
+    out.length = params.length;
+    return out;
+  }
   const out: unknown[] = [...args];
   out.length = params.length;
   const given = new Array<boolean>(params.length).fill(false);

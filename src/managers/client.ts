@@ -115,21 +115,17 @@ export class ManagerClient {
     }
   }
 
-  async #take(): Promise<Connection> {
-    let conn = this.#idle.pop();
-    if (conn === undefined) {
-      conn = await this.#connect();
-      try {
-        const name = currentProcess().name;
-        conn.send(tuple(null, 'accept_connection', tuple(name), new Map()));
-        unwrapReply(await conn.recv(), this.address);
-      } catch (err) {
-        conn.close();
-        throw err;
-      }
+  /** A new persistent connection (`accept_connection`, as Python's proxies open theirs). */
+  async #open(): Promise<Connection> {
+    const conn = await this.#connect();
+    try {
+      const name = currentProcess().name;
+      conn.send(tuple(null, 'accept_connection', tuple(name), new Map()));
+      unwrapReply(await conn.recv(), this.address);
+    } catch (err) {
+      conn.close();
+      throw err;
     }
-    conn.socket.ref();
-    this.#busy.add(conn);
     return conn;
   }
 
@@ -146,7 +142,10 @@ export class ManagerClient {
 
   /** A method call on object `ident`, on a persistent connection. */
   async call(ident: string, method: string, args: readonly unknown[] = [], kwds: Kwds = new Map()): Promise<unknown> {
-    const conn = await this.#take();
+    // An idle connection is taken at once (no await: a call costs one round trip and no more).
+    const conn = this.#idle.pop() ?? (await this.#open());
+    conn.socket.ref();
+    this.#busy.add(conn);
     let reply: unknown;
     try {
       conn.send(tuple(ident, method, Tuple.from(args), kwds));
