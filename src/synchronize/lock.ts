@@ -2,16 +2,21 @@
 // CPython: SemLock in Modules/_multiprocessing/semaphore.c and Lib/multiprocessing/synchronize.py.
 //
 // Layout (Int32 words from the block's start):
-//   0  state        0 free, 1 held, 2 held with waiters (Drepper, "Futexes are tricky", mutex 2)
-//   1  owner pid    0 when free; written after taking the lock, cleared before giving it back
-//   2  owner thread threadId of the owner in its process
+//   0  state        0 free, else the pid of the holder's process, plus CONTENDED (bit 30) when
+//                   a thread may be sleeping on the word: one atomic op takes the lock and
+//                   records its owner, one gives it back, and only a CONTENDED release enters the
+//                   kernel to wake a sleeper (Drepper, "Futexes are tricky", mutex 2, with pids)
+//   1  (unused)
+//   2  owner thread threadId of the owner in its process (plain memory: read by its own process)
 //   3  count        RLock recursion depth
-//   4  owner start  low 32 bits of the owner's start time (guards against pid reuse)
+//   4  owner start  low 32 bits of the owner's start time (guards against pid reuse; 0: unknown)
 //   5  owner start  high bits
 //
-// The kernel is entered only to sleep or wake (the addon's futex). A waiter sleeps in slices
-// and, between them, checks that the owner process is alive: if it died holding the lock, every
-// waiter gets OwnerDiedError instead of waiting forever (Python hangs here). The lock stays held.
+// The kernel is entered only to sleep or wake (the addon's futex). A contended taker spins a
+// little first (critical sections are short; sleeping and waking cost microseconds), then sleeps
+// in slices and, between them, checks that the owner process is alive: if it died holding the
+// lock, every waiter gets OwnerDiedError instead of waiting forever (Python hangs here). The
+// lock stays held.
 
 import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
@@ -20,13 +25,18 @@ import { waitAsync, waitSync, wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
 import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
 
 const STATE = 0;
-const OWNER_PID = 1;
+// Pids are below 2^22 on Linux (pid_max): bit 30 is free.
+const CONTENDED = 0x40000000;
+const PID_MASK = CONTENDED - 1;
 const OWNER_TID = 2;
 const COUNT = 3;
 const START_LO = 4;
 const START_HI = 5;
 const WORDS = 6;
 const SLICE_MS = 200;
+const SPINS = 100;
+
+const PID = process.pid;
 
 /** Options of `acquire`: Python's `block` and `timeout` (milliseconds). */
 export interface AcquireOptions {
@@ -36,19 +46,23 @@ export interface AcquireOptions {
   timeout?: number;
 }
 
-let myStart: number | undefined;
-function myStartTime(): number {
-  if (myStart === undefined) myStart = hasNative() ? native().processStartTime(process.pid) : 0;
-  return myStart;
+let myStartLo = 0;
+let myStartHi = 0;
+let myStartKnown = false;
+function knowMyStart(): void {
+  const start = hasNative() ? native().processStartTime(PID) : 0;
+  myStartLo = start % 2 ** 32 | 0;
+  myStartHi = Math.floor(start / 2 ** 32) | 0;
+  myStartKnown = true;
 }
 
-function normalize(options: AcquireOptions | boolean | undefined): { block: boolean; timeout: number | undefined } {
-  if (typeof options === 'boolean') return { block: options, timeout: undefined };
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+function checkOptions(options: AcquireOptions | boolean | undefined): void {
+  if (options !== undefined && typeof options !== 'boolean' && (typeof options !== 'object' || options === null)) {
     throw new TypeError(`Expected acquire() options to be an object like { block, timeout }, got ${String(options)}`);
   }
-  return { block: options?.block ?? true, timeout: options?.timeout };
 }
+const blockOf = (options: AcquireOptions | boolean | undefined): boolean => (typeof options === 'boolean' ? options : (options?.block ?? true));
+const timeoutOf = (options: AcquireOptions | boolean | undefined): number | undefined => (typeof options === 'object' && options !== null ? options.timeout : undefined);
 
 /** Shared core of Lock and RLock. */
 abstract class SemLockBase extends Acquirable {
@@ -56,34 +70,42 @@ abstract class SemLockBase extends Acquirable {
   readonly words: Words;
   readonly #i32: Int32Array;
   readonly #base: number;
+  /** Whether ownership is per thread (RLock). */
+  protected readonly recursive: boolean;
 
-  protected constructor(words?: Words) {
+  protected constructor(recursive: boolean, words?: Words) {
     super();
+    this.recursive = recursive;
     this.words = words ?? allocateWords(WORDS);
     this.#i32 = this.words.i32;
     this.#base = this.words.base;
+    if (!myStartKnown) knowMyStart();
   }
 
+  /** Take the lock if it is free, recording this process as its owner (and this thread, for an RLock). */
   protected tryTake(): boolean {
-    return Atomics.compareExchange(this.#i32, this.#base + STATE, 0, 1) === 0;
-  }
-
-  protected setOwner(): void {
     const i32 = this.#i32;
     const b = this.#base;
-    const start = myStartTime();
-    i32[b + OWNER_TID] = threadId;
-    i32[b + START_LO] = start % 2 ** 32;
-    i32[b + START_HI] = Math.floor(start / 2 ** 32);
-    Atomics.store(i32, b + OWNER_PID, process.pid);
+    if (Atomics.compareExchange(i32, b + STATE, 0, PID) !== 0) return false;
+    this.#own();
+    return true;
   }
 
-  protected clearOwner(): void {
-    Atomics.store(this.#i32, this.#base + OWNER_PID, 0);
+  // Plain memory: the thread id is read by this process only, and the start time by a waiter
+  // that has seen this pid in the state word for a whole slice. Written only when it changes.
+  #own(): void {
+    const i32 = this.#i32;
+    const b = this.#base;
+    if (this.recursive) i32[b + OWNER_TID] = threadId;
+    if (i32[b + START_LO] !== myStartLo || i32[b + START_HI] !== myStartHi) {
+      i32[b + START_LO] = myStartLo;
+      i32[b + START_HI] = myStartHi;
+    }
   }
+
 
   protected ownedByMe(): boolean {
-    return Atomics.load(this.#i32, this.#base + OWNER_PID) === process.pid && this.#i32[this.#base + OWNER_TID] === threadId;
+    return (Atomics.load(this.#i32, this.#base + STATE) & PID_MASK) === PID && this.#i32[this.#base + OWNER_TID] === threadId;
   }
 
   protected get count(): number {
@@ -104,25 +126,50 @@ abstract class SemLockBase extends Acquirable {
    */
   recoverable = false;
 
-  // When the process holding the lock has died (same pid and start time, gone): throws
-  // OwnerDiedError, or for a recoverable lock returns true after taking it over.
+  // The pid and start time that looked dead at the previous check (see #checkOwner).
+  #suspect = { pid: 0, lo: 0, hi: 0 };
+
+  // When the process holding the lock has died: throws OwnerDiedError, or for a recoverable lock
+  // returns true after taking it over. A pid that is gone means dead; a live pid with another
+  // start time (the pid was reused) means dead only when seen twice in a row with the same
+  // recorded start time (a new owner writes its start time just after taking the lock).
   #checkOwner(): boolean {
     if (!hasNative()) return false;
     const i32 = this.#i32;
     const b = this.#base;
-    const pid = Atomics.load(i32, b + OWNER_PID);
-    if (pid === 0 || pid === process.pid || Atomics.load(i32, b + STATE) === 0) return false;
-    const start = (i32[b + START_LO]! >>> 0) + (i32[b + START_HI]! >>> 0) * 2 ** 32;
+    const state = Atomics.load(i32, b + STATE);
+    const pid = state & PID_MASK;
+    if (pid === 0 || pid === PID) return false;
+    const lo = i32[b + START_LO]!;
+    const hi = i32[b + START_HI]!;
+    const start = (lo >>> 0) + (hi >>> 0) * 2 ** 32;
     const b2 = native();
-    const alive = b2.processAlive(pid) && (start === 0 || b2.processStartTime(pid) === start);
-    if (alive) return false;
-    if (this.recoverable) return Atomics.compareExchange(i32, b + OWNER_PID, pid, process.pid) === pid;
-    if (Atomics.load(i32, b + OWNER_PID) === pid) {
-      throw new OwnerDiedError(
-        `The process ${pid} that held this ${this.constructor.name} died without releasing it; what the lock protected may be half-updated. Create a new ${this.constructor.name}`,
-        pid,
-        { code: 'ERR_MP_OWNER_DIED' },
-      );
+    let dead = !b2.processAlive(pid);
+    if (!dead && start !== 0 && b2.processStartTime(pid) !== start) {
+      const s = this.#suspect;
+      dead = s.pid === pid && s.lo === lo && s.hi === hi;
+      this.#suspect = { pid, lo, hi };
+    }
+    if (!dead) return false;
+    if (Atomics.load(i32, b + STATE) !== state) return false;
+    if (this.recoverable) {
+      if (Atomics.compareExchange(i32, b + STATE, state, PID | CONTENDED) !== state) return false;
+      this.#own();
+      return true;
+    }
+    throw new OwnerDiedError(
+      `The process ${pid} that held this ${this.constructor.name} died without releasing it; what the lock protected may be half-updated. Create a new ${this.constructor.name}`,
+      pid,
+      { code: 'ERR_MP_OWNER_DIED' },
+    );
+  }
+
+  // A short spin: the holder of a short critical section gives the lock back within it.
+  #spin(): boolean {
+    const i32 = this.#i32;
+    const index = this.#base + STATE;
+    for (let k = 0; k < SPINS; k++) {
+      if (Atomics.load(i32, index) === 0 && this.tryTake()) return true;
     }
     return false;
   }
@@ -130,14 +177,17 @@ abstract class SemLockBase extends Acquirable {
   protected takeSync(block: boolean, timeout: number | undefined): boolean {
     if (this.tryTake()) return true;
     if (!block) return false;
+    if (this.#spin()) return true;
     const deadline = deadlineOf(timeout);
     const i32 = this.#i32;
     const index = this.#base + STATE;
     for (;;) {
-      if (Atomics.exchange(i32, index, 2) === 0) return true;
+      const expected = this.#markContended();
+      if (expected === 0) return true;
+      if (expected < 0) continue;
       const ms = remaining(deadline, SLICE_MS);
-      if (ms === 0) return false;
-      if (waitSync(i32, index, 2, ms) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
+      if (ms === 0) return this.#giveUp();
+      if (waitSync(i32, index, expected, ms) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
     }
   }
 
@@ -148,23 +198,53 @@ abstract class SemLockBase extends Acquirable {
     const i32 = this.#i32;
     const index = this.#base + STATE;
     for (;;) {
-      if (Atomics.exchange(i32, index, 2) === 0) return true;
+      const expected = this.#markContended();
+      if (expected === 0) return true;
+      if (expected < 0) continue;
       const ms = remaining(deadline, SLICE_MS);
-      if (ms === 0) return false;
-      if ((await waitAsync(i32, index, 2, ms)) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
+      if (ms === 0) return this.#giveUp();
+      if ((await waitAsync(i32, index, expected, ms)) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
     }
   }
 
-  protected give(): void {
+  // Before sleeping: the lock is taken (0; taken as CONTENDED, since others may sleep), or the
+  // state to sleep on, marked CONTENDED so that its release wakes a sleeper (-1: it changed, look again).
+  #markContended(): number {
     const i32 = this.#i32;
     const index = this.#base + STATE;
-    this.clearOwner();
-    if (Atomics.sub(i32, index, 1) !== 1) {
-      Atomics.store(i32, index, 0);
-      wake(i32, index, 1);
+    const state = Atomics.load(i32, index);
+    if (state === 0) {
+      if (Atomics.compareExchange(i32, index, 0, PID | CONTENDED) !== 0) return -1;
+      this.#own();
+      return 0;
     }
+    if ((state & CONTENDED) !== 0) return state;
+    return Atomics.compareExchange(i32, index, state, state | CONTENDED) === state ? state | CONTENDED : -1;
+  }
+
+  // A waiter that times out may have taken a wake meant to go on to another sleeper: pass it on.
+  #giveUp(): false {
+    const i32 = this.#i32;
+    const index = this.#base + STATE;
+    const state = Atomics.load(i32, index);
+    if (state === 0) wake(i32, index, 1);
+    else if ((state & CONTENDED) === 0) Atomics.compareExchange(i32, index, state, state | CONTENDED);
+    return false;
+  }
+
+  /** Free the lock, waking a sleeper if there may be one; false if it was not held. */
+  protected give(): boolean {
+    const i32 = this.#i32;
+    const b = this.#base;
+    if (this.recursive) i32[b + OWNER_TID] = 0;
+    const state = Atomics.exchange(i32, b + STATE, 0);
+    if (state === 0) return false;
+    if ((state & CONTENDED) !== 0) wake(i32, b + STATE, 1);
+    return true;
   }
 }
+
+const TAKEN = Promise.resolve(true);
 
 /**
  * A non-recursive lock shared by processes and threads. Any process or thread may release it.
@@ -177,28 +257,21 @@ abstract class SemLockBase extends Acquirable {
  */
 export class Lock extends SemLockBase {
   constructor(/** @internal */ words?: Words) {
-    super(words);
+    super(false, words);
   }
 
   /** Take the lock, waiting (without blocking the event loop) as the options say; resolves whether it was taken. */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
-    const { block, timeout } = normalize(options);
-    if (this.tryTake()) {
-      this.setOwner();
-      return Promise.resolve(true);
-    }
-    return this.takeAsync(block, timeout).then((taken) => {
-      if (taken) this.setOwner();
-      return taken;
-    });
+    if (options === undefined && this.tryTake()) return TAKEN;
+    checkOptions(options);
+    return this.takeAsync(blockOf(options), timeoutOf(options));
   }
 
   /** Take the lock, blocking this thread while waiting (for worker code; the event loop stops). */
   acquireSync(options?: AcquireOptions | boolean): boolean {
-    const { block, timeout } = normalize(options);
-    const taken = this.takeSync(block, timeout);
-    if (taken) this.setOwner();
-    return taken;
+    if (options === undefined && this.tryTake()) return true;
+    checkOptions(options);
+    return this.takeSync(blockOf(options), timeoutOf(options));
   }
 
   /**
@@ -206,10 +279,9 @@ export class Lock extends SemLockBase {
    * @throws {ValueError} when it is not held
    */
   release(): void {
-    if (!this.isHeld()) {
+    if (!this.give()) {
       throw new ValueError('Lock released too many times: release() was called on an unlocked Lock', { code: 'ERR_MP_OVER_RELEASED' });
     }
-    this.give();
   }
 
 
@@ -227,39 +299,35 @@ export class Lock extends SemLockBase {
  */
 export class RLock extends SemLockBase {
   constructor(/** @internal */ words?: Words) {
-    super(words);
+    super(true, words);
   }
 
+
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
-    const { block, timeout } = normalize(options);
+    checkOptions(options);
     if (this.ownedByMe()) {
       this.count++;
-      return Promise.resolve(true);
+      return TAKEN;
     }
     if (this.tryTake()) {
-      this.#own(1);
-      return Promise.resolve(true);
+      this.count = 1;
+      return TAKEN;
     }
-    return this.takeAsync(block, timeout).then((taken) => {
-      if (taken) this.#own(1);
+    return this.takeAsync(blockOf(options), timeoutOf(options)).then((taken) => {
+      if (taken) this.count = 1;
       return taken;
     });
   }
 
   acquireSync(options?: AcquireOptions | boolean): boolean {
-    const { block, timeout } = normalize(options);
+    checkOptions(options);
     if (this.ownedByMe()) {
       this.count++;
       return true;
     }
-    const taken = this.takeSync(block, timeout);
-    if (taken) this.#own(1);
+    const taken = this.takeSync(blockOf(options), timeoutOf(options));
+    if (taken) this.count = 1;
     return taken;
-  }
-
-  #own(count: number): void {
-    this.count = count;
-    this.setOwner();
   }
 
   /**
