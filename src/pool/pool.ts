@@ -302,7 +302,7 @@ export class BasePool {
       for (let i = 0; i < list.length; i += size) {
         chunks.push(this.#submit(kind, fn, size >= list.length && i === 0 ? list : list.slice(i, i + size), signal === undefined ? undefined : { signal }, spec));
       }
-      return Promise.all(chunks).then((parts) => (parts.length === 1 ? (parts[0] as unknown[]) : (parts as unknown[][]).flat(1)));
+      return Promise.all(chunks).then((parts) => (parts.length === 1 ? (parts[0] as unknown[]) : concat(parts as unknown[][])));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -372,14 +372,17 @@ export class BasePool {
     for (const slot of this.#slots) {
       if (this.#queueHead >= queue.length) break;
       if (slot.retiring || slot.stopping !== 'none') continue;
-      let room = this.#window(slot) - slot.inflight.size;
-      while (room > 0 && this.#queueHead < queue.length) {
+      const window = this.#window(slot);
+      // A chunk of map() keeps the next one queued at its worker (as Python's workers find the
+      // next chunk waiting in their pipe): no round trip between chunks.
+      const chunkWindow = window > 0 && this.#maxTasksPerChild === undefined ? Math.max(window, 2) : window;
+      while (this.#queueHead < queue.length) {
         const task = queue[this.#queueHead] as Task;
+        if (slot.inflight.size >= (task.kind === APPLY ? window : chunkWindow)) break;
         const needsAlone = task.timeout !== undefined || task.signal !== undefined;
         if (needsAlone && slot.inflight.size > 0) break;
         queue[this.#queueHead++] = undefined as unknown as Task;
         this.#dispatch(slot, task);
-        room--;
         if (needsAlone) {
           slot.exclusive = true;
           break;
@@ -686,6 +689,13 @@ export class BasePool {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.terminate();
   }
+}
+
+// The chunks' results in one array. Not Array.prototype.flat, which is slow on large arrays
+// (generic, element by element: about 13 µs per 1,000 elements, more than running them);
+// concat copies whole backing stores.
+function concat(parts: unknown[][]): unknown[] {
+  return parts.length === 0 ? [] : parts[0]!.concat(...parts.slice(1));
 }
 
 function terminatedError(): ValueError {
