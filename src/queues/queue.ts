@@ -30,11 +30,13 @@ function remainingMs(until: number): number | undefined {
   return until === Infinity ? undefined : Math.max(0, until - performance.now());
 }
 
-// Payload tags: numbers and strings (the common small messages) skip V8's serializer.
+// Payload tags: numbers and strings (the common small messages) and plain byte arrays (the
+// common large ones: one copy in, none out) skip V8's serializer.
 const NUMBER = 1;
 const STRING = 2;
 const V8 = 3;
 const V8_WITH_HANDLES = 4;
+const BYTES = 5;
 const utf8 = new TextDecoder();
 
 /** @internal Serialize one message: a tag byte, then the data. */
@@ -49,6 +51,13 @@ export function encode(obj: unknown): Uint8Array {
     const out = Buffer.allocUnsafe(1 + Buffer.byteLength(obj));
     out[0] = STRING;
     out.write(obj, 1);
+    return out;
+  }
+  // A Uint8Array (or Buffer) arrives as a Uint8Array, as V8's serializer would deliver it.
+  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || obj.constructor === Buffer)) {
+    const out = Buffer.allocUnsafe(1 + obj.length);
+    out[0] = BYTES;
+    out.set(obj, 1);
     return out;
   }
   const { value, hasHandles } = encodeHandles(obj, 'process');
@@ -68,6 +77,8 @@ function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } 
   const tag = bytes[0];
   if (tag === NUMBER) return { value: new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true), hasHandles: false };
   if (tag === STRING) return { value: utf8.decode(bytes.subarray(1)), hasHandles: false };
+  // The message's own fresh buffer (the ring copied it out): a view, no copy.
+  if (tag === BYTES) return { value: bytes.subarray(1), hasHandles: false };
   return { value: deserialize(bytes.subarray(1)), hasHandles: tag === V8_WITH_HANDLES };
 }
 
