@@ -1,14 +1,11 @@
 // process-start: start() → join() of an empty target, ours against bare fork/Worker and Python.
 
-import { execFile, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { Process } from 'multiprocessing-ts';
 import { Process as ThreadProcess } from 'multiprocessing-ts/threads';
-import type { Case, RunOptions, System } from './harness.js';
-
-const execFileAsync = promisify(execFile);
+import { runCommand, type Case, type RunOptions, type System } from './harness.js';
 
 // bench/ itself, whether this runs compiled (bench/dist/process-start.js) or from source.
 const benchDir = new URL(import.meta.url.includes('/bench/dist/') ? '../' : './', import.meta.url);
@@ -44,8 +41,8 @@ function python(executable: string, method: 'spawn' | 'fork'): System {
       let run = pythonRuns.get(executable);
       if (run === undefined) {
         const args = [pythonScript, '--reps', String(options.reps), '--warmup', String(options.warmup)];
-        run = execFileAsync(executable, ['-c', 'pass']).then(
-          async () => JSON.parse((await execFileAsync(executable, args, { maxBuffer: 16 << 20 })).stdout) as PythonRun,
+        run = runCommand(executable, ['-c', 'pass'], 30_000).then(
+          async () => JSON.parse(await runCommand(executable, args, options.timeout * 5)) as PythonRun,
           () => {
             console.log(`notice: ${executable} is not on PATH (or does not start); skipping it`);
             return { skipped: `${executable} not available` };

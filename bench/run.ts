@@ -1,15 +1,23 @@
-// Runs every benchmark case, prints a table per case, writes bench/RESULTS.md and raw JSON to
-// bench/results/. Usage: npm run bench [-- --quick] [--markdown] [--reps=N] [--warmup=N] [--case=NAME]
-//   --quick     5 repetitions (a smoke run); does not write RESULTS.md unless --markdown is given
+// Runs every benchmark case, prints a table per case and the acceptance checks, writes
+// bench/RESULTS.md (and the files cases make, e.g. bench/pool-chart.svg) and raw JSON to
+// bench/results/. Usage: npm run bench [-- --quick] [--markdown] [--reps=N] [--warmup=N] [--case=NAME] [--timeout=S]
+//   --quick     few repetitions (a smoke run); writes no report unless --markdown is given
+//   --case=NAME a case by name, or every case whose name starts with NAME- (--case=pool)
+//   --timeout=S give up on a repetition after S seconds (default 120): the system is skipped
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { environmentLine, markdownReport, markdownTable, runCase, type Case, type CaseResult } from './harness.js';
+import { checkLines, environmentLine, teardownFailed, markdownReport, markdownTable, runCase, type Case, type CaseResult } from './harness.js';
+import { managerCases } from './managers.js';
+import { poolCases } from './pool.js';
 import { processStart } from './process-start.js';
+import { redisCases } from './redis.js';
+import { queueCases } from './queues.js';
+import { syncCases } from './sync.js';
 
 /** Every case, in order. Add new ones here. */
-const cases: Case[] = [processStart];
+const cases: Case[] = [processStart, ...poolCases, ...syncCases, ...queueCases, ...redisCases, ...managerCases];
 
 const { values } = parseArgs({
   options: {
@@ -18,14 +26,22 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     warmup: { type: 'string' },
     case: { type: 'string', multiple: true },
+    timeout: { type: 'string' },
   },
 });
 
 const benchDir = new URL(import.meta.url.includes('/bench/dist/') ? '../' : './', import.meta.url);
-const reps = Number(values.reps ?? (values.quick ? 5 : 40));
-const warmup = Number(values.warmup ?? (values.quick ? 2 : 5));
-if (!(reps >= 1) || !(warmup >= 0)) throw new Error('--reps must be ≥ 1 and --warmup ≥ 0');
-const selected = values.case === undefined ? cases : cases.filter((c) => values.case!.includes(c.name));
+if (values.reps !== undefined && !(Number(values.reps) >= 1)) throw new Error('--reps must be ≥ 1');
+if (values.warmup !== undefined && !(Number(values.warmup) >= 0)) throw new Error('--warmup must be ≥ 0');
+if (values.timeout !== undefined && !(Number(values.timeout) > 0)) throw new Error('--timeout must be > 0 (seconds)');
+// A repetition (or a setup) that takes longer than this is abandoned: its system is skipped.
+const timeout = Number(values.timeout ?? 120) * 1000;
+function repetitions(c: Case): { reps: number; warmup: number } {
+  const defaults = c.repetitions ?? { reps: 40, warmup: 5, quick: { reps: 5, warmup: 2 } };
+  const { reps, warmup } = values.quick ? defaults.quick : defaults;
+  return { reps: Number(values.reps ?? reps), warmup: Number(values.warmup ?? warmup) };
+}
+const selected = values.case === undefined ? cases : cases.filter((c) => values.case!.some((name) => c.name === name || c.name.startsWith(`${name}-`)));
 if (selected.length === 0) throw new Error(`No such case; known: ${cases.map((c) => c.name).join(', ')}`);
 
 const argv = process.argv.slice(2).join(' ');
@@ -36,12 +52,18 @@ const date = new Date();
 console.log(`${env}\n`);
 
 const results: CaseResult[] = [];
+const files: Record<string, string> = {};
 for (const c of selected) {
+  const { reps, warmup } = repetitions(c);
   console.log(`${c.name}: ${c.description} (${reps} repetitions after ${warmup} warm-up)`);
-  const result = await runCase(c, { reps, warmup, timeout: 60_000 });
+  const result = await runCase(c, { reps, warmup, timeout });
   results.push(result);
+  if (result.details !== undefined) console.log(result.details);
   console.log(`${markdownTable(result)}\n`);
+  Object.assign(files, c.files?.(result, results));
 }
+const checks = checkLines(results);
+if (checks.length > 0) console.log(`acceptance checks (informational):\n${checks.map((line) => `  ${line}`).join('\n')}\n`);
 
 const resultsDir = new URL('results/', benchDir);
 mkdirSync(resultsDir, { recursive: true });
@@ -52,4 +74,11 @@ if (!values.quick || values.markdown) {
   const md = new URL('RESULTS.md', benchDir);
   writeFileSync(md, markdownReport(results, command, env, date));
   console.log(`report: ${fileURLToPath(md)}`);
+  for (const [path, content] of Object.entries(files)) {
+    const file = new URL(path, benchDir);
+    writeFileSync(file, content);
+    console.log(`wrote: ${fileURLToPath(file)}`);
+  }
 }
+// A pool that did not shut down may hold the event loop open: do not wait for it.
+if (teardownFailed) process.exit(0);

@@ -1,0 +1,117 @@
+"""Python anchor of bench/managers.ts: SyncManager dict-proxy and queue-proxy round trips over TCP loopback.
+
+A repetition is --n pairs of calls on one proxy, one after the other: `d["k"] = i; d["k"]` (a
+dict proxy: __setitem__ then __getitem__) or `q.put(i); q.get()` (a queue proxy), each call a
+request/reply round trip to the manager's server. Prints JSON:
+{"python": "3.11.7", "workload": "...", "systems": {name: {"median": ms, "p90": ms, "samples": [ms, ...]}}}
+
+  local   Python <-> Python: SyncManager(address=("127.0.0.1", 0)).start() (the server in a child
+          process), the proxies used in this, the main process
+  client  this process as the client of a server that is already running (ours): --address
+          HOST:PORT --authkey HEX, SyncManager.connect()
+  serve   a SyncManager server for our client: started as in `local`, prints its address as a JSON
+          line, serves until stdin closes (--authkey HEX)
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from multiprocessing.managers import SyncManager
+
+
+def percentile(values, q):
+    """Linear interpolation between closest ranks (the same formula as bench/harness.ts)."""
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def dict_rep(d, n):
+    def rep():
+        last = None
+        for i in range(n):
+            d["k"] = i
+            last = d["k"]
+        if last != n - 1:
+            sys.exit(f"dict: wrong last value {last!r}")
+
+    return rep
+
+
+def queue_rep(q, n):
+    def rep():
+        last = None
+        for i in range(n):
+            q.put(i)
+            last = q.get()
+        if last != n - 1:
+            sys.exit(f"queue: wrong last value {last!r}")
+
+    return rep
+
+
+def measure(manager, ops, args):
+    """Interleaved repetitions of the systems (one per op) on proxies from `manager`."""
+    systems = {}
+    if "dict" in ops:
+        systems["dict"] = dict_rep(manager.dict(), args.n)
+    if "queue" in ops:
+        systems["queue"] = queue_rep(manager.Queue(), args.n)
+    samples = {name: [] for name in systems}
+    names = list(systems)
+    for i in range(args.warmup + args.reps):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            t0 = time.perf_counter()
+            systems[name]()
+            ms = (time.perf_counter() - t0) * 1000
+            if i >= args.warmup:
+                samples[name].append(ms)
+    return {name: {"median": percentile(s, 0.5), "p90": percentile(s, 0.9), "samples": s} for name, s in samples.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workload", choices=["local", "client", "serve"])
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--ops", default="dict,queue")
+    parser.add_argument("--address", help="HOST:PORT of the server (client)")
+    parser.add_argument("--authkey", help="hex (client, serve; local: random)")
+    args = parser.parse_args()
+    ops = args.ops.split(",")
+    authkey = bytes.fromhex(args.authkey) if args.authkey else None
+    out = {"python": platform.python_version(), "executable": sys.executable, "workload": args.workload}
+
+    if args.workload == "serve":
+        manager = SyncManager(address=("127.0.0.1", 0), authkey=authkey)
+        manager.start()
+        try:
+            print(json.dumps({"address": list(manager.address)}), flush=True)
+            sys.stdin.read()  # until the parent closes it
+        finally:
+            manager.shutdown()
+        return
+
+    if args.workload == "local":
+        manager = SyncManager(address=("127.0.0.1", 0), authkey=authkey)
+        manager.start()
+    else:
+        host, port = args.address.rsplit(":", 1)
+        manager = SyncManager(address=(host, int(port)), authkey=authkey)
+        manager.connect()
+    try:
+        out["systems"] = measure(manager, ops, args)
+    finally:
+        if args.workload == "local":
+            manager.shutdown()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
