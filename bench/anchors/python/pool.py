@@ -19,6 +19,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from benchutil import percentile
 
 WORKERS = 2
 
@@ -32,15 +33,6 @@ def burn(n):
     for i in range(n):
         s = (s * 31 + i) & 0xFFFFFFFF
     return s
-
-
-def percentile(values, q):
-    """Linear interpolation between closest ranks (the same formula as bench/harness.ts)."""
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def calibrate(task_ms):

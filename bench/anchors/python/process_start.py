@@ -10,19 +10,11 @@ import multiprocessing as mp
 import platform
 import sys
 import time
+from benchutil import percentile
 
 
 def f():
     pass
-
-
-def percentile(values, q):
-    """Linear interpolation between closest ranks (the same formula as bench/harness.ts)."""
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def main():

@@ -19,15 +19,7 @@ import multiprocessing as mp
 import platform
 import sys
 import time
-
-
-def percentile(values, q):
-    """Linear interpolation between closest ranks (the same formula as bench/harness.ts)."""
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+from benchutil import percentile
 
 
 def contender(mode, n, stop, go, done, lock, value):
