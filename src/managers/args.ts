@@ -31,9 +31,10 @@ export function runtimeError(message: string): PyException {
 export function bind(name: string, params: readonly string[], args: readonly unknown[], kwds: Kwds | undefined, required = 0): unknown[] {
   if (args.length > params.length) throw typeError(`${name}() takes ${params.length} positional argument${params.length === 1 ? '' : 's'} but ${args.length} were given`);
   if ((kwds === undefined || kwds.size === 0) && args.length >= required) {
-    // The usual call: positional arguments only, none missing.
-    const out = Array.prototype.slice.call(args) as unknown[];
-    out.length = params.length;
+    // The usual call: positional arguments only, none missing. Copied by index: `args` is often a
+    // Tuple (an Array subclass), which slice() would build through its species, slowly.
+    const out: unknown[] = [];
+    for (let i = 0; i < params.length; i++) out.push(i < args.length ? args[i] : undefined);
     return out;
   }
   const out: unknown[] = [...args];
