@@ -1,7 +1,6 @@
-// Our client of a manager server, timed in a process of its own (bench/managers.ts, the
-// "ours client → python3 server" row): a client that talks to two kinds of server in one process
-// sees its JIT'd code slowed for both, which no real client does. Prints what the Python anchors
-// print: { systems: { <op>: { samples: [ms per repetition] } } }.
+// Our client of a manager server (ours or Python's), timed in a process of its own, as
+// anchors/python/managers.py times Python's (bench/managers.ts says why). Prints what the Python
+// anchors print: { systems: { <op>: { samples: [ms per repetition] } } }.
 // argv: --address HOST:PORT --authkey HEX --ops dict|queue --n N --reps R --warmup W
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
