@@ -301,15 +301,22 @@ export class Queue<T = unknown> {
   async joinThread(): Promise<void> {}
 
   /** `for await (const item of queue)`: items until the queue is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (err) {
-        if (err instanceof ValueError && err.code === 'ERR_MP_CLOSED') return;
-        throw err;
-      }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.get());
+  }
+}
+
+/** @internal A queue's `for await`: what `get` gives, until it fails because the queue is closed. */
+export async function* untilClosed<T>(get: () => Promise<T>): AsyncGenerator<T, void, void> {
+  for (;;) {
+    let item: T;
+    try {
+      item = await get();
+    } catch (err) {
+      if (err instanceof ValueError && err.code === 'ERR_MP_CLOSED') return;
+      throw err;
     }
+    yield item;
   }
 }
 

@@ -10,7 +10,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
 import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
-import type { QueueOptions } from '../queues/queue.js';
+import { untilClosed, type QueueOptions } from '../queues/queue.js';
 import { connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 
 /** Options of the Redis {@link Queue}. */
@@ -195,15 +195,8 @@ export class Queue<T = unknown> {
   }
 
   /** Yield items as they arrive, until this handle is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (err) {
-        if (err instanceof ValueError && err.code === 'ERR_MP_CLOSED') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.get());
   }
 }
 
