@@ -17,9 +17,8 @@ import argparse
 import json
 import platform
 import sys
-import time
 from multiprocessing.managers import SyncManager
-from benchutil import percentile
+from benchutil import interleave, summary
 
 
 def dict_rep(d, n):
@@ -53,17 +52,7 @@ def measure(manager, ops, args):
         systems["dict"] = dict_rep(manager.dict(), args.n)
     if "queue" in ops:
         systems["queue"] = queue_rep(manager.Queue(), args.n)
-    samples = {name: [] for name in systems}
-    names = list(systems)
-    for i in range(args.warmup + args.reps):
-        k = i % len(names)
-        for name in names[k:] + names[:k]:
-            t0 = time.perf_counter()
-            systems[name]()
-            ms = (time.perf_counter() - t0) * 1000
-            if i >= args.warmup:
-                samples[name].append(ms)
-    return {name: {"median": percentile(s, 0.5), "p90": percentile(s, 0.9), "samples": s} for name, s in samples.items()}
+    return summary(interleave(systems, args.reps, args.warmup))
 
 
 def main():

@@ -19,7 +19,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from benchutil import percentile
+from benchutil import interleave, percentile, summary
 
 WORKERS = 2
 
@@ -51,25 +51,6 @@ def timed(fn):
     t0 = time.perf_counter()
     fn()
     return (time.perf_counter() - t0) * 1000
-
-
-def interleave(systems, reps, warmup, caps):
-    """Run each system's callable reps times after warm-up, round-robin from a rotating start.
-    A capped (slow) system runs at most its cap, without warm-up, as bench/harness.ts does."""
-    names = list(systems)
-    samples = {name: [] for name in names}
-    for i in range(warmup + reps):
-        k = i % len(names)
-        for name in names[k:] + names[:k]:
-            cap = caps.get(name)
-            if i < warmup and cap is not None:
-                continue
-            if i >= warmup and len(samples[name]) >= min(reps, cap or reps):
-                continue
-            ms = timed(systems[name])
-            if i >= warmup:
-                samples[name].append(ms)
-    return samples
 
 
 def check(result, expected, what):
@@ -134,7 +115,7 @@ def main():
         pool.join()
         executor.shutdown()
 
-    out["systems"] = {name: {"median": percentile(s, 0.5), "p90": percentile(s, 0.9), "samples": s} for name, s in samples.items()}
+    out["systems"] = summary(samples)
     print(json.dumps(out))
 
 

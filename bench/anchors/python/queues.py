@@ -14,8 +14,7 @@ import json
 import multiprocessing as mp
 import platform
 import sys
-import time
-from benchutil import percentile
+from benchutil import interleave, summary
 
 
 def producer(kind, channel, go, stop, n, size):
@@ -70,17 +69,8 @@ def main():
         return rep
 
     systems = {"Queue": receive("Queue"), "Pipe": receive("Pipe")}
-    samples = {name: [] for name in systems}
-    names = list(systems)
     try:
-        for i in range(args.warmup + args.reps):
-            k = i % len(names)
-            for name in names[k:] + names[:k]:
-                t0 = time.perf_counter()
-                systems[name]()
-                ms = (time.perf_counter() - t0) * 1000
-                if i >= args.warmup:
-                    samples[name].append(ms)
+        samples = interleave(systems, args.reps, args.warmup)
     finally:
         stop.value = 1
         for s in go.values():
@@ -91,7 +81,7 @@ def main():
                 p.terminate()
                 p.join()
 
-    out["systems"] = {name: {"median": percentile(s, 0.5), "p90": percentile(s, 0.9), "samples": s} for name, s in samples.items()}
+    out["systems"] = summary(samples)
     print(json.dumps(out))
 
 
