@@ -64,12 +64,12 @@ export class Connection<T = unknown> {
     return this.#in;
   }
 
-  #write(payload: Uint8Array): void {
+  #write(body: Uint8Array, tag = -1): void {
     const ring = this.#writer();
     if (ring.closed) throw closedError();
     ring.writeLock.acquireSync();
     try {
-      const writer = ring.write(payload);
+      const writer = ring.write(body, tag);
       for (let step = writer.next(); !step.done; step = writer.next()) {
         const need = step.value;
         if (!ring.roomFor(need) && ring.waitSync('space', () => ring.roomFor(need), Infinity) !== 'ready') throw closedError();
@@ -98,7 +98,8 @@ export class Connection<T = unknown> {
 
   /** Send an object to the other end. */
   send(obj: T): void {
-    this.#write(encode(obj));
+    const { tag, body } = encode(obj);
+    this.#write(body, tag);
   }
 
   /** Receive the next object. @throws {EOFError} when the other end closed and nothing is left */

@@ -39,38 +39,33 @@ const V8_WITH_HANDLES = 4;
 const BYTES = 5;
 const utf8 = new TextDecoder();
 
-/** @internal Serialize one message: a tag byte, then the data. */
-export function encode(obj: unknown): Uint8Array {
+/** @internal One message as it goes into a ring: its tag byte and its data. */
+export interface Encoded {
+  tag: number;
+  body: Uint8Array;
+}
+
+/** @internal Serialize one message. The ring writes the tag before the body, so no body is copied here. */
+export function encode(obj: unknown): Encoded {
   if (typeof obj === 'number') {
-    const out = Buffer.allocUnsafe(9);
-    out[0] = NUMBER;
-    out.writeDoubleLE(obj, 1);
-    return out;
+    const body = Buffer.allocUnsafe(8);
+    body.writeDoubleLE(obj, 0);
+    return { tag: NUMBER, body };
   }
-  if (typeof obj === 'string') {
-    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(obj));
-    out[0] = STRING;
-    out.write(obj, 1);
-    return out;
-  }
+  if (typeof obj === 'string') return { tag: STRING, body: Buffer.from(obj) };
   // A Uint8Array (or Buffer) arrives as a Uint8Array, as V8's serializer would deliver it.
-  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || obj.constructor === Buffer)) {
-    const out = Buffer.allocUnsafe(1 + obj.length);
-    out[0] = BYTES;
-    out.set(obj, 1);
-    return out;
-  }
+  if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || obj.constructor === Buffer)) return { tag: BYTES, body: obj };
   const { value, hasHandles } = encodeHandles(obj, 'process');
-  let body: Buffer;
   try {
-    body = serialize(value);
+    return { tag: hasHandles ? V8_WITH_HANDLES : V8, body: serialize(value) };
   } catch (err) {
     throw asPicklingError(err, 'this object through a queue');
   }
-  const out = Buffer.allocUnsafe(1 + body.length);
-  out[0] = hasHandles ? V8_WITH_HANDLES : V8;
-  body.copy(out, 1);
-  return out;
+}
+
+/** @internal The bytes of a message's room in the ring: its length word, tag and body. */
+export function frameSize(message: Encoded): number {
+  return message.body.length + 5;
 }
 
 function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } {
@@ -123,36 +118,38 @@ export class Queue<T = unknown> {
   #notFull = (): boolean => this.maxsize <= 0 || this.ring.count < this.maxsize;
 
   /**
-   * Put `obj` at the end, waiting while the queue is full.
+   * Put `obj` at the end, waiting while the queue is full. A Uint8Array is copied as it goes in,
+   * not before (as with a stream's `write`): leave it unchanged until the promise resolves.
    * @throws {Full} when it stays full (non-blocking, or past the timeout)
    * @throws {ValueError} after close()
    */
   put(obj: T, opts?: QueueOptions): Promise<void> {
-    let payload: Uint8Array;
+    let message: Encoded;
     try {
-      payload = encode(obj);
+      message = encode(obj);
       // Fast path: the lock is free and there is room, so the message goes in now.
-      if (this.#tryPutNow(payload)) return Promise.resolve();
+      if (this.#tryPutNow(message)) return Promise.resolve();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#putSlow(payload, opts);
+    return this.#putSlow(message, opts);
   }
 
-  #tryPutNow(payload: Uint8Array): boolean {
+  #tryPutNow(message: Encoded): boolean {
     const ring = this.ring;
     if (ring.closed) throw closedError();
-    if (payload.length + 4 > ring.capacity || !ring.writeLock.acquireSync(false)) return false;
+    const size = frameSize(message);
+    if (size > ring.wholeLimit || !ring.writeLock.acquireSync(false)) return false;
     try {
-      if (!this.#notFull() || !ring.roomFor(payload.length + 4)) return false;
-      ring.writeSmall(payload);
+      if (!this.#notFull() || !ring.roomFor(size)) return false;
+      ring.writeSmall(message.body, message.tag);
       return true;
     } finally {
       ring.writeLock.release();
     }
   }
 
-  async #putSlow(payload: Uint8Array, opts?: QueueOptions): Promise<void> {
+  async #putSlow(message: Encoded, opts?: QueueOptions): Promise<void> {
     const { block, until } = options(opts);
     const ring = this.ring;
     if (ring.closed) throw closedError();
@@ -163,7 +160,7 @@ export class Queue<T = unknown> {
         const outcome = await ring.waitAsync('space', this.#notFull, until);
         if (outcome !== 'ready') throw outcome === 'closed' ? closedError() : fullError();
       }
-      const writer = ring.write(payload);
+      const writer = ring.write(message.body, message.tag);
       for (let step = writer.next(); !step.done; step = writer.next()) {
         const need = step.value;
         const outcome = await ring.waitAsync('space', () => ring.roomFor(need), Infinity);
@@ -179,13 +176,13 @@ export class Queue<T = unknown> {
    * Python: Queue.put_nowait
    */
   putNowait(obj: T): void {
-    const payload = encode(obj);
+    const message = encode(obj);
     const ring = this.ring;
     if (ring.closed) throw closedError();
     if (!ring.writeLock.acquireSync(false)) throw fullError();
     try {
       if (!this.#notFull()) throw fullError();
-      const writer = ring.write(payload);
+      const writer = ring.write(message.body, message.tag);
       for (let step = writer.next(); !step.done; step = writer.next()) {
         const need = step.value;
         if (ring.waitSync('space', () => ring.roomFor(need), Infinity) === 'closed') throw closedError();

@@ -66,6 +66,8 @@ export class Ring {
   readonly mask: number;
   readonly writeLock: Lock;
   readonly readLock: Lock;
+  /** Messages (with their 4-byte length) up to this size travel whole; larger ones stream in pieces of it. */
+  readonly wholeLimit: number;
 
   constructor(capacity = DEFAULT_CAPACITY, parts?: { block: Block; writeLock: Lock; readLock: Lock }) {
     if (parts === undefined) {
@@ -83,6 +85,7 @@ export class Ring {
     this.bytes = new Uint8Array(parts.block.buffer, parts.block.offset + HEADER_BYTES, this.capacity);
     this.writeLock = parts.writeLock;
     this.readLock = parts.readLock;
+    this.wholeLimit = this.capacity >>> 2;
     this.readLock.recoverable = true;
   }
 
@@ -186,44 +189,56 @@ export class Ring {
     this.#bump(DATA_SEQ, READERS_WAITING, 1);
   }
 
-  readonly #header = new Uint8Array(4);
+  // Scratch for the length and tag: one for writing, one for reading, as a process may do both at once.
+  readonly #header = new Uint8Array(5);
   readonly #headerView = new DataView(this.#header.buffer);
+  readonly #readHeader = new Uint8Array(4);
+  readonly #readHeaderView = new DataView(this.#readHeader.buffer);
+
+  // The 4-byte length, then the tag byte if there is one (tag < 0: none); its size.
+  #frame(body: Uint8Array, tag: number): number {
+    const tagged = tag >= 0 ? 1 : 0;
+    this.#headerView.setUint32(0, body.length + tagged, true);
+    if (tagged === 1) this.#header[4] = tag;
+    return 4 + tagged;
+  }
 
   /**
-   * Write one message. `waitRoom` waits for space (sync or async, as the caller runs); it returns
-   * false to give up. A message larger than the ring streams through it.
+   * Write one message: the tag byte (if `tag` ≥ 0) and `body`, so a caller with a header byte
+   * need not copy its body to prepend it. Yields the bytes of room it needs before it can go on;
+   * the driver waits for them (sync or async, as the caller runs). A message larger than
+   * `wholeLimit` streams through the ring in pieces.
    */
-  *write(payload: Uint8Array): Generator<number, void, void> {
-    this.#headerView.setUint32(0, payload.length, true);
-    const total = payload.length + 4;
-    if (total <= this.capacity) {
-      // Ask the driver for `total` bytes of room, then write and commit in one step.
-      yield total;
-      this.writeSmall(payload);
+  *write(body: Uint8Array, tag = -1): Generator<number, void, void> {
+    const headerBytes = this.#frame(body, tag);
+    if (headerBytes + body.length <= this.wholeLimit) {
+      yield headerBytes + body.length;
+      this.writeSmall(body, tag);
       return;
     }
-    yield 4;
-    this.#copyIn(this.load(TAIL), this.#header);
+    yield headerBytes;
+    this.#copyIn(this.load(TAIL), this.#header.subarray(0, headerBytes));
     this.add(COUNT, 1);
-    this.#commit(4);
-    for (let offset = 0; offset < payload.length; ) {
-      yield 1;
-      const room = this.capacity - this.#used();
-      const n = Math.min(room, payload.length - offset);
-      this.#copyIn(this.load(TAIL), payload.subarray(offset, offset + n));
+    this.#commit(headerBytes);
+    // Pieces of a quarter ring: the reader copies one out while the next goes in.
+    const piece = this.wholeLimit;
+    for (let offset = 0; offset < body.length; ) {
+      yield Math.min(piece, body.length - offset);
+      const n = Math.min(this.capacity - this.#used(), body.length - offset, piece);
+      this.#copyIn(this.load(TAIL), body.subarray(offset, offset + n));
       this.#commit(n);
       offset += n;
     }
   }
 
-  /** Write a message that fits; the caller has checked `roomFor(payload.length + 4)`. */
-  writeSmall(payload: Uint8Array): void {
-    this.#headerView.setUint32(0, payload.length, true);
+  /** Write a message whole; the caller has checked `roomFor(size)` (`size` includes the 4-byte length and the tag). */
+  writeSmall(body: Uint8Array, tag = -1): void {
+    const headerBytes = this.#frame(body, tag);
     const tail = this.load(TAIL);
-    this.#copyIn(tail, this.#header);
-    this.#copyIn((tail + 4) >>> 0, payload);
+    this.#copyIn(tail, headerBytes === 5 ? this.#header : this.#header.subarray(0, 4));
+    this.#copyIn((tail + headerBytes) >>> 0, body);
     this.add(COUNT, 1);
-    this.#commit(payload.length + 4);
+    this.#commit(body.length + headerBytes);
   }
 
   roomFor(n: number): boolean {
@@ -259,9 +274,9 @@ export class Ring {
     const used = this.#used();
     if (used < 4) return undefined;
     const head = this.load(HEAD);
-    this.#copyOut(head, this.#header);
-    const length = this.#headerView.getUint32(0, true);
-    if (length + 4 > this.capacity || used < length + 4) return undefined;
+    this.#copyOut(head, this.#readHeader);
+    const length = this.#readHeaderView.getUint32(0, true);
+    if (length + 4 > this.wholeLimit || used < length + 4) return undefined;
     const out = new Uint8Array(length);
     this.#copyOut((head + 4) >>> 0, out);
     this.add(COUNT, -1);
@@ -283,10 +298,11 @@ export class Ring {
       if (partial - n === 0) this.add(COUNT, -1);
     }
     yield 4;
-    this.#copyOut(this.load(HEAD), this.#header);
-    const length = this.#headerView.getUint32(0, true);
-    const out = new Uint8Array(length);
-    if (length + 4 <= this.capacity) {
+    this.#copyOut(this.load(HEAD), this.#readHeader);
+    const length = this.#readHeaderView.getUint32(0, true);
+    // Uninitialised memory for a large message: every byte is written before it is returned.
+    const out = length > 65536 ? new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length) : new Uint8Array(length);
+    if (length + 4 <= this.wholeLimit) {
       yield length + 4;
       this.#copyOut((this.load(HEAD) + 4) >>> 0, out);
       this.add(COUNT, -1);
@@ -295,9 +311,10 @@ export class Ring {
     }
     Atomics.store(this.i32, this.base + PARTIAL, length);
     this.#consume(4);
+    const piece = this.wholeLimit;
     for (let offset = 0; offset < length; ) {
-      yield 1;
-      const n = Math.min(this.#used(), length - offset);
+      yield Math.min(piece, length - offset);
+      const n = Math.min(this.#used(), length - offset, piece);
       this.#copyOut(this.load(HEAD), out, offset, n);
       offset += n;
       Atomics.store(this.i32, this.base + PARTIAL, length - offset);

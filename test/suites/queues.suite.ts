@@ -153,6 +153,39 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
     assert.equal(await q.get({ timeout: 10_000 }), 'still works');
   }, { only: { backends: ['process'], reason: 'only a process can be killed in the middle of a get' } });
 
+  test('Queue: a consumer killed halfway through a large message leaves the queue whole for the next one', async () => {
+    // A 64 KiB ring: messages over 16 KiB stream through it in pieces, so a 100 KiB one cannot
+    // be in it at once. The writer fills the ring and is then stopped (SIGSTOP); the first
+    // consumer takes pieces of what is there and waits for the rest; it is killed there.
+    const q = new Queue<Uint8Array | string>(0, undefined, 64 * 1024);
+    const ring = q.ring;
+    const big = 100 * 1024;
+    const writer = new Process({
+      target: async (queue: Queue<Uint8Array | string>, size: number) => {
+        await queue.put(new Uint8Array(size).fill(1));
+        await queue.put('after');
+      },
+      args: [q, big],
+    });
+    writer.start();
+    const until = performance.now() + LONG;
+    assert.equal(await ring.waitAsync('data', () => ring.available() > ring.capacity - ring.wholeLimit, until), 'ready');
+    process.kill(writer.pid!, 'SIGSTOP');
+    const consumer = new Process({ target: async (queue: Queue<Uint8Array | string>) => void (await queue.get()), args: [q] });
+    try {
+      consumer.start();
+      assert.equal(await ring.waitAsync('space', () => ring.available() < ring.wholeLimit, until), 'ready');
+      consumer.kill();
+      await consumer.join();
+    } finally {
+      process.kill(writer.pid!, 'SIGCONT');
+    }
+    assert.equal(await q.get({ timeout: LONG }), 'after', 'the rest of the large message was not skipped');
+    await writer.join();
+    assert.equal(writer.exitcode, 0);
+    assert.equal(q.qsize(), 0);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped and killed in the middle of a get' } });
+
   test('Queue: close() ends async iteration after the rest is drained; put after close is a ValueError', async () => {
     const q = new Queue<number>();
     for (const n of [1, 2, 3]) await q.put(n);
