@@ -15,6 +15,8 @@ export interface ParentChannel {
   readonly backend: 'process' | 'thread';
   send(message: unknown): void;
   onMessage(listener: (message: unknown) => void): void;
+  /** Take the next message now, if one is waiting, instead of from the event loop (threads only: a port reads synchronously). */
+  poll?(): { message: unknown } | undefined;
   /** Stop listening, so that only the child's own work keeps it alive. */
   unref(): void;
   exit(code: number): void;

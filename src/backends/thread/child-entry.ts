@@ -1,5 +1,5 @@
 // Entry point of a worker thread started by the 'thread' backend.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { runChild } from '../../process/bootstrap.js';
 
 const port = parentPort;
@@ -9,6 +9,7 @@ runChild({
   backend: 'thread',
   send: (message) => port.postMessage(message),
   onMessage: (listener) => port.on('message', listener),
+  poll: () => receiveMessageOnPort(port),
   unref: () => port.unref(),
   exit: (code) => process.exit(code),
 });
