@@ -3,7 +3,7 @@
 
 import { registerHandleType } from '../codec/handles.js';
 import { BufferTooShort, EOFError, ValueError } from '../errors.js';
-import { decode, encode } from './queue.js';
+import { decode, decodeNow, encode } from './queue.js';
 import { Ring, type RingTransfer } from './ring.js';
 
 const PIPE_CAPACITY = 1 << 20;
@@ -67,6 +67,7 @@ export class Connection<T = unknown> {
   #write(body: Uint8Array, tag = -1): void {
     const ring = this.#writer();
     if (ring.closed) throw closedError();
+    if (ring.tryWriteNow(body, tag)) return;
     ring.writeLock.acquireSync();
     try {
       const writer = ring.write(body, tag);
@@ -103,8 +104,15 @@ export class Connection<T = unknown> {
   }
 
   /** Receive the next object. @throws {EOFError} when the other end closed and nothing is left */
-  async recv(): Promise<T> {
-    return (await decode(await this.#read())) as T;
+  recv(): Promise<T> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = this.#reader().tryReadNow();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (bytes !== undefined) return decodeNow(bytes) as Promise<T>;
+    return this.#read().then(decode) as Promise<T>;
   }
 
   /** Send raw bytes (`size` bytes from `offset`). */

@@ -63,11 +63,6 @@ export function encode(obj: unknown): Encoded {
   }
 }
 
-/** @internal The bytes of a message's room in the ring: its length word, tag and body. */
-export function frameSize(message: Encoded): number {
-  return message.body.length + 5;
-}
-
 function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } {
   const tag = bytes[0];
   if (tag === NUMBER) return { value: new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true), hasHandles: false };
@@ -81,6 +76,15 @@ function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } 
 export async function decode(bytes: Uint8Array): Promise<unknown> {
   const { value, hasHandles } = decodeBody(bytes);
   return hasHandles ? decodeHandles(value, true) : value;
+}
+
+/** @internal Decode at once where no handle type needs loading, which is nearly always. */
+export function decodeNow(bytes: Uint8Array): Promise<unknown> {
+  try {
+    return Promise.resolve(decodeSync(bytes));
+  } catch {
+    return decode(bytes);
+  }
 }
 
 /** @internal Decode without awaiting: handle types must be loaded (the package's own are). */
@@ -136,17 +140,8 @@ export class Queue<T = unknown> {
   }
 
   #tryPutNow(message: Encoded): boolean {
-    const ring = this.ring;
-    if (ring.closed) throw closedError();
-    const size = frameSize(message);
-    if (size > ring.wholeLimit || !ring.writeLock.acquireSync(false)) return false;
-    try {
-      if (!this.#notFull() || !ring.roomFor(size)) return false;
-      ring.writeSmall(message.body, message.tag);
-      return true;
-    } finally {
-      ring.writeLock.release();
-    }
+    if (this.ring.closed) throw closedError();
+    return this.ring.tryWriteNow(message.body, message.tag, this.#notFull);
   }
 
   async #putSlow(message: Encoded, opts?: QueueOptions): Promise<void> {
@@ -199,22 +194,8 @@ export class Queue<T = unknown> {
    */
   get(opts?: QueueOptions): Promise<T> {
     // Fast path: a whole message is there and nobody else is reading.
-    const ring = this.ring;
-    if (ring.readLock.acquireSync(false)) {
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = ring.tryReadSmall();
-      } finally {
-        ring.readLock.release();
-      }
-      if (bytes !== undefined) {
-        try {
-          return Promise.resolve(decodeSync(bytes) as T);
-        } catch {
-          return decode(bytes) as Promise<T>;
-        }
-      }
-    }
+    const bytes = this.ring.tryReadNow();
+    if (bytes !== undefined) return decodeNow(bytes) as Promise<T>;
     return this.#getSlow(opts);
   }
 

@@ -41,6 +41,9 @@ const CAPACITY = 10;
 export const UNFINISHED = 11;
 const HEADER_BYTES = 64;
 const SLICE_MS = 200;
+// While the other side is at work (holds its lock), a wait is usually as short as copying a piece
+// of a large message: look this long before sleeping, since waking a sleeper costs more.
+const SPIN_MS = 0.1;
 
 export const DEFAULT_CAPACITY = 1 << 20;
 
@@ -144,9 +147,18 @@ export class Ring {
 
   // ---- waiting (sync and async twins) --------------------------------------------------------
 
+  #spin(ready: () => boolean, otherSide: Lock): boolean {
+    if (!otherSide.locked()) return false;
+    const until = performance.now() + SPIN_MS;
+    do if (ready()) return true;
+    while (performance.now() < until);
+    return false;
+  }
+
   /** Wait until `ready()` holds; the caller holds the lock for its side. */
   waitSync(side: 'data' | 'space', ready: () => boolean, until: number): WaitOutcome {
     const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
+    if (this.#spin(ready, side === 'data' ? this.writeLock : this.readLock)) return 'ready';
     for (;;) {
       const s = this.load(seq);
       if (ready()) return 'ready';
@@ -162,6 +174,7 @@ export class Ring {
 
   async waitAsync(side: 'data' | 'space', ready: () => boolean, until: number): Promise<WaitOutcome> {
     const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
+    if (this.#spin(ready, side === 'data' ? this.writeLock : this.readLock)) return 'ready';
     for (;;) {
       const s = this.load(seq);
       if (ready()) return 'ready';
@@ -241,6 +254,22 @@ export class Ring {
     this.#commit(body.length + headerBytes);
   }
 
+  /**
+   * Write a message whole now if the write lock is free, the message is small and there is room;
+   * false otherwise (the caller then goes the slow way). `admit` is checked under the lock.
+   */
+  tryWriteNow(body: Uint8Array, tag = -1, admit?: () => boolean): boolean {
+    const size = body.length + (tag >= 0 ? 5 : 4);
+    if (size > this.wholeLimit || !this.writeLock.acquireSync(false)) return false;
+    try {
+      if ((admit !== undefined && !admit()) || !this.roomFor(size)) return false;
+      this.writeSmall(body, tag);
+      return true;
+    } finally {
+      this.writeLock.release();
+    }
+  }
+
   roomFor(n: number): boolean {
     return this.capacity - this.#used() >= n;
   }
@@ -282,6 +311,16 @@ export class Ring {
     this.add(COUNT, -1);
     this.#consume(length + 4);
     return out;
+  }
+
+  /** Take the next message now if the read lock is free and all of a small one is here; else undefined. */
+  tryReadNow(): Uint8Array | undefined {
+    if (!this.readLock.acquireSync(false)) return undefined;
+    try {
+      return this.tryReadSmall();
+    } finally {
+      this.readLock.release();
+    }
   }
 
   /**
