@@ -28,6 +28,7 @@ export interface NativeBinding {
   setParentDeathSignal(signo: number): void;
   processAlive(pid: number): boolean;
   processStartTime(pid: number): number;
+  spinUntilReadable(fds: Int32Array, ms: number): boolean;
 }
 
 let binding: NativeBinding | null | undefined;
