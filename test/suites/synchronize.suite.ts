@@ -81,6 +81,30 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     assert.equal(counter.value, 2_000_000);
   }, { timeout: LONG });
 
+  test('RLock: the parent and a child × 300,000 locked increments each end exact, and neither ever releases the other\'s hold', async () => {
+    // The parent is the main thread (threadId 0): with the thread backend, a taker's thread id
+    // must never read as the main thread's while it is being recorded.
+    const counter = Value('i', 0, { lock: false });
+    const lock = new RLock();
+    const started = new Event();
+    const work = (v: SharedValue, l: RLock, n: number, go?: Event): void => {
+      go?.set();
+      const cell = v.getObj();
+      for (let i = 0; i < n; i++) {
+        l.acquireSync();
+        cell[0] = (cell[0] as number) + 1;
+        l.release();
+      }
+    };
+    const p = new Process({ target: work, args: [counter, lock, 300_000, started] });
+    p.start();
+    assert.equal(await started.wait(LONG), true);
+    work(counter, lock, 300_000);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    assert.equal(counter.value, 600_000);
+  }, { timeout: LONG });
+
   test('Lock: a waiter whose lock holder process died gets OwnerDiedError instead of waiting forever', async () => {
     const lock = new Lock();
     const p = new Process({
