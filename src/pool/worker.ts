@@ -64,10 +64,12 @@ export async function runPoolWorker(channel: ParentChannel, start: PoolStartMess
 
   const drain = async (): Promise<void> => {
     draining = true;
+    // Tasks may have come while this awaited (several messages read at once are handled in one
+    // go, before it resumes): run them too before it stops draining.
     do {
       await runQueued();
       flush();
-    } while (!exiting && linger());
+    } while (head < queue.length || (!exiting && linger()));
     draining = false;
     if (exiting) channel.exit(0);
   };
