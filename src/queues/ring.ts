@@ -15,8 +15,9 @@
 //   10 CAPACITY
 //   11 UNFINISHED    JoinableQueue: puts not yet matched by taskDone (join() sleeps on it)
 //
-// Writers take the write lock for a whole message, readers the read lock: a message larger than
-// the ring streams through it in pieces while both hold their locks. A small message is copied
+// Writers take the write lock for a whole message, readers the read lock: a message larger than a
+// quarter of the ring streams through it in quarter-ring pieces while both hold their locks, so
+// that one side copies a piece while the other copies the next. A small message is copied
 // out before HEAD moves, so a reader that dies mid-get loses nothing and the next reader (which
 // takes over the dead reader's lock) finds the ring as it was; a large message the dead reader
 // had started is skipped, since its first part is gone.

@@ -7,9 +7,10 @@
 //                   records its owner, one gives it back, and only a CONTENDED release enters the
 //                   kernel to wake a sleeper (Drepper, "Futexes are tricky", mutex 2, with pids)
 //   1  (unused)
-//   2  owner thread threadId + 1 of the owner in its process, 0 for none (read by its own process:
-//                   never 0 for a thread, since the main thread's threadId is 0 and another thread
-//                   of this process may read the word between a taker's CAS and its write of it)
+//   2  owner thread threadId + 1 of the owner in its process, 0 for none (plain memory, read by
+//                   its own process: only a thread writes its own id, and clears it before it
+//                   releases, so no thread reads its own id unless it holds the lock; + 1 because
+//                   the main thread's threadId is 0, which a free lock's word would match)
 //   3  count        RLock recursion depth
 //   4  owner start  low 32 bits of the owner's start time (guards against pid reuse; 0: unknown)
 //   5  owner start  high bits
@@ -99,7 +100,7 @@ abstract class SemLockBase extends Acquirable {
   #own(): void {
     const i32 = this.#i32;
     const b = this.#base;
-    if (this.recursive) Atomics.store(i32, b + OWNER_TID, MY_TID);
+    if (this.recursive) i32[b + OWNER_TID] = MY_TID;
     if (i32[b + START_LO] !== myStartLo || i32[b + START_HI] !== myStartHi) {
       i32[b + START_LO] = myStartLo;
       i32[b + START_HI] = myStartHi;
@@ -108,7 +109,7 @@ abstract class SemLockBase extends Acquirable {
 
 
   protected ownedByMe(): boolean {
-    return (Atomics.load(this.#i32, this.#base + STATE) & PID_MASK) === PID && Atomics.load(this.#i32, this.#base + OWNER_TID) === MY_TID;
+    return (Atomics.load(this.#i32, this.#base + STATE) & PID_MASK) === PID && this.#i32[this.#base + OWNER_TID] === MY_TID;
   }
 
   protected get count(): number {
@@ -239,7 +240,7 @@ abstract class SemLockBase extends Acquirable {
   protected give(): boolean {
     const i32 = this.#i32;
     const b = this.#base;
-    if (this.recursive) Atomics.store(i32, b + OWNER_TID, 0);
+    if (this.recursive) i32[b + OWNER_TID] = 0;
     const state = Atomics.exchange(i32, b + STATE, 0);
     if (state === 0) return false;
     if ((state & CONTENDED) !== 0) wake(i32, b + STATE, 1);
