@@ -227,7 +227,7 @@ export class Ring {
     const headerBytes = this.#frame(body, tag);
     if (headerBytes + body.length <= this.wholeLimit) {
       yield headerBytes + body.length;
-      this.writeSmall(body, tag);
+      this.#writeWhole(body, tag);
       return;
     }
     yield headerBytes;
@@ -245,8 +245,8 @@ export class Ring {
     }
   }
 
-  /** Write a message whole; the caller has checked `roomFor(size)` (`size` includes the 4-byte length and the tag). */
-  writeSmall(body: Uint8Array, tag = -1): void {
+  // The caller holds the write lock and has checked `roomFor(size)` (`size` counts the 4-byte length and the tag).
+  #writeWhole(body: Uint8Array, tag = -1): void {
     const headerBytes = this.#frame(body, tag);
     const tail = this.load(TAIL);
     this.#copyIn(tail, headerBytes === 5 ? this.#header : this.#header.subarray(0, 4));
@@ -264,7 +264,7 @@ export class Ring {
     if (size > this.wholeLimit || !this.writeLock.acquireSync(false)) return false;
     try {
       if ((admit !== undefined && !admit()) || !this.roomFor(size)) return false;
-      this.writeSmall(body, tag);
+      this.#writeWhole(body, tag);
       return true;
     } finally {
       this.writeLock.release();
@@ -298,8 +298,8 @@ export class Ring {
     return this.#used();
   }
 
-  /** Take the next message if all of it is here and it fits the ring; else undefined. */
-  tryReadSmall(): Uint8Array | undefined {
+  // The next message if all of it is here and it travels whole (the caller holds the read lock); else undefined.
+  #readWhole(): Uint8Array | undefined {
     if (this.load(PARTIAL) !== 0) return undefined;
     const used = this.#used();
     if (used < 4) return undefined;
@@ -318,7 +318,7 @@ export class Ring {
   tryReadNow(): Uint8Array | undefined {
     if (!this.readLock.acquireSync(false)) return undefined;
     try {
-      return this.tryReadSmall();
+      return this.#readWhole();
     } finally {
       this.readLock.release();
     }
