@@ -29,6 +29,7 @@ export interface NativeBinding {
   processAlive(pid: number): boolean;
   processStartTime(pid: number): number;
   spinUntilReadable(fds: Int32Array, ms: number): boolean;
+  copyBytes(target: Uint8Array, targetOffset: number, source: Uint8Array, sourceOffset: number, length: number): void;
 }
 
 let binding: NativeBinding | null | undefined;
