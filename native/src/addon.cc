@@ -49,6 +49,25 @@ napi_value ProcessStartTime(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The elements of a typed array of `type` (their count in `length`), or nullptr after throwing.
+void* typed_data(napi_env env, napi_value array, napi_typedarray_type type, size_t* length, const char* expected) {
+  bool is_typed = false;
+  napi_typedarray_type actual;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, array, &is_typed) != napi_ok || !is_typed) {
+    throw_type(env, expected);
+    return nullptr;
+  }
+  napi_get_typedarray_info(env, array, &actual, length, &data, nullptr, nullptr);
+  if (actual != type) {
+    throw_type(env, expected);
+    return nullptr;
+  }
+  // An empty view may have no data pointer; nothing is read or written through it then.
+  static char empty;
+  return data != nullptr ? data : &empty;
+}
+
 // Whether one of the sockets in an Int32Array of fds becomes readable within `ms` milliseconds,
 // found by polling without sleeping: a server that expects its next request at once then sees it
 // without paying for being woken from sleep (tens of microseconds on a VM, more than the call).
@@ -56,13 +75,10 @@ napi_value SpinUntilReadable(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  bool is_typed = false;
-  if (argc < 2 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) return throw_type(env, "expected an Int32Array of fds and milliseconds");
-  napi_typedarray_type type;
+  if (argc < 2) return throw_type(env, "spinUntilReadable(fds: Int32Array, ms)");
   size_t count = 0;
-  void* data = nullptr;
-  napi_get_typedarray_info(env, argv[0], &type, &count, &data, nullptr, nullptr);
-  if (type != napi_int32_array) return throw_type(env, "expected an Int32Array of fds");
+  void* data = typed_data(env, argv[0], napi_int32_array, &count, "expected an Int32Array of fds");
+  if (data == nullptr) return nullptr;
   double ms = 0;
   napi_get_value_double(env, argv[1], &ms);
   std::vector<pollfd> fds(count);
@@ -85,25 +101,6 @@ napi_value SpinUntilReadable(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// The bytes of a typed array, or nullptr after throwing.
-uint8_t* bytes_of(napi_env env, napi_value array, size_t* length) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void* data = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (napi_is_typedarray(env, array, &is_typed) != napi_ok || !is_typed) {
-    throw_type(env, "expected a Uint8Array");
-    return nullptr;
-  }
-  napi_get_typedarray_info(env, array, &type, length, &data, &buffer, &offset);
-  if (type != napi_uint8_array) {
-    throw_type(env, "expected a Uint8Array");
-    return nullptr;
-  }
-  return static_cast<uint8_t*>(data);
-}
-
 // copyBytes(target, targetOffset, source, sourceOffset, length): memcpy between Uint8Arrays.
 // V8 copies to or from shared memory word by word with relaxed atomics (other threads may be
 // writing it); the rings copy only bytes nobody else writes at the time, so plain memcpy is
@@ -114,9 +111,9 @@ napi_value CopyBytes(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 5) return throw_type(env, "copyBytes(target, targetOffset, source, sourceOffset, length)");
   size_t target_length = 0, source_length = 0;
-  uint8_t* target = bytes_of(env, argv[0], &target_length);
+  auto* target = static_cast<uint8_t*>(typed_data(env, argv[0], napi_uint8_array, &target_length, "expected a Uint8Array"));
   if (target == nullptr) return nullptr;
-  uint8_t* source = bytes_of(env, argv[2], &source_length);
+  auto* source = static_cast<uint8_t*>(typed_data(env, argv[2], napi_uint8_array, &source_length, "expected a Uint8Array"));
   if (source == nullptr) return nullptr;
   double target_offset = 0, source_offset = 0, length = 0;
   napi_get_value_double(env, argv[1], &target_offset);
