@@ -7,7 +7,7 @@
 // written below (or registered by this package), and names not in the table are refused.
 
 import { UnpicklingError } from '../errors.js';
-import { FrozenSet, PyException, PyGlobal, PyObject, tupleFromArray } from './types.js';
+import { FrozenSet, PyException, PyGlobal, PyIterator, PyObject, PyRange, tupleFromArray } from './types.js';
 
 /** Builds the JS value of a Python object from its constructor args and (BUILD) state. */
 export type ClassBuilder = (args: unknown[], state?: unknown) => unknown;
@@ -86,6 +86,7 @@ class Table<T> {
 const IMPORT_MAPPING: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg', Queue: 'queue', exceptions: 'builtins' };
 const NAME_MAPPING: Record<string, [string, string]> = {
   '__builtin__ xrange': ['builtins', 'range'],
+  'itertools izip': ['builtins', 'zip'],
   '__builtin__ unicode': ['builtins', 'str'],
   '__builtin__ long': ['builtins', 'int'],
   '__builtin__ basestring': ['builtins', 'str'],
@@ -166,9 +167,108 @@ function iterItems(value: unknown, what: string, ctx: BuildContext): unknown[] {
   else if (value instanceof Map) items = [...value.keys()];
   else if (value instanceof Uint8Array) items = [...value];
   else if (typeof value === 'string') items = [...value];
-  else bad(`${what}() argument is not iterable`);
+  else if (value instanceof PyRange) {
+    ctx.charge(Number(value.size));
+    return [...value];
+  } else if (value instanceof PyIterator) {
+    // Consumed, as list(iterator) consumes it; charged as it goes (it may be long).
+    items = [];
+    for (const item of value as PyIterator) {
+      ctx.charge(1);
+      items.push(item);
+    }
+    return items;
+  } else bad(`${what}() argument is not iterable`);
   ctx.charge(items.length);
   return items;
+}
+
+// Iterators pickle as their sequence and a position: iter(seq) + BUILD(index),
+// reversed(seq) + BUILD(index), zip(*iterators) [+ BUILD(strict)], enumerate(iterator, start).
+// CPython: listiter_setstate, reversed_setstate, zip_setstate, enum_reduce in Objects/.
+
+/** Python's clamping of a pickled iterator index into [lo, hi]. */
+function indexState(state: unknown, lo: number, hi: number): number {
+  if (typeof state !== 'number' && typeof state !== 'bigint') bad('an iterator state must be an int');
+  return Math.min(Math.max(Number(state), lo), hi);
+}
+
+function iterFrom(args: unknown[], ctx: BuildContext): PyIterator {
+  if (args.length !== 1) bad(`iter() takes 1 argument here (${args.length} given)`);
+  const [seq] = args;
+  if (seq instanceof PyIterator) return seq;
+  // A range is read lazily: range(10**12) is small as data.
+  const size = seq instanceof PyRange ? Number(seq.size) : -1;
+  const items = seq instanceof PyRange ? undefined : iterItems(seq, 'iter', ctx);
+  const length = items?.length ?? size;
+  let pos = 0;
+  const source: Iterator<unknown> = {
+    next: () => (pos < length ? { done: false, value: items !== undefined ? items[pos++] : (seq as PyRange).at(pos++) } : { done: true, value: undefined }),
+  };
+  return new PyIterator(source, (state) => (pos = indexState(state, 0, length)));
+}
+
+function reversedFrom(args: unknown[], ctx: BuildContext): PyIterator {
+  if (args.length !== 1) bad(`reversed() takes 1 argument (${args.length} given)`);
+  const items = iterItems(args[0], 'reversed', ctx);
+  let pos = items.length - 1;
+  const source: Iterator<unknown> = { next: () => (pos >= 0 ? { done: false, value: items[pos--] } : { done: true, value: undefined }) };
+  return new PyIterator(source, (state) => (pos = indexState(state, -1, items.length - 1)));
+}
+
+// zip(strict=True): the first iterator to end must end them all (Python's messages).
+function checkStrictEnd(sources: PyIterator[], ended: number): void {
+  const others = (j: number): string => (j === 1 ? 'argument 1' : `arguments 1-${j}`);
+  if (ended > 0) throw new PyException('builtins.ValueError', [`zip() argument ${ended + 1} is shorter than ${others(ended)}`]);
+  for (let j = 1; j < sources.length; j++) {
+    if ((sources[j] as PyIterator).next().done !== true) throw new PyException('builtins.ValueError', [`zip() argument ${j + 1} is longer than ${others(j)}`]);
+  }
+}
+
+function zipFrom(args: unknown[], ctx: BuildContext): PyIterator {
+  const sources = args.map((a) => iterFrom([a], ctx));
+  let strict = false;
+  function* pairs(): Generator<unknown> {
+    if (sources.length === 0) return;
+    for (;;) {
+      const items: unknown[] = [];
+      for (const [i, source] of sources.entries()) {
+        const r = source.next();
+        if (r.done !== true) {
+          items.push(r.value);
+          continue;
+        }
+        if (strict) checkStrictEnd(sources, i);
+        return;
+      }
+      yield tupleFromArray(items);
+    }
+  }
+  return new PyIterator(pairs(), (state) => (strict = state === true));
+}
+
+function enumerateFrom(args: unknown[], ctx: BuildContext): PyIterator {
+  if (args.length < 1 || args.length > 2) bad('enumerate() takes an iterable and a start');
+  const source = iterFrom([args[0]], ctx);
+  const start = args[1] ?? 0;
+  if (typeof start !== 'number' && typeof start !== 'bigint') bad('enumerate() start must be an int');
+  let n = BigInt(start);
+  function* numbered(): Generator<unknown> {
+    for (const item of source) {
+      yield tupleFromArray([n >= -BigInt(Number.MAX_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n, item]);
+      n++;
+    }
+  }
+  return new PyIterator(numbered());
+}
+
+function rangeFrom(args: unknown[]): PyRange {
+  if (args.length < 1 || args.length > 3) bad(`range expected 1 to 3 arguments, got ${args.length}`);
+  for (const a of args) if (typeof a !== 'bigint' && !Number.isSafeInteger(a)) bad('range() arguments must be integers');
+  const ints = args as (number | bigint)[];
+  if (ints.length === 1) return new PyRange(0, ints[0] as number | bigint);
+  if (BigInt(ints[2] ?? 1) === 0n) bad('range() arg 3 must not be zero');
+  return new PyRange(ints[0] as number | bigint, ints[1] as number | bigint, ints[2] ?? 1);
 }
 
 function optionalIterable(args: unknown[], what: string, ctx: BuildContext): unknown[] {
@@ -345,7 +445,12 @@ const fixed = new Table<Entry>();
   fixed.set(b, 'dict', { kind: 'native', call: (args, ctx) => dictFrom(args, 'dict', ctx), newobj: () => new Map() });
   fixed.set(b, 'bytes', { kind: 'native', call: (args, ctx) => bytesFrom(args, 'bytes', ctx), newobj: (args, ctx) => bytesFrom(args, 'bytes', ctx) });
   fixed.set(b, 'bytearray', { kind: 'native', call: (args, ctx) => bytesFrom(args, 'bytearray', ctx), newobj: () => new Uint8Array(0) });
-  for (const name of ['complex', 'slice', 'range']) fixed.set(b, name, opaque(b, name));
+  for (const name of ['complex', 'slice']) fixed.set(b, name, opaque(b, name));
+  fixed.set(b, 'range', { kind: 'native', call: (args) => rangeFrom(args) });
+  fixed.set(b, 'iter', { kind: 'native', call: iterFrom });
+  fixed.set(b, 'reversed', { kind: 'native', call: reversedFrom });
+  fixed.set(b, 'zip', { kind: 'native', call: zipFrom });
+  fixed.set(b, 'enumerate', { kind: 'native', call: enumerateFrom });
   for (const name of BUILTIN_EXCEPTIONS) fixed.set(b, name, exception(`builtins.${name}`));
 
   for (const [module, name, pyType] of OTHER_EXCEPTIONS) {

@@ -8,4 +8,4 @@
 export { loads, type LoadOptions } from './unpickler.js';
 export { dumps, type DumpOptions } from './pickler.js';
 export { registerClass, registerGlobal, type ClassBuilder, type Reduction, type Reducer } from './globals.js';
-export { Tuple, tuple, FrozenSet, PyObject, PyException, PyGlobal } from './types.js';
+export { Tuple, tuple, FrozenSet, PyObject, PyException, PyGlobal, PyRange, PyIterator } from './types.js';

@@ -6,7 +6,7 @@
 import { PicklingError } from '../errors.js';
 import { exceptionWireName, registeredReducers, type Reduction } from './globals.js';
 import * as opcodes from './opcodes.js';
-import { FrozenSet, PyException, PyGlobal, PyObject, Tuple } from './types.js';
+import { FrozenSet, PyException, PyGlobal, PyIterator, PyObject, PyRange, Tuple } from './types.js';
 import { encodeUtf8 } from './utf8.js';
 
 // A plain object, read once: some loaders compile namespace imports to a getter call per use.
@@ -219,6 +219,8 @@ class Pickler {
       return this.#saveReduce({ module, name, args: value.args, state: value.state, newobj: false }, value);
     }
     if (value instanceof PyObject) return this.#saveReduce(value, value);
+    if (value instanceof PyRange) return this.#saveReduce({ module: 'builtins', name: 'range', args: [value.start, value.stop, value.step], newobj: false }, value);
+    if (value instanceof PyIterator) return this.#saveReduce({ module: 'builtins', name: 'iter', args: [value.remaining()], newobj: false }, value);
     if (ArrayBuffer.isView(value)) return this.#saveTypedArray(value);
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
@@ -511,7 +513,8 @@ function checkHashable(key: unknown): void {
  * Mapping: null/undefined → None, boolean → bool, integer number and bigint → int, other numbers
  * (and -0) → float, string → str, Uint8Array/Buffer/ArrayBuffer → bytes, Array → list,
  * Tuple → tuple, Map and plain objects → dict, Set → set, FrozenSet → frozenset,
- * PyException → the exception, PyObject / PyGlobal → the object / global, other typed arrays →
+ * PyException → the exception, PyObject / PyGlobal → the object / global, PyRange → range,
+ * PyIterator → an iterator over the items it has left, other typed arrays →
  * array.array, and whatever a `registerClass` reducer accepts. Anything else throws PicklingError.
  */
 export function dumps(value: unknown, options: DumpOptions = {}): Uint8Array {

@@ -123,6 +123,89 @@ export class PyObject {
 }
 
 /**
+ * A Python `range`: an immutable sequence of integers, iterable here as in Python.
+ * `dumps` writes it back as `range(start, stop, step)`.
+ *
+ * @example [...new PyRange(0, 3)] // [0, 1, 2]
+ */
+export class PyRange implements Iterable<number | bigint> {
+  readonly start: number | bigint;
+  readonly stop: number | bigint;
+  readonly step: number | bigint;
+
+  constructor(start: number | bigint, stop: number | bigint, step: number | bigint = 1) {
+    for (const v of [start, stop, step]) if (!(typeof v === 'bigint' || Number.isSafeInteger(v))) throw new TypeError(`range() arguments must be integers, got ${String(v)}`);
+    if (BigInt(step) === 0n) throw new RangeError('range() arg 3 must not be zero');
+    this.start = start;
+    this.stop = stop;
+    this.step = step;
+    Object.freeze(this);
+  }
+
+  /** How many integers it holds (Python's `len(range)`). */
+  get size(): bigint {
+    const [start, stop, step] = [BigInt(this.start), BigInt(this.stop), BigInt(this.step)];
+    const n = step > 0n ? (stop - start + step - 1n) / step : (start - stop - step - 1n) / -step;
+    return n > 0n ? n : 0n;
+  }
+
+  /** The `i`th integer (0 <= i < size). */
+  at(i: number): number | bigint {
+    const v = BigInt(this.start) + BigInt(i) * BigInt(this.step);
+    return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
+  }
+
+  *[Symbol.iterator](): Iterator<number | bigint> {
+    const n = this.size;
+    for (let i = 0n; i < n; i++) yield this.at(Number(i));
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A Python iterator that arrived as data: `iter(seq)`, `reversed(seq)`, `zip(...)`,
+ * `enumerate(...)` pickle as the sequence and a position, so they are rebuilt without running
+ * anything. Like Python's, it is consumed as it is read. `dumps` writes the items it has left as
+ * `iter([...])` (without consuming them).
+ */
+export class PyIterator<T = unknown> implements IterableIterator<T> {
+  #source: Iterator<T>;
+  readonly #seek: ((state: unknown) => void) | undefined;
+
+  /**
+   * @param source The items, read lazily.
+   * @param seek @internal Applies a pickled position (BUILD state), for the iterators that have one.
+   */
+  constructor(source: Iterable<T> | Iterator<T>, seek?: (state: unknown) => void) {
+    this.#source = typeof (source as Iterable<T>)[Symbol.iterator] === 'function' ? (source as Iterable<T>)[Symbol.iterator]() : (source as Iterator<T>);
+    this.#seek = seek;
+  }
+
+  next(): IteratorResult<T> {
+    return this.#source.next();
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** @internal Apply the BUILD state of a pickled iterator (its position). */
+  setState(state: unknown): void {
+    if (this.#seek === undefined) throw new TypeError('this iterator takes no state');
+    this.#seek(state);
+  }
+
+  /** @internal The items left, read now and kept, so that the iterator still yields them. */
+  remaining(): T[] {
+    const items: T[] = [];
+    for (let r = this.#source.next(); r.done !== true; r = this.#source.next()) items.push(r.value);
+    this.#source = items[Symbol.iterator]();
+    return [...items];
+  }
+}
+
+/**
  * A Python exception carried as data: `pyType` names its class (`'builtins.KeyError'`,
  * `'queue.Empty'`, `'multiprocessing.managers.RemoteError'`...), `args` its arguments, `state`
  * its extra attributes (the BUILD state, e.g. AttributeError's `name` on 3.12+).
@@ -223,5 +306,7 @@ export function pyRepr(value: unknown, depth: number): string {
   if (value instanceof PyException) return `${value.name}(${items(value.args)})`;
   if (value instanceof PyObject) return `${value.name}(${items(value.args)})`;
   if (value instanceof PyGlobal) return `<class '${value.qualified}'>`;
+  if (value instanceof PyRange) return `range(${value.start}, ${value.stop}${BigInt(value.step) === 1n ? '' : `, ${value.step}`})`;
+  if (value instanceof PyIterator) return '<iterator object>';
   return '<object>';
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 // The codec alone (not the package entry, which loads the managers and their allowlisted classes).
 import { UnpicklingError } from '../../src/errors.js';
-import { dumps, FrozenSet, loads, PyException, PyGlobal, PyObject, registerClass, Tuple, tuple } from '../../src/pickle/index.js';
+import { dumps, FrozenSet, loads, PyException, PyGlobal, PyIterator, PyObject, PyRange, registerClass, Tuple, tuple } from '../../src/pickle/index.js';
 import { pythons } from '../helpers/python.js';
 import { LONG } from '../helpers/timeouts.js';
 
@@ -120,6 +120,12 @@ const outCases: OutCase[] = [
   { name: 'multiprocessing errors', value: [new PyException('multiprocessing.managers.RemoteError', ['tb']), new PyException('multiprocessing.context.AuthenticationError', ['digest sent was rejected'])], expr: "[multiprocessing.managers.RemoteError('tb'), multiprocessing.AuthenticationError('digest sent was rejected')]", exact: true },
   { name: 'exception with state', value: new PyException('builtins.AttributeError', ['no y'], new Map([['name', 'y']])), check: "lambda v: type(v) is AttributeError and v.args == ('no y',) and v.name == 'y'" },
   { name: 'complex, slice, range', value: [new PyObject('builtins', 'complex', [1.5, -2]), new PyObject('builtins', 'slice', [0, 2, null]), new PyObject('builtins', 'range', [0, 10, 2])], expr: '[complex(1.5, -2), slice(0, 2, None), range(0, 10, 2)]' },
+  { name: 'PyRange', value: [new PyRange(0, 10, 2), new PyRange(5, -1, -3), new PyRange(0, 2n ** 70n)], expr: '[range(0, 10, 2), range(5, -1, -3), range(0, 2**70)]', exact: true },
+  { name: 'PyIterator (the items it has left)', value: (() => {
+    const it = new PyIterator([1, 2, 3]);
+    it.next();
+    return [it, new PyIterator('ab')];
+  })(), check: "lambda v: [list(x) for x in v] == [[2, 3], ['a', 'b']]" },
   { name: 'globals', value: [new PyGlobal('builtins', 'KeyError'), new PyGlobal('collections', 'OrderedDict')], expr: '[KeyError, collections.OrderedDict]', exact: true },
   { name: 'typed arrays', value: [new Int8Array([-1, 2]), new Uint8ClampedArray([255]), new Int16Array([-300]), new Uint16Array([65535]), new Int32Array([1, -2]), new Uint32Array([2 ** 32 - 1]), new BigInt64Array([-(2n ** 63n)]), new BigUint64Array([2n ** 64n - 1n]), new Float32Array([1.5]), new Float64Array([Math.PI])], expr: "[array.array('b', [-1, 2]), array.array('B', [255]), array.array('h', [-300]), array.array('H', [65535]), array.array('i', [1, -2]), array.array('I', [2**32-1]), array.array('q', [-2**63]), array.array('Q', [2**64-1]), array.array('f', [1.5]), array.array('d', [math.pi])]" },
   // (Not byte-compared: CPython writes the module string 'array' twice, as two str objects.)
@@ -152,7 +158,21 @@ const inCases: InCase[] = [
     const [c, s, r] = v as PyObject[];
     assert.deepEqual([c?.qualified, c?.args], ['builtins.complex', [1, 2]]);
     assert.deepEqual([s?.qualified, s?.args], ['builtins.slice', [0, 2, null]]);
-    assert.deepEqual([r?.qualified, r?.args], ['builtins.range', [0, 3, 1]]);
+    assert.ok(r instanceof PyRange);
+    assert.deepEqual([r.start, r.stop, r.step, [...r]], [0, 3, 1, [0, 1, 2]]);
+  } },
+  { name: 'iterators (as data: a sequence and a position)', expr: "[iter([1, 2, 3]), (lambda it: (next(it), it)[1])(iter([1, 2, 3])), iter('ab'), reversed([1, 2, 3]), (lambda it: (next(it), it)[1])(reversed('abc')), zip([1, 2], 'abc'), enumerate('ab', 5), iter(range(2, 5)), iter((1, 2)), iter(b'ab'), iter({'k': 1}), iter([])]", verify: (v) => {
+    const its = v as PyIterator[];
+    assert.ok(its.every((it) => it instanceof PyIterator));
+    assert.deepEqual(its.map((it) => [...it]), [[1, 2, 3], [2, 3], ['a', 'b'], [3, 2, 1], ['b', 'a'], [tuple(1, 'a'), tuple(2, 'b')], [tuple(5, 'a'), tuple(6, 'b')], [2, 3, 4], [1, 2], [0x61, 0x62], ['k'], []]);
+  } },
+  { name: 'zip(strict=True) of unequal lengths fails when read, as in Python', expr: "zip([1, 2], [3], strict=True) if sys.version_info >= (3, 10) else None", verify: (v) => {
+    const it = v as PyIterator;
+    assert.deepEqual(it.next().value, tuple(1, 3));
+    assert.throws(() => it.next(), (e: unknown) => e instanceof PyException && e.pyType === 'builtins.ValueError' && /argument 2 is shorter than argument 1/.test(e.message));
+  } },
+  { name: 'a shared iterator stays one iterator (zip(it, it) pairs its items)', expr: '(lambda it: zip(it, it))(iter([1, 2, 3, 4]))', verify: (v) => {
+    assert.deepEqual([...(v as PyIterator)], [tuple(1, 2), tuple(3, 4)]);
   } },
   { name: 'arrays', expr: "[array.array('i', [1, -2]), array.array('d', [1.5]), array.array('b', [-1]), array.array('Q', [2**64 - 1]), array.array('l', [-5])]", expected: [new Int32Array([1, -2]), new Float64Array([1.5]), new Int8Array([-1]), new BigUint64Array([2n ** 64n - 1n]), new BigInt64Array([-5n])] },
   { name: 'exceptions', expr: "[KeyError('k'), ValueError('bad', 2), StopIteration(), queue.Empty(), queue.Full(), multiprocessing.managers.RemoteError('tb'), multiprocessing.AuthenticationError('no')]", verify: (v) => {
