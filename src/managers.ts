@@ -9,4 +9,4 @@ export {
 } from './managers/proxy.js';
 export type { ProxyQueueOptions, ProxyAcquireOptions } from './managers/proxy.js';
 export { Token, ProxyRef, Namespace, ManagedValue } from './managers/token.js';
-export type { ManagerOptions, ServerOptions, RegisterOptions, ProxyClass, ProxyInit, Registration } from './managers/types.js';
+export type { ManagerOptions, ServerOptions, RegisterOptions, ProxyClass, ProxyInit, Registration, Address } from './managers/types.js';

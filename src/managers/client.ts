@@ -6,10 +6,10 @@
 import { BrokenBarrierError, Empty, Full, RemoteError, ValueError } from '../errors.js';
 import { Client, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/socket-connection.js';
-import { PyException, Tuple, tuple } from '../pickle/index.js';
+import { loads, PyException, Tuple, tuple, type ClassBuilder } from '../pickle/index.js';
 import { currentProcess } from '../process/current.js';
 import type { Kwds } from './args.js';
-import { Token } from './token.js';
+import { proxyRefFromArgs, REBUILD_PROXY, Token, type ProxyRef } from './token.js';
 import type { ProxyClass } from './types.js';
 
 /** A `#PROXY` reply: the method's result lives on the server; build a proxy for it. */
@@ -76,6 +76,20 @@ export function unwrapReply(reply: unknown, address: Address): unknown {
 
 const MAX_IDLE = 16;
 
+/** A proxy rebuilt from a reference that came in a value, and its incref under way. */
+export interface Rebuilt {
+  proxy: unknown;
+  ready: Promise<unknown>;
+}
+
+// Set by the proxy module (which imports this one): how a reference in a value becomes a proxy.
+let rebuilder: ((ref: ProxyRef, client: ManagerClient) => Rebuilt) | undefined;
+
+/** @internal */
+export function setProxyRebuilder(fn: (ref: ProxyRef, client: ManagerClient) => Rebuilt): void {
+  rebuilder = fn;
+}
+
 /** Options of a ManagerClient. */
 export interface ManagerClientOptions {
   /** Milliseconds the handshake may take (default 10,000). */
@@ -140,6 +154,25 @@ export class ManagerClient {
     this.#idle.push(conn);
   }
 
+  /**
+   * Read a reply. Proxies inside it (Python's RebuildProxy) become proxies of ours, each taking
+   * its own reference on the server, as Python's do while they are unpickled; `increfs` gets
+   * those calls, which must be done before the connection sends anything else.
+   */
+  async #recv(conn: Connection, increfs: Promise<unknown>[]): Promise<unknown> {
+    const bytes = await conn.recvBytes();
+    if (rebuilder === undefined) return loads(bytes);
+    const rebuild = rebuilder;
+    const classes: Record<string, ClassBuilder> = {
+      [REBUILD_PROXY]: (args) => {
+        const { proxy, ready } = rebuild(proxyRefFromArgs(args), this);
+        increfs.push(ready);
+        return proxy;
+      },
+    };
+    return loads(bytes, { classes });
+  }
+
   /** A method call on object `ident`, on a persistent connection. */
   async call(ident: string, method: string, args: readonly unknown[] = [], kwds: Kwds = new Map()): Promise<unknown> {
     // An idle connection is taken at once (no await: a call costs one round trip and no more).
@@ -147,15 +180,19 @@ export class ManagerClient {
     conn.socket.ref();
     this.#busy.add(conn);
     let reply: unknown;
+    const increfs: Promise<unknown>[] = [];
     try {
       conn.send(tuple(ident, method, Tuple.from(args), kwds));
-      reply = await conn.recv();
+      reply = await this.#recv(conn, increfs);
     } catch (err) {
       this.#busy.delete(conn);
       conn.close();
       throw err;
     }
+    // The server keeps the objects a reply names alive until this connection's next request.
+    const failed = increfs.length > 0 ? (await Promise.allSettled(increfs)).find((r) => r.status === 'rejected') : undefined;
     this.#giveBack(conn);
+    if (failed !== undefined) throw failed.reason;
     return unwrapReply(reply, this.address);
   }
 

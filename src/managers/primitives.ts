@@ -51,7 +51,11 @@ export class WaitList<D = undefined, R = true> {
         return;
       }
       this.#waiters.add(waiter);
-      if (timeout !== undefined && Number.isFinite(timeout)) timer = setTimeout(() => waiter.settle(TIMED_OUT), timeout);
+      if (timeout !== undefined && Number.isFinite(timeout)) {
+        timer = setTimeout(() => waiter.settle(TIMED_OUT), timeout);
+        // A wait belongs to a client connection, which keeps the program alive if anything does.
+        timer.unref();
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

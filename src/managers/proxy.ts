@@ -4,11 +4,11 @@
 
 import { registerHandleType } from '../codec/handles.js';
 import { RemoteError } from '../errors.js';
-import { PyObject } from '../pickle/index.js';
+import { PyGlobal, PyObject, Tuple } from '../pickle/index.js';
 import type { Address } from '../connection/listener.js';
 import { toSeconds, type Kwds } from './args.js';
-import { ProxyReply, sharedClient, type ManagerClient } from './client.js';
-import { ManagedValue, Namespace, Token } from './token.js';
+import { ProxyReply, setProxyRebuilder, sharedClient, type ManagerClient } from './client.js';
+import { AS_PROXY_REF, ManagedValue, Namespace, ProxyRef, sameServer, Token } from './token.js';
 import type { ProxyClass, ProxyInit } from './types.js';
 
 // A proxy that is garbage-collected without release() gives its reference back (best effort, as
@@ -89,6 +89,14 @@ export class BaseProxy {
 
   toString(): string {
     return `<${this.constructor.name} object, typeid ${JSON.stringify(this.token.typeid)} at ${this.token.id}>`;
+  }
+
+  /** @internal What this proxy pickles as inside a value: Python's RebuildProxy(class, token, 'pickle', kwds). */
+  [AS_PROXY_REF](): ProxyRef {
+    const name = pythonProxyName(this);
+    const kwds = new Map<unknown, unknown>();
+    if (name === 'AutoProxy' && this.exposed !== undefined) kwds.set('exposed', Tuple.from(this.exposed));
+    return new ProxyRef(new PyGlobal('multiprocessing.managers', name), this.token, 'pickle', kwds);
   }
 }
 
@@ -383,8 +391,9 @@ export class ArrayProxy<T extends number | bigint = number> extends BaseProxy {
     await this.callMethod('__setitem__', [index, value]);
   }
 
+  /** `a[start:stop:step]`, as an Array (Python gives an array.array). */
   async slice(start?: number | null, stop?: number | null, step?: number | null): Promise<T[]> {
-    return (await this.callMethod('__getitem__', [slice(start, stop, step)])) as T[];
+    return Array.from((await this.callMethod('__getitem__', [slice(start, stop, step)])) as ArrayLike<T>);
   }
 }
 
@@ -576,6 +585,31 @@ const SYNC_PROXIES: Record<string, ProxyClass<BaseProxy>> = {
   Array: ArrayProxy, Lock: AcquirerProxy, RLock: AcquirerProxy, Semaphore: AcquirerProxy, BoundedSemaphore: AcquirerProxy,
   Condition: ConditionProxy, Event: EventProxy, Barrier: BarrierProxy, Iterator: IteratorProxy,
 };
+
+/** The Python proxy class a proxy of ours stands for (AutoProxy for a queue or a registered type). */
+function pythonProxyName(proxy: BaseProxy): string {
+  for (const [name, cls] of Object.entries(proxyClasses)) {
+    if (proxy.constructor === cls && name !== 'QueueProxy' && name !== 'BaseProxy') return name;
+  }
+  return 'AutoProxy';
+}
+
+// A proxy inside a value read by a client becomes a proxy of ours with its own reference, as
+// Python's RebuildProxy makes one. A reference to the server the client talks to goes through
+// that client (its address and key, whatever address the server names itself by).
+setProxyRebuilder((ref, client) => {
+  const here = sameServer(ref.token.address, client.address);
+  const target = here ? client : sharedClient(ref.token.address, client.authkey);
+  const token = new Token(ref.token.typeid, target.address, ref.token.id);
+  const exposedKw = ref.kwds.get('exposed');
+  const exposed = Array.isArray(exposedKw) ? exposedKw.map(String) : undefined;
+  const named = ref.func.name === 'AutoProxy' ? undefined : proxyClasses[ref.func.name];
+  const Cls = named ?? proxyClassFor(token.typeid, exposed, client.proxytypes?.get(token.typeid));
+  const proxy = new Cls({ token, client: target, exposed, owned: true });
+  const ready = target.serverCall('incref', [token.id]);
+  proxy.setPending(ready);
+  return { proxy, ready };
+});
 
 /** @internal Build the proxy for a token the server handed out. */
 export function buildProxy(token: Token, client: ManagerClient, exposed: readonly string[] | undefined, owned: boolean, registered?: ProxyClass): BaseProxy {

@@ -2,7 +2,7 @@
 // dict and list: `(1, 2)` arrives as a new Tuple every time, but is the same key each time.
 // CPython: Objects/object.c (rich comparison), Objects/tupleobject.c, Objects/dictobject.c.
 
-import { FrozenSet, PyObject, Tuple } from '../pickle/index.js';
+import { FrozenSet, PyException, PyIterator, PyObject, PyRange, Tuple } from '../pickle/index.js';
 import { typeError, valueError } from './args.js';
 
 function isNumeric(v: unknown): v is number | bigint | boolean {
@@ -135,4 +135,51 @@ export function sliceRange(slice: PyObject, length: number): number[] {
 /** Whether `v` is a Python slice object. */
 export function isSlice(v: unknown): v is PyObject {
   return v instanceof PyObject && v.module === 'builtins' && v.name === 'slice';
+}
+
+/** Python's type name of a value, for messages. */
+export function pyTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (value instanceof Map) return 'dict';
+  if (value instanceof Tuple) return 'tuple';
+  if (Array.isArray(value)) return 'list';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (value instanceof PyRange) return 'range';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'object') return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** At most this many items from one iterable argument (Python would run out of memory first). */
+const MAX_ITEMS = 1 << 26;
+
+function tooMany(): PyException {
+  return new PyException('builtins.MemoryError', [`more than ${MAX_ITEMS} items in one argument`]);
+}
+
+/**
+ * The items of a Python iterable that arrived as data, as Python's `list(value)` sees them: a
+ * list or tuple, a str (its characters), bytes (ints), a dict (its keys), a set, an array, a
+ * range, or an iterator (iter, zip...: consumed, as in Python). The result may be `value` itself.
+ */
+export function pyItems(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return [...value];
+  if (value instanceof Map) return [...value.keys()];
+  if (value instanceof Set) return [...value];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return [...(value as unknown as Iterable<unknown>)];
+  if (value instanceof PyRange) {
+    if (value.size > BigInt(MAX_ITEMS)) throw tooMany();
+    return [...value];
+  }
+  if (value instanceof PyIterator) {
+    const items: unknown[] = [];
+    for (const item of value as PyIterator) {
+      if (items.length >= MAX_ITEMS) throw tooMany();
+      items.push(item);
+    }
+    return items;
+  }
+  throw typeError(`'${pyTypeName(value)}' object is not iterable`);
 }

@@ -4,12 +4,12 @@
 // Lib/multiprocessing/managers.py, Lib/queue.py, Lib/threading.py, builtins dict/list/array.
 
 import { Empty, Full, BrokenBarrierError, ValueError as MpValueError, TimeoutError as MpTimeoutError } from '../errors.js';
-import { PyException, Tuple, tuple } from '../pickle/index.js';
+import { PyException, PyIterator, Tuple, tuple } from '../pickle/index.js';
 import { pyRepr } from '../pickle/types.js';
 import { JoinableQueue, Queue } from '../queues/queue.js';
-import { bind, intArg, timeoutMs, truthy, typeError, type Kwds } from './args.js';
+import { bind, intArg, runtimeError, timeoutMs, truthy, typeError, valueError, type Kwds } from './args.js';
 import { LocalBarrier, LocalCondition, LocalEvent, LocalLock, LocalQueue, LocalRLock, LocalSemaphore, emptyError, fullError } from './primitives.js';
-import { NOT_FOUND, findKey, isSlice, pyCompare, pyEq, sliceIndices, sliceRange } from './pyops.js';
+import { NOT_FOUND, findKey, isSlice, pyCompare, pyEq, pyItems, pyTypeName, sliceIndices, sliceRange } from './pyops.js';
 import { ManagedValue, Namespace } from './token.js';
 
 /** What a call on the server knows about its caller. */
@@ -31,6 +31,8 @@ export interface Servant {
   getValue(): unknown;
   /** Python's `repr(obj)`. */
   repr(): string;
+  /** What it holds, for finding the proxies inside (the referent, or what an iterator reads). */
+  contents(): unknown;
 }
 
 type Method = (args: unknown[], kwds: Kwds, ctx: CallContext) => unknown;
@@ -42,6 +44,7 @@ class TableServant implements Servant {
     private readonly methods: Record<string, Method>,
     private readonly value: () => unknown = () => target,
     private readonly reprText: () => string = () => pyRepr(target, 0),
+    private readonly held: () => unknown = () => target,
   ) {}
 
   call(method: string, args: unknown[], kwds: Kwds, ctx: CallContext): unknown {
@@ -57,18 +60,15 @@ class TableServant implements Servant {
   repr(): string {
     return this.reprText();
   }
-}
 
-function typeName(target: unknown): string {
-  if (target instanceof Map) return 'dict';
-  if (Array.isArray(target)) return 'list';
-  if (typeof target === 'object' && target !== null) return (target as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-  return typeof target;
+  contents(): unknown {
+    return this.held();
+  }
 }
 
 /** Python's AttributeError for a missing method or attribute. */
 export function attributeError(target: unknown, name: string): PyException {
-  return new PyException('builtins.AttributeError', [`'${typeName(target)}' object has no attribute '${name}'`]);
+  return new PyException('builtins.AttributeError', [`'${pyTypeName(target)}' object has no attribute '${name}'`]);
 }
 
 function noArgs(name: string, fn: () => unknown): Method {
@@ -87,7 +87,8 @@ function keyError(key: unknown): PyException {
   return new PyException('builtins.KeyError', [key]);
 }
 
-function updateMap(map: Map<unknown, unknown>, args: unknown[], kwds: Kwds): void {
+/** Python's `dict.update(args, **kwds)`: a mapping, or an iterable of pairs (a list, zip(...)...). */
+export function updateMap(map: Map<unknown, unknown>, args: unknown[], kwds: Kwds): Map<unknown, unknown> {
   if (args.length > 1) throw typeError(`update expected at most 1 argument, got ${args.length}`);
   const set = (k: unknown, v: unknown): void => {
     const found = findKey(map, k);
@@ -95,13 +96,42 @@ function updateMap(map: Map<unknown, unknown>, args: unknown[], kwds: Kwds): voi
   };
   const [source] = args;
   if (source instanceof Map) for (const [k, v] of source) set(k, v);
-  else if (Array.isArray(source)) {
-    for (const pair of source) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw typeError('dictionary update sequence element has wrong length; 2 is required');
-      set(pair[0], pair[1]);
+  else if (source !== undefined && source !== null) {
+    for (const pair of pyItems(source)) {
+      const kv = typeof pair === 'string' ? [...pair] : pyItems(pair);
+      if (kv.length !== 2) throw valueError(`dictionary update sequence element has length ${kv.length}; 2 is required`);
+      set(kv[0], kv[1]);
     }
-  } else if (source !== undefined && source !== null) throw typeError(`'${typeName(source)}' object is not iterable`);
+  }
   for (const [k, v] of kwds) set(k, v);
+  return map;
+}
+
+/**
+ * Iterates a dict's keys live, as Python's dict iterator: a dict that changes size meanwhile
+ * makes the next step raise RuntimeError (and every one after).
+ */
+export class DictKeyIterator implements IterableIterator<unknown> {
+  readonly #keys: Iterator<unknown>;
+  readonly #size: number;
+  #state: 'running' | 'done' | 'broken' = 'running';
+
+  constructor(readonly map: Map<unknown, unknown>) {
+    this.#keys = map.keys();
+    this.#size = map.size;
+  }
+
+  next(): IteratorResult<unknown> {
+    if (this.#state === 'running' && this.map.size !== this.#size) this.#state = 'broken';
+    if (this.#state === 'broken') throw runtimeError('dictionary changed size during iteration');
+    const step = this.#state === 'done' ? { done: true as const, value: undefined } : this.#keys.next();
+    if (step.done === true) this.#state = 'done';
+    return step;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 /** A dict for the server: a Map, with Python's key equality. */
@@ -121,8 +151,7 @@ export function dictServant(map: Map<unknown, unknown>, exposed: readonly string
     },
     __delitem__: (args, kwds) => void map.delete(lookup(bind('__delitem__', ['key'], args, kwds, 1)[0])),
     __len__: noArgs('__len__', () => map.size),
-    // Iterates over a snapshot of the keys (Python raises if the dict changes size meanwhile).
-    __iter__: noArgs('__iter__', () => [...map.keys()][Symbol.iterator]()),
+    __iter__: noArgs('__iter__', () => new DictKeyIterator(map)),
     clear: noArgs('clear', () => map.clear()),
     copy: noArgs('copy', () => new Map(map)),
     get: (args, kwds) => {
@@ -182,92 +211,100 @@ function normIndex(index: unknown, length: number, what: string): number {
   return i;
 }
 
-function iterable(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (value instanceof Set || value instanceof Map) return [...value.keys()];
-  if (typeof value === 'string') return [...value];
-  if (value instanceof Uint8Array) return [...value];
-  throw typeError(`'${typeName(value)}' object is not iterable`);
+/** `list[index] = value`, with a slice index as Python assigns slices. */
+function listSetItem(list: unknown[], index: unknown, value: unknown): void {
+  if (!isSlice(index)) {
+    list[normIndex(index, list.length, 'list assignment')] = value;
+    return;
+  }
+  const items = [...pyItems(value)];
+  const rawStep = index.args[2];
+  if (rawStep === null || rawStep === undefined || rawStep === 1) {
+    const [start, stop] = sliceIndices(index, list.length);
+    list.splice(start, Math.max(0, stop - start), ...items);
+    return;
+  }
+  const range = sliceRange(index, list.length);
+  if (range.length !== items.length) throw valueError(`attempt to assign sequence of size ${items.length} to extended slice of size ${range.length}`);
+  range.forEach((i, j) => (list[i] = items[j]));
+}
+
+/** `del list[index]`, slices included. */
+function listDelItem(list: unknown[], index: unknown): void {
+  if (!isSlice(index)) {
+    list.splice(normIndex(index, list.length, 'list assignment'), 1);
+    return;
+  }
+  for (const i of sliceRange(index, list.length).sort((a, b) => b - a)) list.splice(i, 1);
+}
+
+/** `list.index(value, start, stop)`. */
+function listIndex(list: unknown[], value: unknown, start: unknown, stop: unknown): number {
+  const norm = (v: unknown, d: number): number => {
+    if (v === undefined || v === null) return d;
+    const i = intArg(v, 'index');
+    return i < 0 ? Math.max(0, i + list.length) : Math.min(i, list.length);
+  };
+  for (let i = norm(start, 0); i < norm(stop, list.length); i++) if (pyEq(list[i], value)) return i;
+  throw valueError(`${pyRepr(value, 0)} is not in list`);
+}
+
+/** `list.sort(*, key=None, reverse=False)`: Python's ordering; a key function cannot travel. */
+function listSort(list: unknown[], args: unknown[], kwds: Kwds): void {
+  if (args.length > 0) throw typeError('sort() takes no positional arguments');
+  const [key, reverse] = bind('sort', ['key', 'reverse'], [], kwds);
+  if (key !== undefined && key !== null) throw typeError('sort(key=...) cannot run on a TypeScript manager server: a function cannot travel');
+  const sorted = [...list].sort(pyCompare);
+  if (truthy(reverse, false)) sorted.reverse();
+  list.splice(0, list.length, ...sorted);
+}
+
+/** `list * n` as a new list. */
+function repeated(list: unknown[], args: unknown[], kwds: Kwds, name: string): unknown[] {
+  const n = intArg(bind(name, ['value'], args, kwds, 1)[0], "can't multiply sequence by non-int");
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(...list);
+  return out;
 }
 
 /** A list for the server: a JS Array. */
 export function listServant(list: unknown[], exposed: readonly string[] = LIST_EXPOSED): Servant {
-  const repeat = (args: unknown[], kwds: Kwds, name: string): unknown[] => {
-    const n = intArg(bind(name, ['value'], args, kwds, 1)[0], "can't multiply sequence by non-int");
-    const out: unknown[] = [];
-    for (let i = 0; i < n; i++) out.push(...list);
-    return out;
-  };
+  const arg = (name: string, args: unknown[], kwds: Kwds, param = 'value'): unknown => bind(name, [param], args, kwds, 1)[0];
   const methods: Record<string, Method> = {
     __add__: (args, kwds) => {
-      const [other] = bind('__add__', ['value'], args, kwds, 1);
-      if (!Array.isArray(other) || other instanceof Tuple) throw typeError(`can only concatenate list (not "${typeName(other)}") to list`);
+      const other = arg('__add__', args, kwds);
+      if (!Array.isArray(other) || other instanceof Tuple) throw typeError(`can only concatenate list (not "${pyTypeName(other)}") to list`);
       return [...list, ...other];
     },
     __contains__: (args, kwds) => {
-      const [value] = bind('__contains__', ['key'], args, kwds, 1);
+      const value = arg('__contains__', args, kwds, 'key');
       return list.some((x) => pyEq(x, value));
     },
     __getitem__: (args, kwds) => {
-      const [index] = bind('__getitem__', ['index'], args, kwds, 1);
-      if (isSlice(index)) return sliceRange(index, list.length).map((i) => list[i]);
-      return list[normIndex(index, list.length, 'list')];
+      const index = arg('__getitem__', args, kwds, 'index');
+      return isSlice(index) ? sliceRange(index, list.length).map((i) => list[i]) : list[normIndex(index, list.length, 'list')];
     },
-    __setitem__: (args, kwds) => {
-      const [index, value] = bind('__setitem__', ['index', 'value'], args, kwds, 2);
-      if (isSlice(index)) {
-        const items = iterable(value);
-        const rawStep = index.args[2];
-        if (rawStep === null || rawStep === undefined || rawStep === 1) {
-          const [start, stop] = sliceIndices(index, list.length);
-          list.splice(start, Math.max(0, stop - start), ...items);
-          return;
-        }
-        const range = sliceRange(index, list.length);
-        if (range.length !== items.length) throw new PyException('builtins.ValueError', [`attempt to assign sequence of size ${items.length} to extended slice of size ${range.length}`]);
-        range.forEach((i, j) => (list[i] = items[j]));
-        return;
-      }
-      list[normIndex(index, list.length, 'list assignment')] = value;
-    },
-    __delitem__: (args, kwds) => {
-      const [index] = bind('__delitem__', ['index'], args, kwds, 1);
-      if (isSlice(index)) {
-        for (const i of sliceRange(index, list.length).sort((a, b) => b - a)) list.splice(i, 1);
-        return;
-      }
-      list.splice(normIndex(index, list.length, 'list assignment'), 1);
-    },
+    __setitem__: (args, kwds) => listSetItem(list, ...(bind('__setitem__', ['index', 'value'], args, kwds, 2) as [unknown, unknown])),
+    __delitem__: (args, kwds) => listDelItem(list, arg('__delitem__', args, kwds, 'index')),
     __len__: noArgs('__len__', () => list.length),
-    __mul__: (args, kwds) => repeat(args, kwds, '__mul__'),
-    __rmul__: (args, kwds) => repeat(args, kwds, '__rmul__'),
+    __mul__: (args, kwds) => repeated(list, args, kwds, '__mul__'),
+    __rmul__: (args, kwds) => repeated(list, args, kwds, '__rmul__'),
     __imul__: (args, kwds) => {
-      const out = repeat(args, kwds, '__imul__');
-      list.splice(0, list.length, ...out);
+      list.splice(0, list.length, ...repeated(list, args, kwds, '__imul__'));
       return list;
     },
     __reversed__: noArgs('__reversed__', () => [...list].reverse()),
-    append: (args, kwds) => void list.push(bind('append', ['object'], args, kwds, 1)[0]),
+    append: (args, kwds) => void list.push(arg('append', args, kwds, 'object')),
     count: (args, kwds) => {
-      const [value] = bind('count', ['value'], args, kwds, 1);
+      const value = arg('count', args, kwds);
       return list.filter((x) => pyEq(x, value)).length;
     },
-    extend: (args, kwds) => void list.push(...iterable(bind('extend', ['iterable'], args, kwds, 1)[0])),
-    index: (args, kwds) => {
-      const [value, start, stop] = bind('index', ['value', 'start', 'stop'], args, kwds, 1);
-      const norm = (v: unknown, d: number): number => {
-        if (v === undefined || v === null) return d;
-        const i = intArg(v, 'index');
-        return i < 0 ? Math.max(0, i + list.length) : Math.min(i, list.length);
-      };
-      for (let i = norm(start, 0); i < norm(stop, list.length); i++) if (pyEq(list[i], value)) return i;
-      throw new PyException('builtins.ValueError', [`${pyRepr(value, 0)} is not in list`]);
-    },
+    extend: (args, kwds) => void list.push(...pyItems(arg('extend', args, kwds, 'iterable'))),
+    index: (args, kwds) => listIndex(list, ...(bind('index', ['value', 'start', 'stop'], args, kwds, 1) as [unknown, unknown, unknown])),
     insert: (args, kwds) => {
       const [index, value] = bind('insert', ['index', 'object'], args, kwds, 2);
-      let i = intArg(index, 'index');
-      if (i < 0) i = Math.max(0, i + list.length);
-      list.splice(Math.min(i, list.length), 0, value);
+      const i = intArg(index, 'index');
+      list.splice(i < 0 ? Math.max(0, i + list.length) : Math.min(i, list.length), 0, value);
     },
     pop: (args, kwds) => {
       const [index] = bind('pop', ['index'], args, kwds);
@@ -275,20 +312,13 @@ export function listServant(list: unknown[], exposed: readonly string[] = LIST_E
       return list.splice(normIndex(index ?? -1, list.length, 'pop'), 1)[0];
     },
     remove: (args, kwds) => {
-      const [value] = bind('remove', ['value'], args, kwds, 1);
+      const value = arg('remove', args, kwds);
       const i = list.findIndex((x) => pyEq(x, value));
-      if (i < 0) throw new PyException('builtins.ValueError', ['list.remove(x): x not in list']);
+      if (i < 0) throw valueError('list.remove(x): x not in list');
       list.splice(i, 1);
     },
     reverse: noArgs('reverse', () => void list.reverse()),
-    sort: (args, kwds) => {
-      if (args.length > 0) throw typeError('sort() takes no positional arguments');
-      const [key, reverse] = bind('sort', ['key', 'reverse'], [], kwds);
-      if (key !== undefined && key !== null) throw typeError('sort(key=...) cannot run on a TypeScript manager server: a function cannot travel');
-      const sorted = [...list].sort(pyCompare);
-      if (truthy(reverse, false)) sorted.reverse();
-      list.splice(0, list.length, ...sorted);
-    },
+    sort: (args, kwds) => listSort(list, args, kwds),
   };
   return new TableServant(list, exposed, methods);
 }
@@ -305,7 +335,7 @@ export function namespaceServant(ns: Namespace, exposed: readonly string[] = NAM
     new PyException('builtins.AttributeError', [`'Namespace' object has no attribute '${name}'`]);
   const nameArg = (what: string, args: unknown[], kwds: Kwds, n: number): unknown[] => {
     const bound = bind(what, ['name', 'value'].slice(0, n), args, kwds, n);
-    if (typeof bound[0] !== 'string') throw typeError(`attribute name must be string, not '${typeName(bound[0])}'`);
+    if (typeof bound[0] !== 'string') throw typeError(`attribute name must be string, not '${pyTypeName(bound[0])}'`);
     return bound;
   };
   const methods: Record<string, Method> = {
@@ -417,7 +447,7 @@ export function queueServant(target: LocalQueue | Queue, exposed: readonly strin
     },
   };
   const value = (): unknown => {
-    throw new PyException('builtins.TypeError', [`cannot pickle '${typeName(target)}' object`]);
+    throw new PyException('builtins.TypeError', [`cannot pickle '${pyTypeName(target)}' object`]);
   };
   return new TableServant(target, exposed, methods, value, () => `<queue.Queue object (${q.qsize()} items)>`);
 }
@@ -444,7 +474,7 @@ function acquireArgs(args: unknown[], kwds: Kwds): [boolean, number | undefined]
 
 /** A lock, semaphore, condition, event or barrier for the server. */
 export function syncServant(target: LocalLock | LocalRLock | LocalSemaphore | LocalCondition | LocalEvent | LocalBarrier, exposed?: readonly string[]): Servant {
-  const repr = (): string => `<${typeName(target)} object>`;
+  const repr = (): string => `<${pyTypeName(target)} object>`;
   if (target instanceof LocalLock) {
     return new TableServant(target, exposed ?? ACQUIRER_EXPOSED, {
       acquire: (args, kwds, ctx) => target.acquire(...acquireArgs(args, kwds), ctx.signal),
@@ -532,7 +562,7 @@ type NumericArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Ui
 export function arrayServant(a: NumericArray, exposed: readonly string[] = ARRAY_EXPOSED): Servant {
   const big = a instanceof BigInt64Array || a instanceof BigUint64Array;
   const convert = (v: unknown): number | bigint => {
-    if (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean') throw typeError(`array item must be a number, not ${typeName(v)}`);
+    if (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean') throw typeError(`array item must be a number, not ${pyTypeName(v)}`);
     return big ? BigInt(typeof v === 'number' ? Math.trunc(v) : v) : Number(v);
   };
   const items = a as unknown as (number | bigint)[];
@@ -540,14 +570,15 @@ export function arrayServant(a: NumericArray, exposed: readonly string[] = ARRAY
     __len__: noArgs('__len__', () => a.length),
     __getitem__: (args, kwds) => {
       const [index] = bind('__getitem__', ['index'], args, kwds, 1);
-      if (isSlice(index)) return sliceRange(index, a.length).map((i) => items[i]);
+      // A slice of an array is an array of the same type, as in Python.
+      if (isSlice(index)) return new (a.constructor as new (items: (number | bigint)[]) => NumericArray)(sliceRange(index, a.length).map((i) => items[i] as number | bigint));
       return items[normIndex(index, a.length, 'array')];
     },
     __setitem__: (args, kwds) => {
       const [index, value] = bind('__setitem__', ['index', 'value'], args, kwds, 2);
       if (isSlice(index)) {
         const range = sliceRange(index, a.length);
-        const values = iterable(value);
+        const values = pyItems(value);
         if (values.length !== range.length) throw new PyException('builtins.ValueError', ['array slice assignment of another size is not supported here']);
         range.forEach((i, j) => (items[i] = convert(values[j])));
         return;
@@ -581,7 +612,7 @@ export function iteratorServant(it: Iterator<unknown> | AsyncIterator<unknown>, 
     }),
   }, () => {
     throw new PyException('builtins.TypeError', ["cannot pickle 'iterator' object"]);
-  }, () => '<iterator object>');
+  }, () => '<iterator object>', () => (it instanceof DictKeyIterator ? it.map : it instanceof PyIterator ? it : undefined));
 }
 
 // --- anything else ---------------------------------------------------------------------------
@@ -615,7 +646,8 @@ export function genericServant(obj: unknown, exposed?: readonly string[]): Serva
       return (fn as (...a: unknown[]) => unknown).apply(obj, [...args, ...extra]);
     },
     getValue: () => obj,
-    repr: () => (typeof obj === 'object' && obj !== null ? `<${typeName(obj)} object>` : pyRepr(obj, 0)),
+    repr: () => (typeof obj === 'object' && obj !== null ? `<${pyTypeName(obj)} object>` : pyRepr(obj, 0)),
+    contents: () => obj,
   };
 }
 

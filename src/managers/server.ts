@@ -1,6 +1,8 @@
 // The manager server: CPython's manager protocol over our connections. Each connection runs its
 // own async loop, so a call that waits (a queue get, a lock acquire) holds only its connection,
-// never the event loop, and a connection that misbehaves is dropped alone, with a logged reason.
+// never the event loop. A request that cannot be read (a refused global, a malformed pickle) gets
+// an error reply and the connection goes on, as CPython's does; a connection whose frames break
+// (or whose handshake fails) is dropped alone, with a logged reason.
 // CPython: Server in Lib/multiprocessing/managers.py. Wire: shared/spec/python-wire.md section 3.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -11,28 +13,29 @@ import { Connection } from '../connection/socket-connection.js';
 import { dumps, loads, PyException, Tuple, tuple } from '../pickle/index.js';
 import { pyRepr } from '../pickle/types.js';
 import { bind, type Kwds } from './args.js';
-import { servantFor, toPyException, type CallContext, type Servant } from './servants.js';
-import { collectProxyRefs, Token, addressFromPy } from './token.js';
+import { BusyPoller } from './busy-poll.js';
+import { ObjectTable, type Entry, type Pins } from './objects.js';
+import { servantFor, toPyException, type CallContext } from './servants.js';
+import { collectProxyRefs, sameServer, Token, type ProxyRef } from './token.js';
 import type { Registration, ServerOptions } from './types.js';
 import { isLoopback } from '../connection/address.js';
-import { hasNative, native } from '../shm/binding.js';
 
 const DEFAULT_MAX_FRAME = 128 * 1024 * 1024;
-// serveForever(): after a turn that sent replies, look this long for the next request before the
-// event loop sleeps. A client's next call usually follows its reply at once, and waking a sleeping
-// process costs more than the call (on a 2-core VM, half of a loopback round trip).
-const BUSY_POLL_MS = 0.1;
 const PUBLIC = new Set(['shutdown', 'create', 'accept_connection', 'get_methods', 'debug_info', 'number_of_objects', 'dummy', 'incref', 'decref']);
 
-interface Entry {
-  readonly servant: Servant;
-  readonly typeid: string;
-  readonly exposed: ReadonlySet<string>;
-  readonly methodToTypeid: Readonly<Record<string, string>> | undefined;
-  refcount: number;
-}
-
 type Request = [ident: string | null, method: string, args: unknown[], kwds: Kwds];
+
+/** A request that could not be read, and was answered with an error. */
+const UNREADABLE: unique symbol = Symbol('unreadable request');
+
+/** One client connection. */
+interface Session {
+  readonly conn: Connection;
+  readonly who: string;
+  readonly ctx: CallContext;
+  /** The objects its current request, or its last reply, names (alive meanwhile: see ObjectTable.noteRefs). */
+  pins: Pins;
+}
 
 /** Python-like traceback text for a #TRACEBACK reply: its last line is `Type: message`. */
 function tracebackText(pyType: string, message: string, detail?: string): string {
@@ -48,6 +51,10 @@ function errorTraceback(err: unknown): string {
 
 function describe(socket: Socket): string {
   return socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'a local client';
+}
+
+function isRequest(value: unknown): value is Request {
+  return value instanceof Tuple && value.length === 4 && (value[0] === null || typeof value[0] === 'string') && typeof value[1] === 'string' && Array.isArray(value[2]) && value[3] instanceof Map;
 }
 
 class Shutdown extends Error {}
@@ -74,8 +81,7 @@ export class Server {
   readonly #maxFrame: number;
   readonly #handshakeTimeout: number;
   readonly #log: (message: string) => void;
-  readonly #objects = new Map<string, Entry>();
-  readonly #identOf = new Map<unknown, string>();
+  readonly #objects = new ObjectTable((ref) => sameServer(ref.token.address, this.address));
   readonly #sockets = new Set<Socket>();
   readonly #aborts = new Set<AbortController>();
   #net: NetServer | undefined;
@@ -83,10 +89,9 @@ export class Server {
   #closed: Promise<void> | undefined;
   #resolveClosed!: () => void;
   readonly #done: Promise<void>;
-  #nextIdent = 0;
-  #busyPollMs = 0;
-  #busyPollScheduled = false;
-  #fds: Int32Array | undefined;
+  /** Set by serveForever(): the server is what this process is for. */
+  #forever = false;
+  #poller: BusyPoller | undefined;
 
   /** @internal Use `manager.getServer()`. */
   constructor(registry: ReadonlyMap<string, Registration>, address: Address, authkey: Uint8Array, options: ServerOptions = {}) {
@@ -102,11 +107,15 @@ export class Server {
     this.#done = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
-  /** Start listening (resolves once bound). */
+  /**
+   * Start listening (resolves once bound). Alone (as `manager.start()` uses it), the server does
+   * not keep the program alive: like Python's manager process, it ends with the program.
+   */
   listen(): Promise<void> {
     if (this.#listening !== undefined) return this.#listening;
     const net = createServer((socket) => void this.#serve(socket));
     this.#net = net;
+    if (!this.#forever) net.unref();
     this.#listening = new Promise<void>((resolve, reject) => {
       net.once('listening', resolve);
       net.once('error', reject);
@@ -118,12 +127,16 @@ export class Server {
     return this.#listening;
   }
 
-  /** Listen, then serve until `close()` or a client's `shutdown` request. */
+  /** Listen, then serve until `close()` or a client's `shutdown` request (the program stays alive meanwhile). */
   async serveForever(): Promise<void> {
     // This process now exists to serve (Python's serve_forever never returns): it may poll
     // briefly for the next request instead of sleeping. A server from start() shares its
     // program's event loop, and never does.
-    if (hasNative()) this.#busyPollMs = BUSY_POLL_MS;
+    this.#forever = true;
+    this.#net?.ref();
+    for (const socket of this.#sockets) socket.ref();
+    this.#poller = new BusyPoller();
+    for (const socket of this.#sockets) this.#poller.add(socket);
     await this.listen();
     await this.#done;
   }
@@ -135,7 +148,7 @@ export class Server {
     return typeof a === 'string' ? a : [a.address, a.port];
   }
 
-  /** How many objects the server holds. */
+  /** How many objects the server holds (those held only inside other objects included). */
   get numberOfObjects(): number {
     return this.#objects.size;
   }
@@ -149,7 +162,6 @@ export class Server {
       const net = this.#net;
       if (net !== undefined && net.listening) await new Promise<void>((resolve) => net.close(() => resolve()));
       this.#objects.clear();
-      this.#identOf.clear();
       this.#resolveClosed();
     })();
     return this.#closed;
@@ -161,22 +173,28 @@ export class Server {
 
   // --- one connection ------------------------------------------------------------------------
 
-  async #serve(socket: Socket): Promise<void> {
-    if (this.#closed !== undefined) {
-      socket.destroy();
-      return;
-    }
+  #track(socket: Socket): AbortController {
     socket.setNoDelay(true);
+    if (!this.#forever) socket.unref();
     this.#sockets.add(socket);
-    this.#fds = undefined;
+    this.#poller?.add(socket);
     const abort = new AbortController();
     this.#aborts.add(abort);
     socket.once('close', () => {
       abort.abort(new EOFError('the client closed its connection', { code: 'ERR_MP_EOF' }));
       this.#sockets.delete(socket);
-      this.#fds = undefined;
+      this.#poller?.delete(socket);
       this.#aborts.delete(abort);
     });
+    return abort;
+  }
+
+  async #serve(socket: Socket): Promise<void> {
+    if (this.#closed !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const abort = this.#track(socket);
     const conn = new Connection(socket);
     const who = describe(socket);
     try {
@@ -186,18 +204,20 @@ export class Server {
       drop(socket);
       return;
     }
-    const ctx: CallContext = { owner: conn, signal: abort.signal };
+    const session: Session = { conn, who, ctx: { owner: conn, signal: abort.signal }, pins: this.#objects.pin() };
     try {
-      const first = await this.#recvRequest(conn);
-      if (first === undefined) return;
+      // The first request is a server call; accept_connection makes the connection persistent.
+      const first = await this.#nextRequest(session);
+      if (first === undefined || first === UNREADABLE) return;
       const [, funcname, args, kwds] = first;
-      await this.#serverCall(conn, funcname, args, kwds);
-      if (funcname === 'accept_connection') await this.#serveClient(conn, ctx);
+      await this.#serverCall(session, funcname, args, kwds);
+      if (funcname === 'accept_connection') await this.#serveClient(session);
     } catch (err) {
       if (err instanceof Shutdown) return;
       if (err instanceof EOFError && err.code === 'ERR_MP_EOF') return; // a normal end of session
       this.#log(`dropped ${who}: ${(err as Error).message}`);
     } finally {
+      this.#objects.unpin(session.pins);
       drop(socket);
     }
   }
@@ -216,6 +236,7 @@ export class Server {
             socket.destroy();
             reject(new AuthenticationError(`the handshake took longer than ${this.#handshakeTimeout} ms`, { code: 'ERR_MP_AUTH' }));
           }, this.#handshakeTimeout);
+          timer.unref();
         }),
       ]);
     } finally {
@@ -223,81 +244,81 @@ export class Server {
     }
   }
 
-  /** One request; undefined at a clean end of stream. Malformed input throws (the connection is dropped). */
-  async #recvRequest(conn: Connection): Promise<Request | undefined> {
+  /**
+   * The next request: undefined at a clean end of stream, UNREADABLE when it could not be read
+   * (answered with a #TRACEBACK, as CPython answers). A broken frame throws (the connection is dropped).
+   */
+  async #nextRequest(session: Session): Promise<Request | undefined | typeof UNREADABLE> {
     let bytes: Uint8Array;
     try {
-      bytes = await conn.recvBytes(this.#maxFrame);
+      bytes = await session.conn.recvBytes(this.#maxFrame);
     } catch (err) {
       if (err instanceof EOFError && err.code === 'ERR_MP_EOF') return undefined;
       throw err;
     }
+    // The client has handled the last reply (and taken its references) before it sends again.
+    this.#repin(session);
     let request: unknown;
-    let refs;
+    let refs: ProxyRef[];
     try {
       [request, refs] = collectProxyRefs(() => loads(bytes));
     } catch (err) {
-      this.#tryReply(conn, '#TRACEBACK', tracebackText('pickle.UnpicklingError', (err as Error).message));
-      throw err;
+      return this.#unreadable(session, 'pickle.UnpicklingError', (err as Error).message);
     }
-    if (!(request instanceof Tuple) || request.length !== 4 || !(request[0] === null || typeof request[0] === 'string') || typeof request[1] !== 'string' || !Array.isArray(request[2]) || !(request[3] instanceof Map)) {
-      this.#tryReply(conn, '#TRACEBACK', tracebackText('builtins.ValueError', 'a request must be (ident, methodname, args, kwds)'));
-      throw new ValueError(`malformed request: ${pyRepr(request, 0).slice(0, 200)}`, { code: 'ERR_MP_BAD_REQUEST' });
-    }
-    // Proxies inside values that point at this server keep their objects alive, as in CPython.
-    for (const ref of refs) this.#keepAlive(ref.token);
-    return request as unknown as Request;
+    if (!isRequest(request)) return this.#unreadable(session, 'builtins.ValueError', `malformed request: ${pyRepr(request, 0).slice(0, 200)}`);
+    const [ident] = request;
+    this.#objects.noteRefs(refs, session.pins, ident === null ? undefined : this.#objects.get(ident));
+    return request;
   }
 
-  #keepAlive(token: Token): void {
-    const entry = this.#objects.get(token.id);
-    if (entry !== undefined && sameAddress(token.address, this.address)) entry.refcount++;
+  /** Release the session's pins (its request is handled, or its last reply was), for new ones. */
+  #repin(session: Session): void {
+    this.#objects.unpin(session.pins);
+    session.pins = this.#objects.pin();
   }
 
-  #tryReply(conn: Connection, kind: string, payload: unknown): void {
-    try {
-      conn.sendBytes(dumps(tuple(kind, payload)));
-    } catch {
-      // the connection is going anyway
-    }
+  #unreadable(session: Session, pyType: string, message: string): typeof UNREADABLE {
+    this.#log(`refused a request from ${session.who}: ${message}`);
+    this.#reply(session, '#TRACEBACK', tracebackText(pyType, message));
+    return UNREADABLE;
   }
 
-  #reply(conn: Connection, kind: string, payload: unknown): void {
+  /** Send a reply; the objects it names stay alive until the client's next request. */
+  #reply(session: Session, kind: string, payload: unknown): void {
     let bytes: Uint8Array;
+    let refs: ProxyRef[];
     try {
-      bytes = dumps(tuple(kind, payload));
+      [bytes, refs] = collectProxyRefs(() => dumps(tuple(kind, payload)));
     } catch (err) {
-      bytes = dumps(tuple('#UNSERIALIZABLE', tracebackText('pickle.PicklingError', (err as Error).message)));
+      [bytes, refs] = [dumps(tuple('#UNSERIALIZABLE', tracebackText('pickle.PicklingError', (err as Error).message))), []];
     }
-    conn.sendBytes(bytes);
+    this.#objects.noteRefs(refs, session.pins);
+    if (!session.conn.closed) session.conn.sendBytes(bytes);
   }
 
-  async #serverCall(conn: Connection, funcname: string, args: unknown[], kwds: Kwds): Promise<void> {
+  async #serverCall(session: Session, funcname: string, args: unknown[], kwds: Kwds): Promise<void> {
     let result: unknown;
     try {
       if (!PUBLIC.has(funcname)) throw new PyException('builtins.AssertionError', [`${pyRepr(funcname, 0)} unrecognized`]);
-      result = await this.#serverFunction(funcname, args, kwds);
+      result = await this.#serverFunction(funcname, args, kwds, session);
     } catch (err) {
-      this.#reply(conn, '#TRACEBACK', errorTraceback(err));
+      this.#reply(session, '#TRACEBACK', errorTraceback(err));
       return;
     }
-    this.#reply(conn, '#RETURN', result ?? null);
+    this.#repin(session);
+    this.#reply(session, '#RETURN', result ?? null);
     if (funcname === 'shutdown') {
       // CPython's shutdown replies twice (once itself, once on the generic path).
-      this.#reply(conn, '#RETURN', null);
+      this.#reply(session, '#RETURN', null);
       setImmediate(() => void this.close());
     }
   }
 
-  async #serverFunction(funcname: string, args: unknown[], kwds: Kwds): Promise<unknown> {
+  async #serverFunction(funcname: string, args: unknown[], kwds: Kwds, session: Session): Promise<unknown> {
     switch (funcname) {
-      case 'dummy':
-      case 'accept_connection':
-      case 'shutdown':
-        return null;
       case 'create': {
         if (args.length < 1 || typeof args[0] !== 'string') throw new PyException('builtins.TypeError', ['create() needs a typeid']);
-        const [ident, exposed] = await this.create(args[0], args.slice(1), kwds);
+        const [ident, exposed] = await this.create(args[0], args.slice(1), kwds, session.pins.size > 0);
         return tuple(ident, Tuple.from(exposed));
       }
       case 'incref':
@@ -309,20 +330,28 @@ export class Server {
       case 'get_methods': {
         const [token] = bind('get_methods', ['token'], args, kwds, 1);
         const id = token instanceof Token ? token.id : String(token);
-        const entry = this.#objects.get(id);
-        if (entry === undefined) throw new PyException('builtins.KeyError', [id]);
-        return Tuple.from(entry.exposed);
+        return Tuple.from(this.#entry(id).exposed);
       }
       case 'number_of_objects':
         return this.#objects.size;
       case 'debug_info':
-        return [...this.#objects].map(([id, e]) => `  ${id}:       refcount=${e.refcount}\n    ${e.servant.repr().slice(0, 75)}`).join('\n');
+        return this.#objects.entries().map(([id, e]) => `  ${id}:       refcount=${e.refcount}\n    ${e.servant.repr().slice(0, 75)}`).join('\n');
     }
-    throw new PyException('builtins.AssertionError', [`${pyRepr(funcname, 0)} unrecognized`]);
+    // dummy, accept_connection, shutdown
+    return null;
   }
 
-  /** @internal Create an object of `typeid` (refcount 1, held by the caller): [ident, exposed]. */
-  async create(typeid: string, args: unknown[], kwds: Kwds): Promise<[string, string[]]> {
+  #entry(ident: string): Entry {
+    const entry = this.#objects.get(ident);
+    if (entry === undefined) throw new PyException('builtins.KeyError', [ident]);
+    return entry;
+  }
+
+  /**
+   * @internal Create an object of `typeid` (refcount 1, held by the caller): [ident, exposed].
+   * `holdsRefs`: its arguments carried proxies to this server's objects.
+   */
+  async create(typeid: string, args: unknown[], kwds: Kwds, holdsRefs = false): Promise<[string, string[]]> {
     const reg = this.#registry.get(typeid);
     if (reg === undefined) throw new PyException('builtins.KeyError', [typeid]);
     let obj: unknown;
@@ -334,115 +363,71 @@ export class Server {
       if (args.length !== 1 || kwds.size > 0) throw new PyException('builtins.ValueError', [`Without callable, must have one non-keyword argument`]);
       obj = args[0];
     }
-    return this.#register(obj, typeid, reg);
-  }
-
-  #register(obj: unknown, typeid: string, reg: Registration): [string, string[]] {
-    const shared = typeof obj === 'object' && obj !== null;
-    let ident = shared ? this.#identOf.get(obj) : undefined;
-    let entry = ident === undefined ? undefined : this.#objects.get(ident);
-    if (entry === undefined || ident === undefined) {
-      ident = (++this.#nextIdent).toString(16).padStart(8, '0');
-      const servant = servantFor(obj, reg.exposed);
-      entry = { servant, typeid, exposed: new Set(servant.exposed), methodToTypeid: reg.methodToTypeid, refcount: 0 };
-      this.#objects.set(ident, entry);
-      if (shared) this.#identOf.set(obj, ident);
-    }
-    entry.refcount++;
-    // method_to_typeid keys are appended, duplicates kept, as CPython lists them.
-    return [ident, [...entry.servant.exposed, ...Object.keys(reg.methodToTypeid ?? {})]];
+    return this.#objects.register(obj, typeid, reg, () => servantFor(obj, reg.exposed), holdsRefs);
   }
 
   /** @internal */
   incref(ident: string): void {
-    const entry = this.#objects.get(ident);
-    if (entry === undefined) throw new PyException('builtins.KeyError', [ident]);
-    entry.refcount++;
+    if (!this.#objects.incref(ident)) throw new PyException('builtins.KeyError', [ident]);
   }
 
   /** @internal */
   decref(ident: string): void {
-    const entry = this.#objects.get(ident);
-    if (entry === undefined) throw new PyException('builtins.KeyError', [ident]);
-    if (--entry.refcount <= 0) {
-      this.#objects.delete(ident);
-      if (this.#identOf.get(entry.servant.target) === ident) this.#identOf.delete(entry.servant.target);
-    }
+    if (!this.#objects.decref(ident)) throw new PyException('builtins.KeyError', [ident]);
   }
 
-  /** @internal The refcount of an ident (tests, debug). */
+  /** @internal The client refcount of an ident (tests, debug). */
   refcount(ident: string): number | undefined {
-    return this.#objects.get(ident)?.refcount;
+    return this.#objects.refcount(ident);
   }
 
   // --- a persistent connection ---------------------------------------------------------------
 
-  async #serveClient(conn: Connection, ctx: CallContext): Promise<void> {
+  async #serveClient(session: Session): Promise<void> {
     for (;;) {
-      const request = await this.#recvRequest(conn);
+      const request = await this.#nextRequest(session);
       if (request === undefined) return;
+      if (request === UNREADABLE) continue;
       const [ident, method, args, kwds] = request;
-      const [kind, payload] = await this.#objectCall(ident, method, args, kwds, ctx);
-      if (ctx.signal.aborted) return;
-      this.#reply(conn, kind, payload);
-      if (this.#busyPollMs > 0 && !this.#busyPollScheduled) {
-        this.#busyPollScheduled = true;
-        setImmediate(this.#busyPoll);
-      }
+      const [kind, payload] = await this.#objectCall(ident, method, args, kwds, session);
+      if (session.ctx.signal.aborted) return;
+      this.#repin(session);
+      this.#reply(session, kind, payload);
+      this.#poller?.schedule();
     }
   }
 
-  // Once per event-loop turn, after every connection's replies of that turn have gone out.
-  readonly #busyPoll = (): void => {
-    this.#busyPollScheduled = false;
-    if (this.#fds === undefined) {
-      const fds: number[] = [];
-      for (const socket of this.#sockets) {
-        const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-        if (typeof fd === 'number' && fd >= 0) fds.push(fd);
-      }
-      this.#fds = Int32Array.from(fds);
-    }
-    native().spinUntilReadable(this.#fds, this.#busyPollMs);
-  };
-
-  async #objectCall(ident: string | null, method: string, args: unknown[], kwds: Kwds, ctx: CallContext): Promise<[string, unknown]> {
+  async #objectCall(ident: string | null, method: string, args: unknown[], kwds: Kwds, session: Session): Promise<[string, unknown]> {
     const entry = ident === null ? undefined : this.#objects.get(ident);
     if (entry === undefined) return ['#TRACEBACK', tracebackText('builtins.KeyError', pyRepr(ident, 0), '  (no object with this ident: released, or never created)')];
-    if (!entry.exposed.has(method)) {
-      // CPython's fallbacks for names that are not exposed.
-      try {
-        if (method === '__str__' || method === '__repr__') return ['#RETURN', entry.servant.repr()];
-        if (method === '#GETVALUE') return ['#RETURN', entry.servant.getValue()];
-      } catch (err) {
-        return ['#ERROR', toPyException(err)];
-      }
-      return ['#TRACEBACK', tracebackText('builtins.AttributeError', `method '${method}' of ${entry.typeid} object is not in exposed=${pyRepr(Tuple.from(entry.exposed), 0)}`)];
-    }
+    if (!entry.exposed.has(method)) return this.#fallback(entry, method);
     let result: unknown;
     try {
-      result = await entry.servant.call(method, args, kwds, ctx);
+      result = await entry.servant.call(method, args, kwds, session.ctx);
     } catch (err) {
       return ['#ERROR', toPyException(err)];
+    } finally {
+      // The call may have let go of an object this one held.
+      if (entry.holdsRefs) this.#objects.changed();
     }
     const typeid = entry.methodToTypeid?.[method];
     if (typeid === undefined) return ['#RETURN', result ?? null];
     try {
-      const [rident, rexposed] = await this.create(typeid, [result], new Map());
+      const [rident, rexposed] = await this.create(typeid, [result], new Map(), entry.holdsRefs);
       return ['#PROXY', tuple(Tuple.from(rexposed), new Token(typeid, this.address, rident))];
     } catch (err) {
       return ['#TRACEBACK', errorTraceback(err)];
     }
   }
-}
 
-function sameAddress(a: unknown, b: import('../connection/listener.js').Address): boolean {
-  let x: import('../connection/listener.js').Address;
-  try {
-    x = addressFromPy(a);
-  } catch {
-    return false;
+  /** CPython's fallbacks for names that are not exposed: str, repr, and #GETVALUE. */
+  #fallback(entry: Entry, method: string): [string, unknown] {
+    try {
+      if (method === '__str__' || method === '__repr__') return ['#RETURN', entry.servant.repr()];
+      if (method === '#GETVALUE') return ['#RETURN', entry.servant.getValue()];
+    } catch (err) {
+      return ['#ERROR', toPyException(err)];
+    }
+    return ['#TRACEBACK', tracebackText('builtins.AttributeError', `method '${method}' of ${entry.typeid} object is not in exposed=${pyRepr(Tuple.from(entry.exposed), 0)}`)];
   }
-  if (typeof x === 'string' || typeof b === 'string') return x === b;
-  return x[1] === b[1];
 }

@@ -9,7 +9,8 @@ import { LocalBarrier, LocalCondition, LocalEvent, LocalLock, LocalQueue, LocalR
 import {
   AcquirerProxy, ArrayProxy, BarrierProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, QueueProxy, ValueProxy,
 } from './proxy.js';
-import { ITERATOR_EXPOSED } from './servants.js';
+import { pyItems } from './pyops.js';
+import { ITERATOR_EXPOSED, updateMap } from './servants.js';
 import { ManagedValue, Namespace } from './token.js';
 import type { ManagerOptions } from './types.js';
 
@@ -25,27 +26,11 @@ const ARRAY_TYPES: Record<string, [TypedArrayCtor, boolean]> = {
 function makeArray(typecode: unknown, sequence: unknown): ArrayBufferView {
   if (typeof typecode !== 'string' || ARRAY_TYPES[typecode] === undefined) throw new PyException('builtins.ValueError', [`bad typecode (must be one of ${Object.keys(ARRAY_TYPES).join(', ')}): ${String(typecode)}`]);
   const [Ctor, big] = ARRAY_TYPES[typecode];
-  const items = Array.isArray(sequence) ? sequence : ArrayBuffer.isView(sequence) ? [...(sequence as unknown as ArrayLike<number>) as unknown as Iterable<unknown>] : undefined;
-  if (items === undefined) throw typeError('Array() needs a sequence of numbers');
-  const converted = items.map((v) => {
+  const converted = pyItems(sequence).map((v) => {
     if (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean') throw typeError('array items must be numbers');
     return big ? BigInt(typeof v === 'number' ? Math.trunc(v) : v) : Number(v);
   });
   return new Ctor(converted as ArrayLike<number> & ArrayLike<bigint>);
-}
-
-function dictFrom(args: unknown[], kwds: Kwds): Map<unknown, unknown> {
-  if (args.length > 1) throw typeError(`dict expected at most 1 argument, got ${args.length}`);
-  const map = new Map<unknown, unknown>();
-  const [source] = args;
-  if (source instanceof Map) for (const [k, v] of source) map.set(k, v);
-  else if (Array.isArray(source)) for (const pair of source) {
-    if (!Array.isArray(pair) || pair.length !== 2) throw typeError('dictionary update sequence element has wrong length; 2 is required');
-    map.set(pair[0], pair[1]);
-  }
-  else if (source !== undefined) throw typeError('dict() argument is not a mapping or sequence of pairs');
-  for (const [k, v] of kwds) map.set(k, v);
-  return map;
 }
 
 /**
@@ -81,12 +66,10 @@ export class SyncManager extends BaseManager {
       if (action !== undefined && action !== null) throw typeError('Barrier(action=...) is not supported: a function cannot travel');
       return new LocalBarrier(intArg(parties, 'parties'), timeoutMs(timeout));
     }, { proxytype: BarrierProxy });
-    f('dict', dictFrom, { proxytype: DictProxy, methodToTypeid: { __iter__: 'Iterator' } });
+    f('dict', (a, k) => updateMap(new Map(), a, k), { proxytype: DictProxy, methodToTypeid: { __iter__: 'Iterator' } });
     f('list', (a, k) => {
       const [items] = bind('list', ['iterable'], a, k);
-      if (items === undefined) return [];
-      if (!Array.isArray(items)) throw typeError('list() argument must be a list or tuple');
-      return [...items];
+      return items === undefined ? [] : [...pyItems(items)];
     }, { proxytype: ListProxy });
     f('Value', (a, k) => {
       const [typecode, value] = bind('Value', ['typecode', 'value', 'lock'], a, k, 2);

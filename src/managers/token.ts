@@ -40,6 +40,18 @@ export function addressFromPy(value: unknown): Address {
   throw new TypeError(`A Token carries an address that is neither (host, port) nor a path: ${String(value)}`);
 }
 
+/** Whether two addresses name the same server: the same path, or the same port (a server bound to every interface names itself 0.0.0.0). */
+export function sameServer(a: unknown, b: Address): boolean {
+  let x: Address;
+  try {
+    x = addressFromPy(a);
+  } catch {
+    return false;
+  }
+  if (typeof x === 'string' || typeof b === 'string') return x === b;
+  return x[1] === b[1];
+}
+
 function tokenFromState(state: unknown): Token {
   if (!(Array.isArray(state) && state.length === 3 && typeof state[0] === 'string' && typeof state[2] === 'string')) {
     throw new TypeError('Token state must be (typeid, address, id)');
@@ -82,17 +94,43 @@ export class ManagedValue<T = unknown> {
   constructor(public typecode: string, public value: T) {}
 }
 
+/**
+ * @internal Implemented by proxies: the reference a proxy pickles as (a proxy put inside a value
+ * travels as Python's RebuildProxy, and the receiver rebuilds a proxy of its own).
+ */
+export const AS_PROXY_REF: unique symbol = Symbol('multiprocessing-ts proxy reference');
+
+interface RefLike {
+  [AS_PROXY_REF](): ProxyRef;
+}
+
+function refOf(v: unknown): ProxyRef | undefined {
+  if (v instanceof ProxyRef) return v;
+  if (typeof v === 'object' && v !== null && AS_PROXY_REF in v) return (v as RefLike)[AS_PROXY_REF]();
+  return undefined;
+}
+
+/** Parses RebuildProxy's arguments. */
+export function proxyRefFromArgs(args: unknown[]): ProxyRef {
+  const [func, token, serializer, kwds] = args;
+  if (!(func instanceof PyGlobal) || !(token instanceof Token)) throw new TypeError('RebuildProxy needs a proxy class and a Token');
+  return new ProxyRef(func, token, typeof serializer === 'string' ? serializer : 'pickle', kwds instanceof Map ? kwds : new Map());
+}
+
+/** Python's name for RebuildProxy, for per-call loaders that rebuild proxies themselves. */
+export const REBUILD_PROXY = 'multiprocessing.managers.RebuildProxy';
+
 // Proxy classes Python may name as RebuildProxy's first argument: values only, never called.
 const PROXY_CLASSES = [
   'AutoProxy', 'BaseProxy', 'ListProxy', 'DictProxy', 'NamespaceProxy', 'ValueProxy', 'IteratorProxy', 'AcquirerProxy',
   'EventProxy', 'ConditionProxy', 'BarrierProxy', 'ArrayProxy', 'PoolProxy', 'SetProxy',
 ];
 
-// While a server unpickles a request, the proxy references in it are noted here: the server
-// keeps the objects they name alive (as Python's server does for proxies held by its objects).
+// While a server reads a request or writes a reply, the proxy references in it are noted here:
+// the server keeps the objects they name alive (as Python's server does for proxies held by its objects).
 let collecting: ProxyRef[] | undefined;
 
-/** @internal Run `fn` (which unpickles), and return the ProxyRefs it built too. */
+/** @internal Run `fn` (which unpickles or pickles), and return the ProxyRefs it met too. */
 export function collectProxyRefs<T>(fn: () => T): [T, ProxyRef[]] {
   const outer = collecting;
   const refs: ProxyRef[] = [];
@@ -116,17 +154,19 @@ export function registerManagerPickles(): void {
     reduce: (t: Token) => ({ module: MODULE, name: 'Token', args: [], state: tuple(t.typeid, addressToPy(t.address), t.id), newobj: true }),
   });
   registerClass(
-    `${MODULE}.RebuildProxy`,
+    REBUILD_PROXY,
     (args) => {
-      const [func, token, serializer, kwds] = args;
-      if (!(func instanceof PyGlobal) || !(token instanceof Token)) throw new TypeError('RebuildProxy needs a proxy class and a Token');
-      const ref = new ProxyRef(func, token, typeof serializer === 'string' ? serializer : 'pickle', kwds instanceof Map ? kwds : new Map());
+      const ref = proxyRefFromArgs(args);
       collecting?.push(ref);
       return ref;
     },
     {
-      test: (v) => v instanceof ProxyRef,
-      reduce: (r: ProxyRef) => ({ module: MODULE, name: 'RebuildProxy', args: [r.func, r.token, r.serializer, r.kwds], newobj: false }),
+      test: (v) => refOf(v) !== undefined,
+      reduce: (v: unknown) => {
+        const r = refOf(v) as ProxyRef;
+        collecting?.push(r);
+        return { module: MODULE, name: 'RebuildProxy', args: [r.func, r.token, r.serializer, r.kwds], newobj: false };
+      },
     },
   );
   registerClass(

@@ -8,188 +8,72 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  AutoProxy, BaseManager, BrokenBarrierError, Empty, Full, Manager, Namespace, Process, Queue, QueueProxy, RemoteError, SyncManager, ValueError,
+  AutoProxy, BaseManager, Empty, Manager, Process, Queue, QueueProxy, RemoteError, SyncManager, ValueError,
   type DictProxy,
 } from 'multiprocessing-ts';
-import { Tuple, tuple } from '../../src/pickle/index.js';
+import { tuple } from '../../src/pickle/index.js';
+import { runManagerSuite } from '../suites/managers.suite.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { LONG, SHORT } from '../helpers/timeouts.js';
 
 const opts = { timeout: SHORT };
 
-describe('SyncManager: the shared types through their proxies', () => {
-  after(assertNoLeaks);
-
-  it('dict: set, get, getItem, has, len, keys, items, pop, update, copy, getValue; KeyError as RemoteError', opts, async () => {
-    await using m = await Manager();
-    const d = await m.dict<unknown, unknown>({ a: 1 });
-    await d.set('b', [1, 2]);
-    await d.set(tuple(1, 2), 'tuple key');
-    assert.equal(await d.get('a'), 1);
-    assert.equal(await d.get('zz', 'dflt'), 'dflt');
-    assert.deepEqual(await d.getItem('b'), [1, 2]);
-    // A tuple key arrives as a new Tuple on every call, and is still the same key.
-    assert.equal(await d.getItem(tuple(1, 2)), 'tuple key');
-    assert.equal(await d.has('a'), true);
-    assert.equal(await d.len(), 3);
-    assert.deepEqual((await d.keys()).slice(0, 2), ['a', 'b']);
-    assert.deepEqual((await d.items())[0], ['a', 1]);
-    await d.update({ c: 3 });
-    assert.equal(await d.pop('c'), 3);
-    assert.equal(await d.pop('c', 'gone'), 'gone');
-    const copy = await d.copy();
-    assert.ok(copy instanceof Map && copy.get('a') === 1);
-    await assert.rejects(d.getItem('missing'), (e: unknown) => e instanceof RemoteError && e.remoteName === 'KeyError' && /missing/.test(e.message));
-    const keys: unknown[] = [];
-    for await (const key of d) keys.push(key);
-    assert.equal(keys.length, 3);
-    // Python's list(d): __iter__ returns an Iterator proxy (method_to_typeid), then __next__ until StopIteration.
-    const iter = (await d.callMethod('__iter__')) as AsyncIterable<unknown> & { decref(): Promise<void> };
-    const viaIterator: unknown[] = [];
-    for await (const key of iter) viaIterator.push(key);
-    assert.deepEqual(viaIterator.slice(0, 2), ['a', 'b']);
-    await iter.decref();
-    await d.clear();
-    assert.deepEqual(await d.getValue(), new Map());
-  });
-
-  it('list: append, extend, get (negative), slice, set, insert, pop, index, count, sort, includes, getValue', opts, async () => {
-    await using m = await Manager();
-    const l = await m.list([3, 1, 2]);
-    await l.append(5);
-    await l.extend([4]);
-    assert.equal(await l.get(-1), 4);
-    assert.deepEqual(await l.slice(1, 3), [1, 2]);
-    assert.deepEqual(await l.slice(null, null, -1), [4, 5, 2, 1, 3]);
-    await l.set(0, 30);
-    await l.insert(0, 0);
-    assert.equal(await l.pop(), 4);
-    assert.equal(await l.index(2), 3);
-    assert.equal(await l.count(30), 1);
-    await l.sort({ reverse: true });
-    assert.deepEqual(await l.getValue(), [30, 5, 2, 1, 0]);
-    assert.equal(await l.includes(5), true);
-    await l.setSlice(0, 2, [7]);
-    assert.deepEqual(await l.getValue(), [7, 2, 1, 0]);
-    await assert.rejects(l.get(10), (e: unknown) => e instanceof RemoteError && e.remoteName === 'IndexError');
-    assert.equal(await l.len(), 4);
-  });
-
-  it('Namespace, Value, Array: attributes, get/set, items; getValue returns Namespace / ManagedValue / typed array', opts, async () => {
-    await using m = await Manager();
-    const ns = await m.Namespace({ x: 1 });
-    await ns.set('y', 'two');
-    assert.equal(await ns.get('x'), 1);
-    const value = await ns.getValue();
-    assert.ok(value instanceof Namespace);
-    assert.deepEqual({ ...value }, { x: 1, y: 'two' });
-    await ns.delete('y');
-    await assert.rejects(ns.get('y'), (e: unknown) => e instanceof RemoteError && e.remoteName === 'AttributeError');
-
-    const v = await m.Value('i', 5);
-    await v.set(7);
-    assert.equal(await v.get(), 7);
-    assert.equal((await v.getValue()).value, 7);
-
-    const a = await m.Array('d', [1, 2, 3]);
-    await a.set(0, 9.5);
-    assert.equal(await a.get(0), 9.5);
-    assert.equal(await a.len(), 3);
-    assert.deepEqual([...((await a.getValue()) as Float64Array)], [9.5, 2, 3]);
-  });
-
-  it('Queue and JoinableQueue: put/get with timeouts in ms, Empty and Full, nowait, qsize, taskDone/join', opts, async () => {
-    await using m = await Manager();
-    const q = await m.Queue<unknown>(2);
-    await q.put(tuple(1, 'a'));
-    await q.putNowait(2);
-    assert.equal(await q.full(), true);
-    await assert.rejects(q.put(3, { timeout: 20 }), Full);
-    await assert.rejects(q.putNowait(3), Full);
-    assert.equal(await q.qsize(), 2);
-    const first = await q.get();
-    assert.ok(first instanceof Tuple, 'a tuple stays a tuple on the server');
-    assert.equal(await q.getNowait(), 2);
-    await assert.rejects(q.get({ timeout: 20 }), (e: unknown) => e instanceof Empty && (e as Empty).code === 'ERR_MP_EMPTY');
-    await assert.rejects(q.get({ block: false }), Empty);
-    assert.equal(await q.empty(), true);
-
-    const jq = await m.JoinableQueue<number>();
-    await jq.put(1);
-    const joined = jq.join();
-    assert.equal(await jq.get(), 1);
-    await jq.taskDone();
-    await joined;
-    await assert.rejects(jq.taskDone(), (e: unknown) => e instanceof RemoteError && e.remoteName === 'ValueError');
-  });
-
-  it('Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier', opts, async () => {
-    await using m = await Manager();
-    const lock = await m.Lock();
-    assert.equal(await lock.acquire(), true);
-    assert.equal(await lock.acquire({ timeout: 10 }), false);
-    assert.equal(await lock.acquire(false), false);
-    await lock.release();
-    await assert.rejects(lock.release(), (e: unknown) => e instanceof RemoteError && e.remoteName === 'RuntimeError');
-    assert.equal(await lock.withLock(() => 'inside'), 'inside');
-
-    // An RLock belongs to the connection that took it: our client takes one pooled connection per
-    // call in flight, so re-entry is checked with calls made one after another.
-    const rlock = await m.RLock();
-    assert.equal(await rlock.acquire(), true);
-    assert.equal(await rlock.acquire(), true);
-    await rlock.release();
-    await rlock.release();
-
-    const sem = await m.BoundedSemaphore(2);
-    assert.equal(await sem.acquire(), true);
-    assert.equal(await sem.acquire(), true);
-    assert.equal(await sem.acquire({ timeout: 10 }), false);
-    await sem.release();
-    await sem.release();
-    await assert.rejects(sem.release(), (e: unknown) => e instanceof RemoteError && e.remoteName === 'ValueError');
-
-    const cond = await m.Condition();
-    await cond.acquire();
-    assert.equal(await cond.wait(10), false, 'nobody notifies: the wait times out');
-    await cond.notifyAll();
-    await cond.release();
-
-    const ev = await m.Event();
-    assert.equal(await ev.wait(10), false);
-    const waiting = ev.wait();
-    await ev.set();
-    assert.equal(await waiting, true);
-    assert.equal(await ev.isSet(), true);
-
-    const barrier = await m.Barrier(2);
-    assert.equal(await barrier.parties(), 2);
-    const indices = await Promise.all([barrier.wait(), barrier.wait()]);
-    assert.deepEqual(indices.sort(), [0, 1]);
-    await assert.rejects(barrier.wait(20), BrokenBarrierError);
-    assert.equal(await barrier.broken(), true);
-    await barrier.reset();
-    assert.equal(await barrier.broken(), false);
-  });
+runManagerSuite('our server', async () => {
+  const m = new SyncManager({ authkey: 'suite' });
+  await m.start();
+  return { address: m.address, authkey: 'suite', stop: () => m.shutdown() };
 });
 
 describe('reference counting', () => {
   after(assertNoLeaks);
 
-  it('create holds the first reference: the proxy owns it, and decref frees the object', opts, async () => {
+  it('an object only other objects hold lives while they hold it: freed when the item is removed, overwritten, or its holder is freed', opts, async () => {
     await using m = await Manager();
-    const before = await m.numberOfObjects();
-    const d = await m.dict();
-    assert.equal(await m.numberOfObjects(), before + 1);
-    // Python clients send incref (proxy) then decref (creation reference): the object must survive.
-    await m.client.serverCall('incref', [d.token.id]);
-    await m.client.serverCall('decref', [d.token.id]);
-    await d.set('still', 'alive');
-    assert.equal(await d.get('still'), 'alive');
+    const counted = () => m.numberOfObjects(); // ours counts every live object, held by clients or by other objects
+    const list = await m.list<unknown>();
+    const [q1, q2, q3] = [await m.Queue(), await m.Queue(), await m.Queue()];
+    await list.extend([q1, q2, tuple('nested', [q3])]);
+    for (const q of [q1, q2, q3]) await q.decref();
+    assert.equal(await counted(), 4, 'the list holds the three queues');
+    await list.delete(0);
+    assert.equal(await counted(), 3, 'removed: freed');
+    await list.set(0, 'overwritten');
+    assert.equal(await counted(), 2, 'overwritten: freed');
+    const d = await m.dict<string, unknown>();
+    await d.set('list', list);
+    await list.decref();
+    assert.equal(await counted(), 3, 'the dict holds the list, which holds the last queue');
     await d.decref();
-    assert.equal(await m.numberOfObjects(), before);
-    await assert.rejects(m.client.serverCall('decref', [d.token.id]), (e: unknown) => e instanceof RemoteError && e.remoteName === 'KeyError');
-    await assert.rejects(d.get('x'), (e: unknown) => e instanceof RemoteError && e.remoteName === 'KeyError');
+    assert.equal(await counted(), 0, 'freeing the holder frees what only it held, at any depth');
+  });
+
+  it('objects that only hold each other are freed together (b.append(b), a cycle through two lists)', opts, async () => {
+    await using m = await Manager();
+    const b = await m.list<unknown>();
+    await b.append(b);
+    const x = await m.list<unknown>();
+    const y = await m.dict<string, unknown>();
+    await x.append(y);
+    await y.set('x', x);
+    assert.equal(await m.numberOfObjects(), 3);
+    for (const p of [b, x, y]) await p.decref();
+    assert.equal(await m.numberOfObjects(), 0);
+  });
+
+  it('a proxy in a reply stays alive until the client has taken its reference, even when nothing else holds it', opts, async () => {
+    await using m = await Manager();
+    const list = await m.list<unknown>();
+    const q = await m.Queue<number>();
+    await list.append(q);
+    await q.decref();
+    // pop: the queue leaves the list in the reply itself; the client's incref comes after.
+    const popped = (await list.pop()) as QueueProxy<number>;
+    await popped.put(1);
+    assert.equal(await popped.get(), 1);
+    assert.equal(await m.numberOfObjects(), 2);
+    await popped.decref();
+    await list.decref();
+    assert.equal(await m.numberOfObjects(), 0);
   });
 
   it('the same object returned twice has one ident and one refcount', opts, async () => {
