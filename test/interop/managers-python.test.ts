@@ -69,6 +69,40 @@ for call in (lambda: q.get(timeout=0.1), lambda: q.get(True, 0.1), q.get_nowait)
     except queue.Empty:
         pass
 
+# Plain data arrives whole: ranges, strings, iterators and zip are rebuilt as data (nothing runs).
+assert m.list(range(3))[:] == [0, 1, 2]
+assert m.list('abc')[:] == ['a', 'b', 'c']
+assert m.list(iter([1, 2]))[:] == [1, 2]
+assert m.dict(zip('ab', [1, 2])).copy() == {'a': 1, 'b': 2}
+# A dict that changes size under its iterator: RuntimeError, as Python's.
+dd = m.dict({'x': 1})
+it = iter(dd)
+dd.clear()
+try:
+    next(it)
+    raise SystemExit('no RuntimeError')
+except RuntimeError:
+    pass
+# A refused pickle fails its call only: the thread's one connection (never reopened) goes on.
+class Foo:
+    pass
+try:
+    q.put(Foo())
+    raise SystemExit('accepted an unknown class')
+except Exception as e:
+    assert 'allowlist' in str(e), e
+q.put(5)
+assert q.get() == 5
+# Objects held inside others are freed with them (a list holding a queue, and itself).
+import gc
+n = m._number_of_objects()
+a = m.list()
+a.append(m.Queue())
+a.append(a)
+del a
+gc.collect()
+assert m._number_of_objects() == n, (n, m._debug_info())
+
 lock = m.Lock()
 assert lock.acquire() and not lock.acquire(timeout=0.05)
 lock.release()

@@ -1,13 +1,13 @@
 // The manager server under hostile or broken input: wrong keys, malformed and oversized frames,
 // unknown opcodes, refused globals (os.system), thousands of mutated captured frames, and many
-// clients at once. Each bad connection is dropped alone, with a logged reason; everyone else is
-// still served. Also: the captured CPython requests decode, and our replies match CPython's bytes.
+// clients at once. A connection whose frames break is dropped alone, with a logged reason; a
+// request that cannot be read gets an error reply; everyone else is still served. Also: the captured CPython requests decode, and our replies match CPython's bytes.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AuthenticationError, DictProxy, SyncManager } from 'multiprocessing-ts';
+import { AuthenticationError, DictProxy, RemoteError, SyncManager } from 'multiprocessing-ts';
 import { Client, type Address } from '../../src/connection/listener.js';
 import { frameHeader } from '../../src/connection/framing.js';
 import { unwrapReply } from '../../src/managers/client.js';
@@ -123,7 +123,7 @@ describe('the server drops bad connections alone, and says why', () => {
     }
   });
 
-  it('a pickle naming os.system is refused, never executed, and its connection dropped', { timeout: SHORT }, async () => {
+  it('a pickle naming os.system is refused and never executed; a first request refused ends its connection', { timeout: SHORT }, async () => {
     const { m, logged, address } = await loggedManager();
     const dir = mkdtempSync(join(tmpdir(), 'mpts-pwn-'));
     const marker = join(dir, 'pwned');
@@ -150,6 +150,39 @@ describe('the server drops bad connections alone, and says why', () => {
       assert.equal(existsSync(marker), false, 'os.system ran');
       await stillServes(m);
     } finally {
+      await m.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a request that cannot be read on a persistent connection gets a #TRACEBACK, and that connection goes on (as CPython's serve_client)", { timeout: SHORT }, async () => {
+    const { m, logged, address } = await loggedManager();
+    const dir = mkdtempSync(join(tmpdir(), 'mpts-pwn-'));
+    const marker = join(dir, 'pwned');
+    const conn = await Client(address, { authkey: 'key' });
+    try {
+      const d = await m.dict<string, string>();
+      conn.send(tuple(null, 'accept_connection', tuple('MainProcess'), new Map()));
+      assert.equal(unwrapReply(await conn.recv(), address), null);
+      const requests = [
+        Buffer.from(`cos\nsystem\n(Vtouch ${marker}\ntR.`), // a refused global
+        Buffer.from('8004ff2e', 'hex'), // an unknown opcode
+        dumps(tuple('not', 'a request')), // the wrong shape
+      ];
+      for (const bytes of requests) {
+        const before = logged.length;
+        conn.sendBytes(bytes);
+        const reply = loads(await conn.recvBytes());
+        assert.throws(() => unwrapReply(reply, address), (e: unknown) => e instanceof RemoteError && e.code === 'ERR_MP_REMOTE');
+        assert.ok(logged.slice(before).some((line) => /refused a request/.test(line)), logged.slice(before).join('\n'));
+        // The same connection is still served.
+        conn.send(tuple(d.token.id, '__setitem__', tuple('k', 'v'), new Map()));
+        assert.equal(unwrapReply(await conn.recv(), address), null);
+      }
+      assert.equal(await d.get('k'), 'v');
+      assert.equal(existsSync(marker), false, 'os.system ran');
+    } finally {
+      conn.close();
       await m.shutdown();
       rmSync(dir, { recursive: true, force: true });
     }
