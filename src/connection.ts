@@ -3,4 +3,6 @@
 export { Listener, Client } from './connection/listener.js';
 export type { Address, ConnectionOptions } from './connection/listener.js';
 export { Connection } from './connection/socket-connection.js';
+export { wait } from './connection/wait.js';
+export type { Waitable } from './connection/wait.js';
 export { AuthenticationError, EOFError, BufferTooShort, UnpicklingError, PicklingError, TimeoutError, ValueError } from './errors.js';

@@ -2,6 +2,7 @@
 // CPython's wire protocol. CPython: Lib/multiprocessing/managers.py.
 export { BaseManager } from './managers/base-manager.js';
 export { SyncManager, Manager } from './managers/sync-manager.js';
+export { SharedMemoryManager } from './managers/shared-memory-manager.js';
 export { Server } from './managers/server.js';
 export {
   BaseProxy, AutoProxy, QueueProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, AcquirerProxy, ConditionProxy, EventProxy,

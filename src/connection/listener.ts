@@ -60,6 +60,7 @@ export class Listener {
   readonly #waiters: ((s: Socket | undefined) => void)[] = [];
   #closed = false;
   #listenError: Error | undefined;
+  #lastAccepted: Address | undefined;
 
   constructor(address: Address = ['127.0.0.1', 0], options: ConnectionOptions = {}) {
     checkAddress(address);
@@ -106,6 +107,7 @@ export class Listener {
     if (this.#closed) throw new ValueError('The listener is closed', { code: 'ERR_MP_CLOSED' });
     const socket = this.#pending.shift() ?? (await new Promise<Socket | undefined>((resolve) => this.#waiters.push(resolve)));
     if (socket === undefined) throw new ValueError('The listener was closed while waiting', { code: 'ERR_MP_CLOSED' });
+    this.#lastAccepted = socket.remoteAddress !== undefined ? [socket.remoteAddress, socket.remotePort ?? 0] : '';
     const conn = new Connection(socket);
     if (this.#authkey !== undefined) {
       const key = this.#authkey;
@@ -120,6 +122,11 @@ export class Listener {
       }
     }
     return conn;
+  }
+
+  /** The address of the peer last accepted (`''` for a Unix socket), undefined before the first. */
+  get lastAccepted(): Address | undefined {
+    return this.#lastAccepted;
   }
 
   /** Stop listening; pending accept() calls reject. */

@@ -19,7 +19,8 @@ export class Connection<T = unknown> {
   #ended = false;
   #error: Error | undefined;
   #closed = false;
-  #wake: (() => void) | undefined;
+  /** Who waits for the next chunk (a recv, a poll): every one is woken. */
+  readonly #wakers = new Set<() => void>();
   #queue: Promise<unknown> = Promise.resolve();
   #readers = 0;
 
@@ -46,9 +47,23 @@ export class Connection<T = unknown> {
   }
 
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
+  /** Resolves at the next chunk, end or close, or after `timeout` ms. */
+  #change(timeout = Infinity): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      this.#wakers.add(wake);
+      if (Number.isFinite(timeout)) timer = setTimeout(wake, timeout);
+    });
   }
 
   get closed(): boolean {
@@ -105,7 +120,7 @@ export class Connection<T = unknown> {
         this.#reader.assertClean();
         throw new EOFError(`The peer closed the connection${this.#error ? ` (${this.#error.message})` : ''} and nothing is left to receive`, { code: 'ERR_MP_EOF', cause: this.#error });
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
+      await this.#change();
     }
   }
 
@@ -129,20 +144,15 @@ export class Connection<T = unknown> {
     return loads(await this.recvBytes()) as T;
   }
 
-  /** Whether a message (or EOF) is there, waiting up to `timeout` ms. */
-  async poll(timeout = 0): Promise<boolean> {
+  /** Whether a message (or EOF) is there, waiting up to `timeout` ms (null: as long as it takes). */
+  async poll(timeout: number | null = 0): Promise<boolean> {
     this.#checkOpen();
-    const deadline = performance.now() + Math.max(0, timeout);
+    const deadline = timeout === null ? Infinity : performance.now() + Math.max(0, timeout);
     for (;;) {
       if (this.#reader.buffered >= 4 || this.#ended) return true;
       const left = deadline - performance.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
+      if (left <= 0 || this.#closed) return false;
+      await this.#change(left);
     }
   }
 

@@ -182,6 +182,20 @@ export class BaseManager {
     await this.shutdown();
   }
 
+  /**
+   * Resolves once this manager's server has stopped (after `shutdown()`, or a client's shutdown
+   * request), or after `timeout` ms; at once for a manager that has no server here (connected).
+   * Python: BaseManager.join (which waits for the server process)
+   */
+  async join(timeout?: number): Promise<void> {
+    const stopped = this.#server?.stopped;
+    if (stopped === undefined) return;
+    if (timeout === undefined) return stopped;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
+    clearTimeout(timer);
+  }
+
   /** @internal The client of a started or connected manager. */
   get client(): ManagerClient {
     if (this.#client === undefined || (this.#state !== 'started' && this.#state !== 'connected')) {

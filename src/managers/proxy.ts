@@ -324,6 +324,26 @@ export class ListProxy<T = unknown> extends BaseProxy {
     await this.callMethod('reverse');
   }
 
+  /** `l + items`: a new Array (the list is unchanged). */
+  async concat(items: Iterable<T>): Promise<T[]> {
+    return (await this.callMethod('__add__', [[...items]])) as T[];
+  }
+
+  /** `l * n`: a new Array of the items `n` times. */
+  async repeat(n: number): Promise<T[]> {
+    return (await this.callMethod('__mul__', [n])) as T[];
+  }
+
+  /** `l *= n`: the list itself holds its items `n` times. */
+  async repeatInPlace(n: number): Promise<void> {
+    await this.callMethod('__imul__', [n]);
+  }
+
+  /** `list(reversed(l))`: the items last to first, as an Array. */
+  async reversed(): Promise<T[]> {
+    return Array.from((await this.callMethod('__reversed__')) as Iterable<T>);
+  }
+
   /** Sort in place (Python's ordering; a key function cannot travel). */
   async sort(opts: { reverse?: boolean } = {}): Promise<void> {
     await this.callMethod('sort', [], opts.reverse === undefined ? undefined : { reverse: opts.reverse });
@@ -510,8 +530,27 @@ export class BarrierProxy extends BaseProxy {
 export class IteratorProxy<T = unknown> extends BaseProxy {
   /** The next item, or `{ done: true }` at the end. */
   async next(): Promise<IteratorResult<T, undefined>> {
+    return this.#step('__next__', []);
+  }
+
+  /** A generator's `send(value)`: the next item, or `{ done: true }`. */
+  async send(value: unknown): Promise<IteratorResult<T, undefined>> {
+    return this.#step('send', [value]);
+  }
+
+  /** A generator's `throw(exc)` (a PyException: Python's exception to raise in it). */
+  async throw(exc: unknown): Promise<IteratorResult<T, undefined>> {
+    return this.#step('throw', [exc]);
+  }
+
+  /** A generator's `close()`. */
+  async close(): Promise<void> {
+    await this.callMethod('close');
+  }
+
+  async #step(method: string, args: unknown[]): Promise<IteratorResult<T, undefined>> {
     try {
-      return { done: false, value: (await this.callMethod('__next__')) as T };
+      return { done: false, value: (await this.callMethod(method, args)) as T };
     } catch (err) {
       if (err instanceof RemoteError && err.remoteName === 'StopIteration') return { done: true, value: undefined };
       throw err;

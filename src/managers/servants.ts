@@ -293,7 +293,8 @@ export function listServant(list: unknown[], exposed: readonly string[] = LIST_E
       list.splice(0, list.length, ...repeated(list, args, kwds, '__imul__'));
       return list;
     },
-    __reversed__: noArgs('__reversed__', () => [...list].reverse()),
+    // An iterator, as Python's list_reverseiterator (which pickles as the items and a position).
+    __reversed__: noArgs('__reversed__', () => new PyIterator([...list].reverse())),
     append: (args, kwds) => void list.push(arg('append', args, kwds, 'object')),
     count: (args, kwds) => {
       const value = arg('count', args, kwds);

@@ -92,6 +92,9 @@ export class Server {
   /** Set by serveForever(): the server is what this process is for. */
   #forever = false;
   #poller: BusyPoller | undefined;
+  /** Server-level functions a kind of manager adds (SharedMemoryManager's track_segment...). */
+  readonly #functions = new Map<string, (args: unknown[], kwds: Kwds) => unknown>();
+  readonly #onClose: (() => void)[] = [];
 
   /** @internal Use `manager.getServer()`. */
   constructor(registry: ReadonlyMap<string, Registration>, address: Address, authkey: Uint8Array, options: ServerOptions = {}) {
@@ -141,6 +144,11 @@ export class Server {
     await this.#done;
   }
 
+  /** Resolves once the server has stopped (closed, or shut down by a client). */
+  get stopped(): Promise<void> {
+    return this.#done;
+  }
+
   /** The bound address (the real port when asked for port 0). */
   get address(): Address {
     const a = this.#net?.address();
@@ -162,6 +170,7 @@ export class Server {
       const net = this.#net;
       if (net !== undefined && net.listening) await new Promise<void>((resolve) => net.close(() => resolve()));
       this.#objects.clear();
+      for (const fn of this.#onClose) fn();
       this.#resolveClosed();
     })();
     return this.#closed;
@@ -169,6 +178,12 @@ export class Server {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** @internal Add a server-level function (called as `(None, name, args, kwds)`), and what to do at close. */
+  extend(functions: Record<string, (args: unknown[], kwds: Kwds) => unknown>, onClose?: () => void): void {
+    for (const [name, fn] of Object.entries(functions)) this.#functions.set(name, fn);
+    if (onClose !== undefined) this.#onClose.push(onClose);
   }
 
   // --- one connection ------------------------------------------------------------------------
@@ -299,7 +314,7 @@ export class Server {
   async #serverCall(session: Session, funcname: string, args: unknown[], kwds: Kwds): Promise<void> {
     let result: unknown;
     try {
-      if (!PUBLIC.has(funcname)) throw new PyException('builtins.AssertionError', [`${pyRepr(funcname, 0)} unrecognized`]);
+      if (!PUBLIC.has(funcname) && !this.#functions.has(funcname)) throw new PyException('builtins.AssertionError', [`${pyRepr(funcname, 0)} unrecognized`]);
       result = await this.#serverFunction(funcname, args, kwds, session);
     } catch (err) {
       this.#reply(session, '#TRACEBACK', errorTraceback(err));
@@ -337,6 +352,8 @@ export class Server {
       case 'debug_info':
         return this.#objects.entries().map(([id, e]) => `  ${id}:       refcount=${e.refcount}\n    ${e.servant.repr().slice(0, 75)}`).join('\n');
     }
+    const added = this.#functions.get(funcname);
+    if (added !== undefined) return added(args, kwds);
     // dummy, accept_connection, shutdown
     return null;
   }

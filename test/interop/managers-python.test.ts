@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { AutoProxy, Empty, Queue, QueueProxy, RemoteError, SyncManager } from 'multiprocessing-ts';
+import { AutoProxy, Empty, Queue, QueueProxy, RemoteError, SharedMemory, SharedMemoryManager, SyncManager } from 'multiprocessing-ts';
+import { existsSync } from 'node:fs';
 import { LocalQueue } from '../../src/managers/primitives.js';
 import { Tuple, tuple } from '../../src/pickle/index.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -228,6 +229,38 @@ function startPython(python: string, code: string, args: string[]): { port: Prom
   });
   return { port, exited, child };
 }
+
+describe('a Python SharedMemoryManager client against our SharedMemoryManager', () => {
+  after(assertNoLeaks);
+
+  for (const python of pythons) {
+    const skip = python.available ? false : `${python.name} not available`;
+    it(`${python.name}: a segment the Python client made and had tracked is unlinked when our server stops`, { timeout: LONG, skip }, async () => {
+      const smm = new SharedMemoryManager({ authkey: 'shm' });
+      await smm.start();
+      const [, port] = smm.address as [string, number];
+      const name = (await runPython(python.name, `
+import sys
+from multiprocessing import resource_tracker
+from multiprocessing.managers import SharedMemoryManager
+smm = SharedMemoryManager(address=('127.0.0.1', int(sys.argv[1])), authkey=b'shm')
+smm.connect()
+s = smm.SharedMemory(16)
+s.buf[0] = 7
+# The manager owns it now: this process's resource tracker must not unlink it at exit.
+resource_tracker.unregister(s._name, 'shared_memory')
+s.close()
+print(s.name)
+`, [String(port)])).trim();
+      assert.deepEqual(await smm.listSegments(), [name]);
+      const seen = new SharedMemory({ name });
+      assert.equal(seen.buf[0], 7);
+      seen.close();
+      await smm.shutdown();
+      assert.equal(existsSync(`/dev/shm/${name}`), false);
+    });
+  }
+});
 
 describe('our client against a Python manager server', () => {
   after(assertNoLeaks);

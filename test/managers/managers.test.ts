@@ -3,12 +3,12 @@
 // call that holds only its own connection. CPython: _TestManagerRestart, _TestMyManager,
 // _TestRemoteManager, test_dict/test_list/test_namespace in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  AutoProxy, BaseManager, Empty, Manager, Process, Queue, QueueProxy, RemoteError, SyncManager, ValueError,
+  AutoProxy, BaseManager, Empty, Manager, Process, Queue, QueueProxy, RemoteError, SharedMemory, SharedMemoryManager, SyncManager, ValueError,
   type DictProxy,
 } from 'multiprocessing-ts';
 import { tuple } from '../../src/pickle/index.js';
@@ -200,6 +200,30 @@ describe('BaseManager', () => {
     assert.throws(() => new SyncManager({ address: ['0.0.0.0', 0] }).getServer(), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_NO_AUTHKEY');
     await assert.rejects(new SyncManager({ address: ['127.0.0.1', 1] }).connect(), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_NO_AUTHKEY');
     await assert.rejects(new SyncManager().connect(), (e: unknown) => e instanceof ValueError);
+  });
+});
+
+describe('SharedMemoryManager and join()', () => {
+  after(assertNoLeaks);
+
+  it('segments made through a SharedMemoryManager are unlinked when its server stops; join() resolves then', opts, async () => {
+    const smm = new SharedMemoryManager();
+    await smm.start();
+    const shm = await smm.SharedMemory(64);
+    shm.buf[0] = 42;
+    const other = new SharedMemory({ name: shm.name });
+    assert.equal(other.buf[0], 42);
+    other.close();
+    assert.deepEqual(await smm.listSegments(), [shm.name]);
+    shm.close();
+    let joined = false;
+    const joining = smm.join().then(() => (joined = true));
+    assert.equal(existsSync(`/dev/shm/${shm.name}`), true);
+    await smm.shutdown();
+    await joining;
+    assert.equal(joined, true);
+    assert.equal(existsSync(`/dev/shm/${shm.name}`), false, 'the server unlinked the segment');
+    await smm.join(); // at once, once stopped
   });
 });
 

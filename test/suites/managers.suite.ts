@@ -124,6 +124,12 @@ function body(test: (title: string, fn: (m: SyncManager) => Promise<void>) => vo
     await assert.rejects(l.remove(99), isRemote('ValueError'));
     await assert.rejects(l.index(99), isRemote('ValueError'));
     assert.equal(await l.len(), 2);
+    assert.deepEqual(await l.concat([1]), [7, 2, 1]);
+    assert.deepEqual(await l.repeat(2), [7, 2, 7, 2]);
+    assert.deepEqual(await l.reversed(), [2, 7]);
+    await l.repeatInPlace(2);
+    assert.deepEqual(await l.getValue(), [7, 2, 7, 2]);
+    await l.setSlice(2, null, []);
     const items: unknown[] = [];
     for await (const item of l) items.push(item);
     assert.deepEqual(items, [7, 2]);
