@@ -473,6 +473,17 @@ function acquireArgs(args: unknown[], kwds: Kwds): [boolean, number | undefined]
   return [block, ms === undefined || ms < 0 ? undefined : ms];
 }
 
+/** acquire/release of what a client connection owns while it holds it (RLock, Condition). */
+function ownedAcquirer(target: LocalRLock | LocalCondition): Record<string, Method> {
+  return {
+    acquire: (args, kwds, ctx) => target.acquire(ctx.owner, ...acquireArgs(args, kwds), ctx.signal),
+    release: (args, kwds, ctx) => {
+      bind('release', [], args, kwds);
+      target.release(ctx.owner);
+    },
+  };
+}
+
 /** A lock, semaphore, condition, event or barrier for the server. */
 export function syncServant(target: LocalLock | LocalRLock | LocalSemaphore | LocalCondition | LocalEvent | LocalBarrier, exposed?: readonly string[]): Servant {
   const repr = (): string => `<${pyTypeName(target)} object>`;
@@ -482,15 +493,7 @@ export function syncServant(target: LocalLock | LocalRLock | LocalSemaphore | Lo
       release: noArgs('release', () => target.release()),
     }, () => target, repr);
   }
-  if (target instanceof LocalRLock) {
-    return new TableServant(target, exposed ?? ACQUIRER_EXPOSED, {
-      acquire: (args, kwds, ctx) => target.acquire(ctx.owner, ...acquireArgs(args, kwds), ctx.signal),
-      release: (args, kwds, ctx) => {
-        bind('release', [], args, kwds);
-        target.release(ctx.owner);
-      },
-    }, () => target, repr);
-  }
+  if (target instanceof LocalRLock) return new TableServant(target, exposed ?? ACQUIRER_EXPOSED, ownedAcquirer(target), () => target, repr);
   if (target instanceof LocalSemaphore) {
     return new TableServant(target, exposed ?? ACQUIRER_EXPOSED, {
       acquire: (args, kwds, ctx) => {
@@ -505,11 +508,7 @@ export function syncServant(target: LocalLock | LocalRLock | LocalSemaphore | Lo
   }
   if (target instanceof LocalCondition) {
     return new TableServant(target, exposed ?? CONDITION_EXPOSED, {
-      acquire: (args, kwds, ctx) => target.acquire(ctx.owner, ...acquireArgs(args, kwds), ctx.signal),
-      release: (args, kwds, ctx) => {
-        bind('release', [], args, kwds);
-        target.release(ctx.owner);
-      },
+      ...ownedAcquirer(target),
       wait: (args, kwds, ctx) => target.wait(ctx.owner, timeoutMs(bind('wait', ['timeout'], args, kwds)[0]), ctx.signal),
       notify: (args, kwds, ctx) => target.notify(ctx.owner, intArg(bind('notify', ['n'], args, kwds)[0] ?? 1, 'n')),
       notify_all: (args, kwds, ctx) => {
