@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 // The codec alone (not the package entry, which loads the managers and their allowlisted classes).
 import { PicklingError, UnpicklingError } from '../../src/errors.js';
 import {
-  dumps, FrozenSet, loads, PyException, PyGlobal, PyObject, registerClass, registerGlobal, Tuple, tuple, type LoadOptions,
+  dumps, FrozenSet, loads, PyException, PyGlobal, PyIterator, PyObject, PyRange, registerClass, registerGlobal, Tuple, tuple, type LoadOptions,
 } from '../../src/pickle/index.js';
 import { SHORT, LONG } from '../helpers/timeouts.js';
 
@@ -611,6 +611,29 @@ describe('pickle: malformed input', () => {
     const started = Date.now();
     assert.throws(() => loads(data), (e: unknown) => e instanceof UnpicklingError && e.code === 'ERR_MP_BAD_PICKLE' && /too much work/.test(e.message));
     assert.ok(Date.now() - started < 5000);
+  });
+
+  it('ranges and iterators are data: a huge range loads at once (lazily); expanding one is charged as work', { timeout: SHORT }, () => {
+    const huge = loads(dumps(new PyRange(0, 10n ** 18n))) as PyRange;
+    assert.ok(huge instanceof PyRange && huge.size === 10n ** 18n);
+    const lazy = loads(dumps(new PyObject('builtins', 'iter', [new PyRange(5, 10n ** 18n)], undefined, false))) as PyIterator;
+    assert.deepEqual([lazy.next().value, lazy.next().value], [5, 6]);
+    // list(range(10**9)) and list(iter(range(10**9))): refused before a billion items are made.
+    for (const arg of [new PyRange(0, 1e9), new PyObject('builtins', 'iter', [new PyRange(0, 1e9)], undefined, false)]) {
+      const started = Date.now();
+      assert.throws(() => loads(dumps(new PyObject('builtins', 'list', [arg], undefined, false))), (e: unknown) => e instanceof UnpicklingError && e.code === 'ERR_MP_BAD_PICKLE' && /too much work/.test(e.message));
+      assert.ok(Date.now() - started < 5000);
+    }
+    // Bad arguments and states are bad pickles.
+    for (const bad of [
+      new PyObject('builtins', 'range', [0, 1, 0], undefined, false),
+      new PyObject('builtins', 'range', ['a'], undefined, false),
+      new PyObject('builtins', 'iter', [1], undefined, false),
+      new PyObject('builtins', 'iter', [[1]], 'not an index', false),
+      new PyObject('builtins', 'enumerate', [[1], 'start'], undefined, false),
+    ]) assert.throws(() => loads(dumps(bad)), (e: unknown) => e instanceof UnpicklingError && e.code === 'ERR_MP_BAD_PICKLE');
+    // map/filter name functions: refused.
+    assert.throws(() => loads(dumps(new PyObject('builtins', 'map', [new PyGlobal('os', 'system'), ['id']], undefined, false))), (e: unknown) => e instanceof UnpicklingError && e.code === 'ERR_MP_UNPICKLE_REFUSED');
   });
 
   it('a malformed option is a TypeError, not a bad pickle; any Uint8Array view is read in place', () => {
