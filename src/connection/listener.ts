@@ -124,7 +124,7 @@ export class Listener {
     return conn;
   }
 
-  /** The address of the peer last accepted (`''` for a Unix socket), undefined before the first. */
+  /** The address of the peer last accepted (`''` for a Unix socket), undefined before the first. Python: Listener.last_accepted */
   get lastAccepted(): Address | undefined {
     return this.#lastAccepted;
   }

@@ -324,22 +324,22 @@ export class ListProxy<T = unknown> extends BaseProxy {
     await this.callMethod('reverse');
   }
 
-  /** `l + items`: a new Array (the list is unchanged). */
+  /** `l + items`: a new Array (the list is unchanged). Python: ListProxy.__add__ */
   async concat(items: Iterable<T>): Promise<T[]> {
     return (await this.callMethod('__add__', [[...items]])) as T[];
   }
 
-  /** `l * n`: a new Array of the items `n` times. */
+  /** `l * n`: a new Array of the items `n` times. Python: ListProxy.__mul__ */
   async repeat(n: number): Promise<T[]> {
     return (await this.callMethod('__mul__', [n])) as T[];
   }
 
-  /** `l *= n`: the list itself holds its items `n` times. */
+  /** `l *= n`: the list itself holds its items `n` times. Python: ListProxy.__imul__ */
   async repeatInPlace(n: number): Promise<void> {
     await this.callMethod('__imul__', [n]);
   }
 
-  /** `list(reversed(l))`: the items last to first, as an Array. */
+  /** `list(reversed(l))`: the items last to first, as an Array. Python: ListProxy.__reversed__ */
   async reversed(): Promise<T[]> {
     return Array.from((await this.callMethod('__reversed__')) as Iterable<T>);
   }
@@ -533,17 +533,17 @@ export class IteratorProxy<T = unknown> extends BaseProxy {
     return this.#step('__next__', []);
   }
 
-  /** A generator's `send(value)`: the next item, or `{ done: true }`. */
+  /** A generator's `send(value)`: the next item, or `{ done: true }`. Python: IteratorProxy.send */
   async send(value: unknown): Promise<IteratorResult<T, undefined>> {
     return this.#step('send', [value]);
   }
 
-  /** A generator's `throw(exc)` (a PyException: Python's exception to raise in it). */
+  /** A generator's `throw(exc)` (a PyException: Python's exception to raise in it). Python: IteratorProxy.throw */
   async throw(exc: unknown): Promise<IteratorResult<T, undefined>> {
     return this.#step('throw', [exc]);
   }
 
-  /** A generator's `close()`. */
+  /** A generator's `close()`. Python: IteratorProxy.close */
   async close(): Promise<void> {
     await this.callMethod('close');
   }

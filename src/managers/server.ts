@@ -144,7 +144,7 @@ export class Server {
     await this.#done;
   }
 
-  /** Resolves once the server has stopped (closed, or shut down by a client). */
+  /** Resolves once the server has stopped (closed, or shut down by a client). Python: what BaseManager.join waits for */
   get stopped(): Promise<void> {
     return this.#done;
   }

@@ -127,6 +127,8 @@ export class PyObject {
  * `dumps` writes it back as `range(start, stop, step)`.
  *
  * @example [...new PyRange(0, 3)] // [0, 1, 2]
+ *
+ * Python: range
  */
 export class PyRange implements Iterable<number | bigint> {
   readonly start: number | bigint;
@@ -168,6 +170,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * `enumerate(...)` pickle as the sequence and a position, so they are rebuilt without running
  * anything. Like Python's, it is consumed as it is read. `dumps` writes the items it has left as
  * `iter([...])` (without consuming them).
+ *
+ * Python: list_iterator, reversed, zip, enumerate (as pickled)
  */
 export class PyIterator<T = unknown> implements IterableIterator<T> {
   #source: Iterator<T>;
