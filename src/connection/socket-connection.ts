@@ -19,8 +19,9 @@ export class Connection<T = unknown> {
   #ended = false;
   #error: Error | undefined;
   #closed = false;
-  /** Who waits for the next chunk (a recv, a poll): every one is woken. */
-  readonly #wakers = new Set<() => void>();
+  /** Who waits for the next chunk: usually one (a recv); rarely more at once (a poll too). All are woken. */
+  #wake: (() => void) | undefined;
+  #moreWakers: Set<() => void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #readers = 0;
 
@@ -47,22 +48,37 @@ export class Connection<T = unknown> {
   }
 
   #notify(): void {
-    const wakers = [...this.#wakers];
-    this.#wakers.clear();
-    for (const wake of wakers) wake();
+    const wake = this.#wake;
+    const more = this.#moreWakers;
+    this.#wake = undefined;
+    this.#moreWakers = undefined;
+    wake?.();
+    if (more !== undefined) for (const w of more) w();
+  }
+
+  #addWaker(wake: () => void): void {
+    if (this.#wake === undefined) this.#wake = wake;
+    else (this.#moreWakers ??= new Set()).add(wake);
+  }
+
+  #dropWaker(wake: () => void): void {
+    if (this.#wake === wake) this.#wake = undefined;
+    else this.#moreWakers?.delete(wake);
   }
 
   /** Resolves at the next chunk, end or close, or after `timeout` ms. */
   #change(timeout = Infinity): Promise<void> {
+    if (!Number.isFinite(timeout)) return new Promise<void>((resolve) => this.#addWaker(resolve));
     return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        this.#dropWaker(wake);
+        resolve();
+      }, timeout);
       const wake = (): void => {
         clearTimeout(timer);
-        this.#wakers.delete(wake);
         resolve();
       };
-      this.#wakers.add(wake);
-      if (Number.isFinite(timeout)) timer = setTimeout(wake, timeout);
+      this.#addWaker(wake);
     });
   }
 

@@ -6,10 +6,10 @@
 import { BrokenBarrierError, Empty, Full, RemoteError, ValueError } from '../errors.js';
 import { Client, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/socket-connection.js';
-import { loads, PyException, Tuple, tuple, type ClassBuilder } from '../pickle/index.js';
+import { loads, PyException, Tuple, tuple } from '../pickle/index.js';
 import { currentProcess } from '../process/current.js';
 import type { Kwds } from './args.js';
-import { proxyRefFromArgs, REBUILD_PROXY, Token, type ProxyRef } from './token.js';
+import { rebuildingProxies, Token, type ProxyRef } from './token.js';
 import type { ProxyClass } from './types.js';
 
 /** A `#PROXY` reply: the method's result lives on the server; build a proxy for it. */
@@ -75,6 +75,7 @@ export function unwrapReply(reply: unknown, address: Address): unknown {
 }
 
 const MAX_IDLE = 16;
+const REBUILD_PROXY = Buffer.from('RebuildProxy');
 
 /** A proxy rebuilt from a reference that came in a value, and its incref under way. */
 export interface Rebuilt {
@@ -155,22 +156,19 @@ export class ManagerClient {
   }
 
   /**
-   * Read a reply. Proxies inside it (Python's RebuildProxy) become proxies of ours, each taking
+   * A reply's value. Proxies inside it (Python's RebuildProxy) become proxies of ours, each taking
    * its own reference on the server, as Python's do while they are unpickled; `increfs` gets
    * those calls, which must be done before the connection sends anything else.
    */
-  async #recv(conn: Connection, increfs: Promise<unknown>[]): Promise<unknown> {
-    const bytes = await conn.recvBytes();
-    if (rebuilder === undefined) return loads(bytes);
+  #load(bytes: Uint8Array, increfs: Promise<unknown>[]): unknown {
     const rebuild = rebuilder;
-    const classes: Record<string, ClassBuilder> = {
-      [REBUILD_PROXY]: (args) => {
-        const { proxy, ready } = rebuild(proxyRefFromArgs(args), this);
-        increfs.push(ready);
-        return proxy;
-      },
-    };
-    return loads(bytes, { classes });
+    // (Most replies name no proxy: they are read with nothing more.)
+    if (rebuild === undefined || Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(REBUILD_PROXY) < 0) return loads(bytes);
+    return rebuildingProxies((ref) => {
+      const { proxy, ready } = rebuild(ref, this);
+      increfs.push(ready);
+      return proxy;
+    }, () => loads(bytes));
   }
 
   /** A method call on object `ident`, on a persistent connection. */
@@ -183,7 +181,7 @@ export class ManagerClient {
     const increfs: Promise<unknown>[] = [];
     try {
       conn.send(tuple(ident, method, Tuple.from(args), kwds));
-      reply = await this.#recv(conn, increfs);
+      reply = this.#load(await conn.recvBytes(), increfs);
     } catch (err) {
       this.#busy.delete(conn);
       conn.close();

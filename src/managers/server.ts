@@ -274,20 +274,22 @@ export class Server {
     // The client has handled the last reply (and taken its references) before it sends again.
     this.#repin(session);
     let request: unknown;
-    let refs: ProxyRef[];
+    let refs: readonly ProxyRef[];
     try {
-      [request, refs] = collectProxyRefs(() => loads(bytes));
+      [request, refs] = collectProxyRefs(loads, bytes);
     } catch (err) {
       return this.#unreadable(session, 'pickle.UnpicklingError', (err as Error).message);
     }
     if (!isRequest(request)) return this.#unreadable(session, 'builtins.ValueError', `malformed request: ${pyRepr(request, 0).slice(0, 200)}`);
     const [ident] = request;
-    this.#objects.noteRefs(refs, session.pins, ident === null ? undefined : this.#objects.get(ident));
+    if (refs.length > 0) this.#objects.noteRefs(refs, session.pins, ident === null ? undefined : this.#objects.get(ident));
     return request;
   }
 
   /** Release the session's pins (its request is handled, or its last reply was), for new ones. */
   #repin(session: Session): void {
+    // (Most messages name no object: their empty pins are kept as they are.)
+    if (session.pins.size === 0) return;
     this.#objects.unpin(session.pins);
     session.pins = this.#objects.pin();
   }
@@ -301,13 +303,13 @@ export class Server {
   /** Send a reply; the objects it names stay alive until the client's next request. */
   #reply(session: Session, kind: string, payload: unknown): void {
     let bytes: Uint8Array;
-    let refs: ProxyRef[];
+    let refs: readonly ProxyRef[];
     try {
-      [bytes, refs] = collectProxyRefs(() => dumps(tuple(kind, payload)));
+      [bytes, refs] = collectProxyRefs(dumps, tuple(kind, payload));
     } catch (err) {
       [bytes, refs] = [dumps(tuple('#UNSERIALIZABLE', tracebackText('pickle.PicklingError', (err as Error).message))), []];
     }
-    this.#objects.noteRefs(refs, session.pins);
+    if (refs.length > 0) this.#objects.noteRefs(refs, session.pins);
     if (!session.conn.closed) session.conn.sendBytes(bytes);
   }
 

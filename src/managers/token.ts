@@ -110,15 +110,27 @@ function refOf(v: unknown): ProxyRef | undefined {
   return undefined;
 }
 
+// While a client reads a reply, what a proxy reference inside it becomes (a proxy of its own).
+let rebuilding: ((ref: ProxyRef) => unknown) | undefined;
+
+/** @internal Run `fn` (which unpickles) with proxy references rebuilt by `rebuild`. */
+export function rebuildingProxies<T>(rebuild: (ref: ProxyRef) => unknown, fn: () => T): T {
+  const outer = rebuilding;
+  rebuilding = rebuild;
+  try {
+    return fn();
+  } finally {
+    rebuilding = outer;
+  }
+}
+
 /** Parses RebuildProxy's arguments. */
-export function proxyRefFromArgs(args: unknown[]): ProxyRef {
+function proxyRefFromArgs(args: unknown[]): ProxyRef {
   const [func, token, serializer, kwds] = args;
   if (!(func instanceof PyGlobal) || !(token instanceof Token)) throw new TypeError('RebuildProxy needs a proxy class and a Token');
   return new ProxyRef(func, token, typeof serializer === 'string' ? serializer : 'pickle', kwds instanceof Map ? kwds : new Map());
 }
 
-/** Python's name for RebuildProxy, for per-call loaders that rebuild proxies themselves. */
-export const REBUILD_PROXY = 'multiprocessing.managers.RebuildProxy';
 
 // Proxy classes Python may name as RebuildProxy's first argument: values only, never called.
 const PROXY_CLASSES = [
@@ -128,18 +140,27 @@ const PROXY_CLASSES = [
 
 // While a server reads a request or writes a reply, the proxy references in it are noted here:
 // the server keeps the objects they name alive (as Python's server does for proxies held by its objects).
-let collecting: ProxyRef[] | undefined;
+// (One buffer for every collection, nested ones included: most messages carry no proxy, and
+// then nothing is allocated.)
+const found: ProxyRef[] = [];
+let collecting = 0;
+const NONE: readonly ProxyRef[] = Object.freeze([]);
 
-/** @internal Run `fn` (which unpickles or pickles), and return the ProxyRefs it met too. */
-export function collectProxyRefs<T>(fn: () => T): [T, ProxyRef[]] {
-  const outer = collecting;
-  const refs: ProxyRef[] = [];
-  collecting = refs;
+/** @internal Run `fn(arg)` (which unpickles or pickles), and return the ProxyRefs it met too. */
+export function collectProxyRefs<A, T>(fn: (arg: A) => T, arg: A): [T, readonly ProxyRef[]] {
+  const start = found.length;
+  collecting++;
   try {
-    return [fn(), refs];
+    const value = fn(arg);
+    return [value, found.length === start ? NONE : found.slice(start)];
   } finally {
-    collecting = outer;
+    collecting--;
+    found.length = start;
   }
+}
+
+function noteFound(ref: ProxyRef): void {
+  if (collecting > 0) found.push(ref);
 }
 
 let registered = false;
@@ -154,17 +175,17 @@ export function registerManagerPickles(): void {
     reduce: (t: Token) => ({ module: MODULE, name: 'Token', args: [], state: tuple(t.typeid, addressToPy(t.address), t.id), newobj: true }),
   });
   registerClass(
-    REBUILD_PROXY,
+    `${MODULE}.RebuildProxy`,
     (args) => {
       const ref = proxyRefFromArgs(args);
-      collecting?.push(ref);
-      return ref;
+      noteFound(ref);
+      return rebuilding === undefined ? ref : rebuilding(ref);
     },
     {
       test: (v) => refOf(v) !== undefined,
       reduce: (v: unknown) => {
         const r = refOf(v) as ProxyRef;
-        collecting?.push(r);
+        noteFound(r);
         return { module: MODULE, name: 'RebuildProxy', args: [r.func, r.token, r.serializer, r.kwds], newobj: false };
       },
     },

@@ -118,7 +118,14 @@ class Unpickler implements BuildContext {
 
   // --- reading ---------------------------------------------------------------------------------
 
-  readonly fail: (message: string) => never = (message) => bad(`${message} (at byte ${this.opStart})`);
+  fail(message: string): never {
+    bad(`${message} (at byte ${this.opStart})`);
+  }
+
+  /** `fail`, for the text-argument decoders (protocol 0: not a hot path). */
+  get failer(): (message: string) => never {
+    return (message) => this.fail(message);
+  }
 
   need(n: number, what: string): number {
     const at = this.pos;
@@ -357,8 +364,8 @@ on(op.SHORT_BINBYTES, (u) => u.push(u.bytes(u.u8('SHORT_BINBYTES'), 'SHORT_BINBY
 on(op.BINBYTES, (u) => u.push(u.bytes(u.u32('BINBYTES'), 'BINBYTES')));
 on(op.BINBYTES8, (u) => u.push(u.bytes(u.u64('BINBYTES8'), 'BINBYTES8')));
 on(op.BYTEARRAY8, (u) => u.push(u.bytes(u.u64('BYTEARRAY8'), 'BYTEARRAY8')));
-on(op.SHORT_BINSTRING, (u) => u.push(ascii(u.bytes(u.u8('SHORT_BINSTRING'), 'SHORT_BINSTRING'), 'SHORT_BINSTRING', u.fail)));
-on(op.BINSTRING, (u) => u.push(ascii(u.bytes(u.i32('BINSTRING'), 'BINSTRING'), 'BINSTRING', u.fail)));
+on(op.SHORT_BINSTRING, (u) => u.push(ascii(u.bytes(u.u8('SHORT_BINSTRING'), 'SHORT_BINSTRING'), 'SHORT_BINSTRING', u.failer)));
+on(op.BINSTRING, (u) => u.push(ascii(u.bytes(u.i32('BINSTRING'), 'BINSTRING'), 'BINSTRING', u.failer)));
 on(op.NEXT_BUFFER, () => refused('out-of-band buffers (NEXT_BUFFER) are not supported'));
 on(op.READONLY_BUFFER, (u) => {
   if (!(u.top() instanceof Uint8Array)) u.fail('READONLY_BUFFER on something that is not a buffer');
@@ -423,10 +430,10 @@ on(op.DUP, (u) => {
 on(op.MEMOIZE, (u) => u.memoPut(u.memo.size));
 on(op.BINPUT, (u) => u.memoPut(u.u8('BINPUT')));
 on(op.LONG_BINPUT, (u) => u.memoPut(u.u32('LONG_BINPUT')));
-on(op.PUT, (u) => u.memoPut(memoIndex(u.line('PUT'), u.fail)));
+on(op.PUT, (u) => u.memoPut(memoIndex(u.line('PUT'), u.failer)));
 on(op.BINGET, (u) => u.memoGet(u.u8('BINGET')));
 on(op.LONG_BINGET, (u) => u.memoGet(u.u32('LONG_BINGET')));
-on(op.GET, (u) => u.memoGet(memoIndex(u.line('GET'), u.fail)));
+on(op.GET, (u) => u.memoGet(memoIndex(u.line('GET'), u.failer)));
 
 // Globals and objects: only allowlisted names, built by this package's code.
 on(op.GLOBAL, (u) => {
@@ -475,15 +482,15 @@ on(op.BUILD, (u) => u.build());
 on(op.INT, (u) => {
   const line = u.line('INT');
   // Python 2 wrote booleans as INT 00 / 01.
-  u.push(line === '00' ? false : line === '01' ? true : intValue(decimal(line, 'INT', u.fail)));
+  u.push(line === '00' ? false : line === '01' ? true : intValue(decimal(line, 'INT', u.failer)));
 });
 on(op.LONG, (u) => {
   const line = u.line('LONG');
-  u.push(intValue(decimal(line.endsWith('L') ? line.slice(0, -1) : line, 'LONG', u.fail)));
+  u.push(intValue(decimal(line.endsWith('L') ? line.slice(0, -1) : line, 'LONG', u.failer)));
 });
-on(op.FLOAT, (u) => u.push(float(u.line('FLOAT'), u.fail)));
-on(op.STRING, (u) => u.push(quotedString(u.line('STRING'), u.fail)));
-on(op.UNICODE, (u) => u.push(rawUnicodeEscape(u.line('UNICODE'), u.fail)));
+on(op.FLOAT, (u) => u.push(float(u.line('FLOAT'), u.failer)));
+on(op.STRING, (u) => u.push(quotedString(u.line('STRING'), u.failer)));
+on(op.UNICODE, (u) => u.push(rawUnicodeEscape(u.line('UNICODE'), u.failer)));
 
 // Never in data: refused.
 on([op.PERSID, op.BINPERSID], () => refused('persistent IDs are not supported'));
