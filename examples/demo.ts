@@ -179,11 +179,11 @@ for (const [index, example] of chosen.entries()) {
   console.log(`\n${bold(`━━ ${heading} ━━`)}`);
   console.log(example.about);
   if (example.slow === true && !all) {
-    console.log(dim(`Skipped: it is slow. Run \`npm run demo -- --all\` to include it, or \`npx tsx --conditions=source examples/${example.file}\`.`));
+    console.log(dim(`Skipped: it is slow. Run \`npm run demo -- --all\` to include it, or \`npx tsx --conditions=multiprocessing-ts:source examples/${example.file}\`.`));
     skipped.push(example.file);
     continue;
   }
-  console.log(dim(`$ npx tsx --conditions=source examples/${example.file}    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`));
+  console.log(dim(`$ npx tsx --conditions=multiprocessing-ts:source examples/${example.file}    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`));
   const code = example.partner === undefined ? await run(example.file) : await runPair(example.file, example.partner);
   if (code !== 0) {
     console.log(`${example.file} exited with code ${code}`);

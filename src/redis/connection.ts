@@ -1,7 +1,31 @@
-// Where the distributed tier finds Redis, and how it names its keys there.
+// Where the distributed tier finds Redis, and how it names its keys there; and the two packages
+// it is built on, bullmq and ioredis, which are optional peer dependencies of multiprocessing-ts.
 
-import { Redis } from 'ioredis';
-import { ValueError } from '../errors.js';
+import { createRequire } from 'node:module';
+import type * as BullMQ from 'bullmq';
+import type * as IORedis from 'ioredis';
+import { ProcessError, ValueError } from '../errors.js';
+
+// Loaded with require() so that a missing one is an error of ours, thrown while this module
+// loads, that says what to install: a static import would fail before any of our code runs.
+const require = createRequire(import.meta.url);
+
+function peer<T>(name: string): T {
+  try {
+    return require(name) as T;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (err as Error).message.includes(`'${name}'`);
+    if (!missing) throw err;
+    throw new ProcessError(
+      `multiprocessing-ts/redis needs bullmq and ioredis, which are not installed (${name} is missing): run \`npm install bullmq ioredis\``,
+      { code: 'ERR_MP_MISSING_PEER', cause: err },
+    );
+  }
+}
+
+/** @internal BullMQ, loaded when the Redis tier is. */
+export const bullmq = peer<typeof BullMQ>('bullmq');
+const { Redis } = peer<typeof IORedis>('ioredis');
 
 /** How to reach Redis and which names to use there: shared by Pool, serve() and Queue. */
 export interface RedisTarget {
@@ -36,7 +60,7 @@ export function resolveTarget(opts: RedisTarget, what: string): ResolvedTarget {
 }
 
 /** @internal A plain ioredis client; `blocking` ones never give up on a command (BLPOP may wait forever). */
-export function connect(url: string, blocking = false): Redis {
+export function connect(url: string, blocking = false): IORedis.Redis {
   const client = new Redis(url, { maxRetriesPerRequest: blocking ? null : 20, lazyConnect: false });
   // Connection trouble is reported by the commands that fail; without a listener ioredis would
   // also print every reconnect attempt as an unhandled 'error' event.

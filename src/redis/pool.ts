@@ -8,13 +8,13 @@
 // missed (the stream is capped, and a submitter may have been away).
 
 import { randomUUID } from 'node:crypto';
-import { Queue as BullQueue, QueueEvents, type Job } from 'bullmq';
+import type { Queue as BullQueue, QueueEvents, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isModuleTarget, type ModuleTarget, type TargetArgs, type TargetResult } from '../codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from '../errors.js';
 import { AsyncResult } from '../pool/async-result.js';
 import { APPLY, MAP, STARMAP, type TaskKind } from '../pool/messages.js';
-import { connect, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { bullmq, connect, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeOutcome, encodeValue, type JobData } from './wire.js';
 
 type ItemOf<T> = TargetArgs<T> extends [infer A, ...unknown[]] ? A : never;
@@ -123,7 +123,7 @@ export class Pool {
     this.#keepSeconds = Math.ceil((options.keepResults === undefined ? 3_600_000 : positiveInt(options.keepResults, 'keepResults')) / 1000);
     this.#sweepMs = options.sweepInterval === undefined ? 5000 : positiveInt(options.sweepInterval, 'sweepInterval');
     this.#client = connect(this.#target.url);
-    this.#queue = new BullQueue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
+    this.#queue = new bullmq.Queue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
     this.#queue.on('error', () => undefined); // failures reach the callers through rejected adds
     this.#ready = this.#listen();
     this.#ready.catch(() => undefined);
@@ -143,7 +143,7 @@ export class Pool {
   async #listen(): Promise<QueueEvents> {
     const { name, prefix, url } = this.#target;
     const last = (await this.#client.xrevrange(`${prefix}:${name}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const events = new QueueEvents(name, { connection: { url }, prefix, lastEventId: last[0]?.[0] ?? '0' });
+    const events = new bullmq.QueueEvents(name, { connection: { url }, prefix, lastEventId: last[0]?.[0] ?? '0' });
     events.on('error', () => undefined); // a lost connection is retried; the sweep covers the gap
     events.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => this.#completed(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }: { jobId: string; failedReason: string }) => this.#failed(jobId, failedReason));

@@ -10,13 +10,13 @@
 
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Worker as BullWorker, type Job } from 'bullmq';
+import type { Worker as BullWorker, Job } from 'bullmq';
 import { fromModule, type AnyFunction, type ModuleTarget } from '../codec/targets.js';
 import { Pool as LocalPool } from '../context.js';
 import { WorkerLostError } from '../errors.js';
 import { APPLY, MAP } from '../pool/messages.js';
 import { cpuCount } from '../process/current.js';
-import { positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { bullmq, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeValue, encodeOutcome, type JobData } from './wire.js';
 
 /** Options of {@link serve}. */
@@ -145,7 +145,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     return encodeOutcome(true, value);
   };
 
-  const bull = new BullWorker<JobData, string>(target.name, processor, {
+  const bull = new bullmq.Worker<JobData, string>(target.name, processor, {
     connection: { url: target.url },
     prefix: target.prefix,
     concurrency,

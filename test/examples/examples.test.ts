@@ -222,7 +222,7 @@ function runPython(name: string, prefix: string[] = []): Promise<Run> {
 }
 
 function runTwin(name: string, prefix: string[] = []): Promise<Run> {
-  return runProgram(process.execPath, ['--conditions=source', '--import', 'tsx', `examples/${name}.ts`], prefix);
+  return runProgram(process.execPath, ['--conditions=multiprocessing-ts:source', '--import', 'tsx', `examples/${name}.ts`], prefix);
 }
 
 // A number with a fraction, and Python's exponent for tiny floats (JavaScript's starts below 1e-6).

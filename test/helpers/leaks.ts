@@ -2,6 +2,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
+// Tests run against src/ through the package's private export condition. Without it (an old
+// command line with --conditions=source, say) 'multiprocessing-ts' would be the built dist/, which
+// may be stale, alongside the src/ modules some tests import directly.
+if (!import.meta.resolve('multiprocessing-ts').endsWith('.ts')) {
+  throw new Error('Run the tests with node --conditions=multiprocessing-ts:source --import tsx (as npm test does): multiprocessing-ts resolves to dist/ here');
+}
+
 // Children that are meant to outlive a test file's work: tsx keeps an esbuild service process in
 // every process that loads TypeScript, and the resource tracker stays until its program exits
 // (it is what unlinks segments after a crash; its own test checks that it ends).

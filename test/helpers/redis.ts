@@ -14,7 +14,7 @@ if (skipRedis !== false) console.warn(`NOTICE: ${skipRedis}`);
 
 export const mptsCli = fileURLToPath(new URL('../../src/cli/mpts.ts', import.meta.url));
 /** How to run a TypeScript file from source, as the test runner itself does. */
-export const tsNode = ['--conditions=source', '--import', 'tsx'];
+export const tsNode = ['--conditions=multiprocessing-ts:source', '--import', 'tsx'];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

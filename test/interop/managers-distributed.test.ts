@@ -66,8 +66,8 @@ function pythonCopy(dir: string, name: string, port: number): string {
   return path;
 }
 
-const tsMaster = (port: number): Started => start(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/distributed/task_master.ts'], port);
-const tsWorker = (port: number): Started => start(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/distributed/task_worker.ts'], port);
+const tsMaster = (port: number): Started => start(process.execPath, ['--conditions=multiprocessing-ts:source', '--import', 'tsx', 'examples/distributed/task_master.ts'], port);
+const tsWorker = (port: number): Started => start(process.execPath, ['--conditions=multiprocessing-ts:source', '--import', 'tsx', 'examples/distributed/task_worker.ts'], port);
 
 /** Both programs succeeded, and the master got n*n for each of its ten tasks, in order. */
 function checkRuns(master: Run, worker: Run): void {
