@@ -11,9 +11,10 @@ const USAGE = `Usage:
       Serve a Redis-backed pool (multiprocessing-ts/redis): run its tasks, N at a time.
   MPTS_AUTHKEY=KEY mpts manager --address HOST:PORT --queue NAME [--queue NAME ...]
       Serve queues over the Python-compatible manager protocol (a client calls get_NAME).
-  mpts map [--jobs N] [--progress | --no-progress] 'command {}' < inputs
+  mpts map [--jobs N] [--keep-order] [--progress | --no-progress] 'command {}' < inputs
       Run the shell command once per input line, N at a time; {} is replaced by the line
-      (shell-quoted; appended when absent). Exit code 123 if any command failed, as xargs.
+      (quoted for where it stands, as xargs -I{}; appended when absent). --keep-order prints
+      the outputs in input order. Exit code 123 if any command failed, as xargs.
 
 Run "mpts <command> --help" for the options of a command.`;
 

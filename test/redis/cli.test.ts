@@ -1,6 +1,10 @@
 // The mpts command: `mpts map` (local, no Redis) and argument errors.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, after } from 'node:test';
 import { BaseManager, type QueueProxy } from 'multiprocessing-ts';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -14,28 +18,82 @@ interface Ran {
   stderr: string;
 }
 
-function mpts(args: string[], input = ''): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...tsNode, mptsCli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Start mpts with `input` on stdin; `ran` resolves when it has ended. */
+function startMpts(args: string[], input = ''): { child: ChildProcess; ran: Promise<Ran> } {
+  const child = spawn(process.execPath, [...tsNode, mptsCli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const ran = new Promise<Ran>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
   });
+  child.stdin?.end(input);
+  return { child, ran };
+}
+
+function mpts(args: string[], input = ''): Promise<Ran> {
+  return startMpts(args, input).ran;
+}
+
+/**
+ * Runs `mpts map --jobs 5 --progress [--keep-order]` over the lines 1..5, each command waiting
+ * until this test releases it (it reads a FIFO of its own to the end). Lines 2..5 are released
+ * first; once mpts's progress bar says 4 of 5 are done, line 1 is: so line 1's command ends last.
+ */
+async function lastLineEndsLast(keepOrder: boolean): Promise<Ran> {
+  const dir = mkdtempSync(join(tmpdir(), 'mpts-map-'));
+  const { child, ran } = startMpts(['map', '--jobs', '5', '--progress', ...(keepOrder ? ['--keep-order'] : []), `cat "${dir}/{}" >/dev/null; echo "line {}"`], '1\n2\n3\n4\n5\n');
+  try {
+    const release = async (n: number): Promise<void> => (await open(join(dir, String(n)), 'w')).close();
+    for (let n = 1; n <= 5; n++) assert.equal(spawnSync('mkfifo', [join(dir, String(n))]).status, 0, 'mkfifo failed');
+    await Promise.all([2, 3, 4, 5].map(release));
+    await waitForLine(child, 'stderr', /\b4\/5\b/, 'mpts map to report 4 of 5 done');
+    await release(1);
+    return await ran;
+  } finally {
+    child.kill('SIGKILL');
+    await ran.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('mpts', () => {
   after(assertNoLeaks);
 
-  it('map runs the command once per input line, with the line shell-quoted, N at a time', { timeout: LONG }, async () => {
+  it('map runs the command once per input line, the line as one word, N at a time', { timeout: LONG }, async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `item ${i}; $(no)`);
     const ran = await mpts(['map', '--jobs', '4', 'printf "%s|" {}; echo'], `${lines.join('\n')}\n\n`);
     assert.equal(ran.code, 0, ran.stderr);
     assert.deepEqual(ran.stdout.trim().split('\n').sort(), lines.map((l) => `${l}|`).sort());
     assert.equal(ran.stderr, '', 'no progress bar when stderr is not a terminal');
+  });
+
+  it('map puts the line where {} stands as it is: a bare {} is one word, inside "..." or \'...\' it is part of the text, as xargs -I{}', { timeout: LONG }, async () => {
+    const lines = [`a b; echo INJECTED $(echo NO) \`echo NO\` "dq" 'sq' \\ $HOME *`, 'plain', "it's"];
+    const places = `printf '%s|' {} x{}.txt "q {}" 'q {}' "$(printf %s {})" "\`printf %s {}\`" \\{}; echo`;
+    const ran = await mpts(['map', '--keep-order', '--jobs', '2', places], `${lines.join('\n')}\n`);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout, lines.map((l) => `${l}|x${l}.txt|q ${l}|q ${l}|${l}|${l}|{}|\n`).join(''));
+    const seed = await mpts(['map', 'echo "file: {}"'], 'a b\n');
+    assert.equal(seed.stdout, 'file: a b\n');
+    const appended = await mpts(['map', '--keep-order', "printf '%s|'"], `${lines.join('\n')}\n`);
+    assert.equal(appended.stdout, lines.map((l) => `${l}|`).join(''));
+  });
+
+  it('map without --keep-order prints each output as its command ends', { timeout: LONG }, async () => {
+    const ran = await lastLineEndsLast(false);
+    assert.equal(ran.code, 0, ran.stderr);
+    const lines = ran.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 4).sort(), ['line 2', 'line 3', 'line 4', 'line 5']);
+    assert.equal(lines[4], 'line 1');
+  });
+
+  it('map --keep-order prints the outputs in input order, the commands still running at once', { timeout: LONG }, async () => {
+    const ran = await lastLineEndsLast(true);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout, 'line 1\nline 2\nline 3\nline 4\nline 5\n');
   });
 
   it('map exits 123 and summarises the failures; --progress draws the bar', { timeout: LONG }, async () => {
