@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { siblingUrl } from '../backends/backend.js';
+import { childEntryUrl } from '../backends/backend.js';
 
 let tracker: ChildProcess | undefined;
 const inheritedFd = Number(process.env.MPTS_TRACKER_FD ?? Number.NaN);
@@ -14,7 +14,7 @@ const inheritedFd = Number(process.env.MPTS_TRACKER_FD ?? Number.NaN);
 function trackerFd(): number {
   if (Number.isInteger(inheritedFd) && inheritedFd > 2) return inheritedFd;
   if (tracker === undefined) {
-    tracker = spawn(process.execPath, [...process.execArgv, fileURLToPath(siblingUrl(import.meta.url, 'tracker-main'))], {
+    tracker = spawn(process.execPath, [...process.execArgv, fileURLToPath(childEntryUrl(import.meta.url, 'tracker-main'))], {
       detached: true,
       stdio: ['pipe', 'ignore', 'inherit'],
     });

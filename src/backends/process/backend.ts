@@ -5,11 +5,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
-import { siblingUrl } from '../backend.js';
+import { childEntryUrl } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { trackerPipeForChildren } from '../../resource-tracker/tracker.js';
-
-const entry = fileURLToPath(siblingUrl(import.meta.url, 'child-entry'));
 
 class ProcessChild implements ChildHandle {
   readonly pid: number;
@@ -81,6 +79,7 @@ export const processBackend: Backend = {
   launch(_options: LaunchOptions): ChildHandle {
     // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. fd 4, when
     // present, is the resource tracker's pipe, so the tracker outlives every process of the tree.
+    const entry = fileURLToPath(childEntryUrl(import.meta.url, 'child-entry'));
     const tracker = trackerPipeForChildren();
     const child = fork(entry, [], {
       serialization: 'advanced',

@@ -6,10 +6,8 @@ import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
-import { siblingUrl } from '../backend.js';
+import { childEntryUrl } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
-
-const entry = siblingUrl(import.meta.url, 'child-entry');
 
 // Node 20 does not carry module customization hooks (tsx, ts-node...) over to worker threads, so a
 // worker of a parent started with `--import tsx` could not load .ts modules. Such workers start from
@@ -28,6 +26,7 @@ function hookModules(execArgv: readonly string[]): string[] {
 }
 
 function workerSource(): { source: string | URL; eval: boolean } {
+  const entry = childEntryUrl(import.meta.url, 'child-entry');
   const major = Number(process.versions.node.split('.')[0]);
   const hooks = major < 22 ? hookModules(process.execArgv) : [];
   if (hooks.length === 0) return { source: entry, eval: false };
