@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Process, Semaphore, Value, type SharedValue } from 'multiprocessing-ts';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { HUGE, LONG } from '../helpers/timeouts.js';
+import { transpile } from '../helpers/transpiled.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -77,15 +79,17 @@ const pairs: Pair[] = [
   },
   // No join(): the parent's last line comes last only because it sleeps 10 s and the child 2 s.
   { name: 'process-subclass-download', first: 1, last: 0 },
-  // A pool's workers are running before any task is submitted, yet the parent's lines before
-  // close() come first: applyAsync() only queues a task, and the parent prints before a worker can
-  // get it. A task beyond the pool's size starts only when a worker has finished one, so after the
-  // first line that says a task has ended.
-  { name: 'pool-apply-async', first: 2, last: 1, after: { later: /^Run child process (16|17|18|19) /, earlier: /^child process \d+ runs / } },
+  // The parent's line before it makes the pool comes first. The line it prints after submitting
+  // the tasks ("Waiting for ...") races the workers' first lines: Python's pool hands a task to a
+  // worker from a thread of its own while the main thread goes on, so on a loaded machine a task
+  // can print first. A task beyond the pool's size starts only when a worker has finished one, so
+  // after the first line that says a task has ended.
+  { name: 'pool-apply-async', first: 1, last: 1, after: { later: /^Run child process (16|17|18|19) /, earlier: /^child process \d+ runs / } },
   { name: 'pool-tasks', first: 1, last: 1 },
-  { name: 'pool-long-time-task', first: 2, last: 1, after: { later: /^Run task 4 /, earlier: /^Task \d runs / } },
-  // No line shows that a task has ended, so nothing shows that the fourth waits for a free worker.
-  { name: 'pool-print', first: 1, last: 0 },
+  { name: 'pool-long-time-task', first: 1, last: 1, after: { later: /^Run task 4 /, earlier: /^Task \d runs / } },
+  // Its one line of the parent races the tasks' (see above); no line shows that a task has ended,
+  // so nothing shows that the fourth waits for a free worker.
+  { name: 'pool-print', first: 0, last: 0 },
   // pool-port-scanner has a test of its own, below: it needs open ports to find.
   // Queues and pipes. A reader that loops forever and is terminated may not print its last values: see `cut`.
   { name: 'queue-writer-reader', first: 0, last: 0, cut: { reader: /^Process to read: {2}<pid>$|^Get (\d+) from queue\.\.$/, sent: /^Put (\d+) to queue\.\.\.$/, fifo: true } },
@@ -192,8 +196,8 @@ interface Run {
 }
 
 /** Run `command args`; with a prefix, `...prefix command args`: the command inside another program (unshare). */
-function runProgram(command: string, args: string[], prefix: string[] = []): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONIOENCODING: 'utf-8' };
+function runProgram(command: string, args: string[], prefix: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONIOENCODING: 'utf-8', ...extraEnv };
   delete env.NODE_TEST_CONTEXT; // the example is a program, not a test file of this run
   delete env.PYTHONUNBUFFERED; // see pythonLineBuffered
   return new Promise((resolve, reject) => {
@@ -217,12 +221,29 @@ function runProgram(command: string, args: string[], prefix: string[] = []): Pro
 const pythonLineBuffered =
   "import runpy, sys; sys.stdout.reconfigure(line_buffering=True); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')";
 
+// The interpreter itself: `python3` on the PATH may be a pyenv shim, a chain of shell scripts
+// that starts a dozen processes before Python, which on a loaded machine took longer than the
+// program it starts.
+const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim() || 'python3';
+
 function runPython(name: string, prefix: string[] = []): Promise<Run> {
-  return runProgram('python3', ['-c', pythonLineBuffered, `examples/python/${name}.py`], prefix);
+  return runProgram(python, ['-c', pythonLineBuffered, `examples/python/${name}.py`], prefix);
 }
 
-function runTwin(name: string, prefix: string[] = []): Promise<Run> {
-  return runProgram(process.execPath, ['--conditions=multiprocessing-ts:source', '--import', 'tsx', `examples/${name}.ts`], prefix);
+// The twins run as transpiled JavaScript (see test/helpers/transpiled.ts): loading each of their
+// some 200 processes through tsx cost several times what the programs themselves do.
+let transpiled: Awaited<ReturnType<typeof transpile>> | undefined;
+
+before(async () => {
+  transpiled = await transpile();
+});
+
+after(() => transpiled?.remove());
+
+/** Run examples/<name>.ts, transpiled. */
+function runTwin(name: string, prefix: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  if (transpiled === undefined) throw new Error('internal: the examples have not been transpiled');
+  return runProgram(process.execPath, [join(transpiled.dir, 'examples', `${name}.js`)], prefix, env);
 }
 
 // A number with a fraction, and Python's exponent for tiny floats (JavaScript's starts below 1e-6).
@@ -280,8 +301,8 @@ function describeRuns(python: Run, twin: Run): string {
 }
 
 // The tests of this file all run at once, so each takes about as long as the whole file: mostly
-// waiting for the CPU to start every program's processes (over a hundred, each loading tsx) on what
-// may be a shared two-core machine. Hence HUGE: the timeouts only stop a program that hangs.
+// waiting for the CPU to start every program's processes (some 200) on what may be a shared
+// two-core machine. Hence HUGE: the timeouts only stop a program that hangs.
 async function checkPair(pair: Pair): Promise<void> {
   const [python, twin] = await Promise.all([runPython(pair.name), runTwin(pair.name)]);
   const runs = describeRuns(python, twin);
@@ -470,7 +491,7 @@ async function scanSetup(): Promise<ScanSetup> {
     const ports = [4242, 4250, 27017, 65535];
     return {
       ports,
-      prefix: [...unshare, 'python3', '-c', listenThenExec, ports.join(',')],
+      prefix: [...unshare, python, '-c', listenThenExec, ports.join(',')],
       selfConnect: [Number(range[1]), Number(range[2])],
       close: async () => undefined,
     };
