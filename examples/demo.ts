@@ -1,7 +1,8 @@
 // `npm run demo`: a guided tour of the examples. Each one runs as its own program, one after the
 // other, under a header that says what it shows. `npm run demo -- --all` also runs the slow ones;
 // `npm run demo -- fork join` runs only the examples whose file name contains one of the words.
-// Every example is the twin of a Python program in examples/python/ with the same name.
+// The seeds' examples are twins of Python programs in examples/python/ with the same name; those in
+// examples/features/ show one feature each and have none.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -107,6 +108,18 @@ const examples: Example[] = [
     about: 'The master serves two queues with an authkey and puts ten tasks; a worker (another program, here on the same machine) connects, squares them and puts the results back.',
     partner: { file: 'distributed/task_worker.ts', after: 'Try get result' },
   },
+  // Beyond the seeds: one example per feature, without a Python twin.
+  { title: 'SharedMemory', file: 'features/shared-memory.ts', about: 'A child attaches to a named block by its name and writes into it; the parent reads what it wrote.' },
+  { title: 'Condition', file: 'features/condition.ts', about: 'A consumer sleeps in waitFor() until the producer has put an item and called notifyAll().' },
+  { title: 'Barrier', file: 'features/barrier.ts', about: 'Three processes wait for each other: each goes on only once all three have arrived.' },
+  { title: 'Pool.imap and imapUnordered', file: 'features/pool-imap.ts', about: 'Results in order from an endless generator, read only as far as needed; then results as they finish.' },
+  { title: 'Cancelling tasks with an AbortSignal', file: 'features/pool-abort-signal.ts', about: 'A running task is stopped (its worker replaced), a queued one dropped, and the pool goes on.' },
+  { title: 'pool.stats', file: 'features/pool-stats.ts', about: 'Counters of completed and failed tasks, and how long tasks ran and waited.' },
+  { title: 'JoinableQueue', file: 'features/joinable-queue.ts', about: 'Three workers call taskDone() for each item; join() returns once all 100 are done.' },
+  { title: 'Listener and Client', file: 'features/listener-client.ts', about: 'A server and a client process talk over a socket with an authkey, in CPython\'s wire format.' },
+  { title: 'Pool initializer', file: 'features/pool-initializer.ts', about: 'Each worker runs the initializer once, which prepares what its tasks use.' },
+  { title: 'Pool maxTasksPerChild', file: 'features/pool-max-tasks-per-child.ts', about: 'Each worker is replaced by a fresh one after three tasks.' },
+  { title: 'The Redis tier in code', file: 'features/redis-pool.ts', about: 'A worker (serve()) and a Pool and Queue in Redis, at $REDIS_URL (default redis://127.0.0.1:6379); skipped without a server.' },
 ];
 
 const argv = process.argv.slice(2);
@@ -169,7 +182,7 @@ if (words.length > 0 && chosen.length === 0) {
 }
 
 console.log(bold('multiprocessing-ts: a guided tour of the examples'));
-console.log('Each example is the TypeScript twin of a Python program in examples/python/, with the same output.');
+console.log('Each example of the seeds is the TypeScript twin of a Python program in examples/python/, with the same output; then one example per feature.');
 if (!all && chosen.some((e) => e.slow === true)) console.log('Slow examples are skipped; run `npm run demo -- --all` to include them.');
 
 const failed: string[] = [];
@@ -183,7 +196,8 @@ for (const [index, example] of chosen.entries()) {
     skipped.push(example.file);
     continue;
   }
-  console.log(dim(`$ npx tsx --conditions=multiprocessing-ts:source examples/${example.file}    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`));
+  const original = example.file.startsWith('features/') ? '' : `    (Python original: examples/python/${example.file.replace(/\.ts$/, '.py')})`;
+  console.log(dim(`$ npx tsx --conditions=multiprocessing-ts:source examples/${example.file}${original}`));
   const code = example.partner === undefined ? await run(example.file) : await runPair(example.file, example.partner);
   if (code !== 0) {
     console.log(`${example.file} exited with code ${code}`);
