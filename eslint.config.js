@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/dist/', 'bench/results/', 'native/build/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/dist/', 'bench/results/', 'native/build/', 'docs/api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
