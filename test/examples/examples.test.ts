@@ -1,18 +1,13 @@
 // Each example twin prints what its Python original prints: both programs run side by side and
 // their outputs are compared after normalising what differs from run to run (pids, timings).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
 import { Process, Semaphore, Value, type SharedValue } from 'multiprocessing-ts';
 import { assertNoLeaks } from '../helpers/leaks.js';
-import { skipRedis, startRedis } from '../helpers/redis.js';
 import { HUGE, LONG } from '../helpers/timeouts.js';
-import { transpile } from '../helpers/transpiled.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { examplePrograms, python, type Run } from './programs.js';
 
 interface Pair {
   /** examples/<name>.ts is the twin of examples/python/<name>.py. */
@@ -190,64 +185,7 @@ const pairs: Pair[] = [
   },
 ];
 
-interface Run {
-  pid: number;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `command args`; with a prefix, `...prefix command args`: the command inside another program (unshare). */
-function runProgram(command: string, args: string[], prefix: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONIOENCODING: 'utf-8', ...extraEnv };
-  delete env.NODE_TEST_CONTEXT; // the example is a program, not a test file of this run
-  delete env.PYTHONUNBUFFERED; // see pythonLineBuffered
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, command, ...args];
-    const child = spawn(argv[0] as string, argv.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    // 'close' comes after every process holding the pipes (children included) has let go of them.
-    child.once('close', (code, signal) => resolve({ pid: child.pid ?? -1, code, signal, stdout, stderr }));
-  });
-}
-
-// Python writes to a pipe in 8 KiB blocks, and os.fork() copies the unwritten block into the child,
-// which would print "Main Process" twice; unbuffered (`python3 -u`, or PYTHONUNBUFFERED in the
-// environment) it writes each piece of a print() on its own, so that another process's line can
-// land inside it. The seeds were run in a terminal, which is line-buffered: so is this, through a
-// wrapper that runs the file as __main__ exactly as `python3 <file>` does.
-const pythonLineBuffered =
-  "import runpy, sys; sys.stdout.reconfigure(line_buffering=True); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')";
-
-// The interpreter itself: `python3` on the PATH may be a pyenv shim, a chain of shell scripts
-// that starts a dozen processes before Python, which on a loaded machine took longer than the
-// program it starts.
-const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim() || 'python3';
-
-function runPython(name: string, prefix: string[] = []): Promise<Run> {
-  return runProgram(python, ['-c', pythonLineBuffered, `examples/python/${name}.py`], prefix);
-}
-
-// The twins run as transpiled JavaScript (see test/helpers/transpiled.ts): loading each of their
-// some 200 processes through tsx cost several times what the programs themselves do.
-let transpiled: Awaited<ReturnType<typeof transpile>> | undefined;
-
-before(async () => {
-  transpiled = await transpile();
-});
-
-after(() => transpiled?.remove());
-
-/** Run examples/<name>.ts, transpiled. */
-function runTwin(name: string, prefix: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  if (transpiled === undefined) throw new Error('internal: the examples have not been transpiled');
-  return runProgram(process.execPath, [join(transpiled.dir, 'examples', `${name}.js`)], prefix, env);
-}
+const { runPython, runTwin } = examplePrograms();
 
 // A number with a fraction, and Python's exponent for tiny floats (JavaScript's starts below 1e-6).
 const seconds = /(?<![%\d.])\d+\.\d+(e-\d+)?/g;
@@ -303,9 +241,8 @@ function describeRuns(python: Run, twin: Run): string {
   return `\n--- python (exit ${python.code}) ---\n${python.stdout}${python.stderr}\n--- twin (exit ${twin.code}) ---\n${twin.stdout}${twin.stderr}`;
 }
 
-// The tests of this file all run at once, so each takes about as long as the whole file: mostly
-// waiting for the CPU to start every program's processes (some 200) on what may be a shared
-// two-core machine. Hence HUGE: the timeouts only stop a program that hangs.
+// Each pair waits mostly for the CPU to start its programs' processes, on what may be a shared,
+// loaded two-core machine. Hence HUGE: the timeouts only stop a program that hangs.
 async function checkPair(pair: Pair): Promise<void> {
   const [python, twin] = await Promise.all([runPython(pair.name), runTwin(pair.name)]);
   const runs = describeRuns(python, twin);
@@ -367,43 +304,11 @@ async function checkPair(pair: Pair): Promise<void> {
   }
 }
 
-describe('examples: each TypeScript twin prints what its Python original prints', { concurrency: true }, () => {
+// Eight pairs at a time: all at once, the file's processes (some 200) would compete for two cores,
+// every test would take as long as the file, and a loaded machine would push them all past their
+// timeouts together. The longest test comes first.
+describe('examples: each TypeScript twin prints what its Python original prints', { concurrency: 8 }, () => {
   after(assertNoLeaks);
-
-  for (const pair of pairs.filter((p) => p.alone !== true)) {
-    it(`${pair.name}.ts matches examples/python/${pair.name}.py`, { timeout: HUGE }, () => checkPair(pair));
-  }
-
-  // The KTV seed's Semaphore(2) and 13 processes, each counting itself in a shared Value while it
-  // holds the semaphore: the example's output cannot show that at most two are inside at once.
-  it('semaphore-ktv: a Semaphore(2) lets at most two of 13 processes in at once', { timeout: HUGE }, async () => {
-    const sem = new Semaphore(2);
-    const inside = Value('i', 0);
-    const most = Value('i', 0);
-    const visits = Value('i', 0);
-    const goKtv = async (sem: Semaphore, inside: SharedValue, most: SharedValue, visits: SharedValue): Promise<void> => {
-      await sem.acquire();
-      const now = inside.getLock().withLockSync(() => (inside.value += 1));
-      most.getLock().withLockSync(() => (most.value = Math.max(most.value, now)));
-      visits.getLock().withLockSync(() => (visits.value += 1));
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
-      inside.getLock().withLockSync(() => (inside.value -= 1));
-      sem.release();
-    };
-    const ps = Array.from({ length: 13 }, () => new Process({ target: goKtv, args: [sem, inside, most, visits] }));
-    for (const p of ps) p.start();
-    for (const p of ps) await p.join();
-
-    assert.deepEqual(
-      ps.map((p) => p.exitcode),
-      ps.map(() => 0),
-      'a process failed',
-    );
-    assert.equal(visits.value, 13, 'not every process got in');
-    assert.ok(most.value >= 1 && most.value <= 2, `at most 2 inside at once, saw ${most.value}`);
-    assert.equal(inside.value, 0);
-    assert.equal(sem.getValue(), 2, 'the semaphore did not get its two places back');
-  });
 
   it('pool-port-scanner.ts finds the open ports examples/python/pool-port-scanner.py finds', { timeout: HUGE }, async () => {
     const scan = await scanSetup();
@@ -443,6 +348,42 @@ describe('examples: each TypeScript twin prints what its Python original prints'
       await scan.close();
     }
   });
+
+  // The KTV seed's Semaphore(2) and 13 processes, each counting itself in a shared Value while it
+  // holds the semaphore: the example's output cannot show that at most two are inside at once.
+  it('semaphore-ktv: a Semaphore(2) lets at most two of 13 processes in at once', { timeout: HUGE }, async () => {
+    const sem = new Semaphore(2);
+    const inside = Value('i', 0);
+    const most = Value('i', 0);
+    const visits = Value('i', 0);
+    const goKtv = async (sem: Semaphore, inside: SharedValue, most: SharedValue, visits: SharedValue): Promise<void> => {
+      await sem.acquire();
+      const now = inside.getLock().withLockSync(() => (inside.value += 1));
+      most.getLock().withLockSync(() => (most.value = Math.max(most.value, now)));
+      visits.getLock().withLockSync(() => (visits.value += 1));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+      inside.getLock().withLockSync(() => (inside.value -= 1));
+      sem.release();
+    };
+    const ps = Array.from({ length: 13 }, () => new Process({ target: goKtv, args: [sem, inside, most, visits] }));
+    for (const p of ps) p.start();
+    for (const p of ps) await p.join();
+
+    assert.deepEqual(
+      ps.map((p) => p.exitcode),
+      ps.map(() => 0),
+      'a process failed',
+    );
+    assert.equal(visits.value, 13, 'not every process got in');
+    assert.ok(most.value >= 1 && most.value <= 2, `at most 2 inside at once, saw ${most.value}`);
+    assert.equal(inside.value, 0);
+    assert.equal(sem.getValue(), 2, 'the semaphore did not get its two places back');
+  });
+
+  for (const pair of pairs.filter((p) => p.alone !== true)) {
+    it(`${pair.name}.ts matches examples/python/${pair.name}.py`, { timeout: HUGE }, () => checkPair(pair));
+  }
+
 });
 
 /** The port scanner's open ports, each with the pid that reported it, after checking every line. */
@@ -536,87 +477,4 @@ describe('examples whose output races a sleep, one at a time', () => {
   for (const pair of pairs.filter((p) => p.alone === true)) {
     it(`${pair.name}.ts matches examples/python/${pair.name}.py`, { timeout: LONG }, () => checkPair(pair));
   }
-});
-
-// The examples beyond the seeds, one per feature (examples/features/), have no Python twin: each
-// prints what it shows in an order that does not depend on timing, checked here line for line.
-const features: { name: string; output: string[] }[] = [
-  {
-    name: 'shared-memory',
-    output: ['child: wrote 5 bytes into a block of 10', 'parent: the block now holds 22, 33, 44, 55, 66', 'parent: closed and unlinked'],
-  },
-  {
-    name: 'condition',
-    output: ['consumer: waiting for an item', 'producer: putting 42 and notifying', 'consumer: got 42', 'producer: the consumer ended with exit code 0'],
-  },
-  {
-    name: 'barrier',
-    output: ['arrivals each process saw once through: 3, 3, 3', 'wait() returned each index once: 0, 1, 2', 'broken: false, waiting now: 0'],
-  },
-  {
-    name: 'pool-imap',
-    output: ['imap, in order: 1 4 9 16 25 36 49 64', 'imapUnordered, in the order they finished, sorted: 1 8 27 64 125'],
-  },
-  {
-    name: 'pool-abort-signal',
-    output: [
-      'the first task is running, the second waits for the worker: aborting both',
-      'running task: rejected with AbortError',
-      'queued task: rejected with AbortError',
-      'the pool goes on: 7 * 7 = 49',
-      'a task given an aborted signal is not sent: AbortError',
-    ],
-  },
-  {
-    name: 'pool-stats',
-    output: [
-      'results: 0.25, 0.5, 1, RangeError',
-      'completed 3, failed 1, queued 0, running 0',
-      'run time: 0 <= median <= p99 <= max: true',
-      'wait time: 0 <= median <= p99 <= max: true',
-    ],
-  },
-  { name: 'joinable-queue', output: ['all 100 items done; their sum is 5050', 'the workers ended with exit codes 0, 0, 0'] },
-  {
-    name: 'listener-client',
-    output: ['server: got [1,"hello",null]', 'server: got bytes "some bytes"', 'client: the server answered ["pong",2]', 'server: the client ended with exit code 0'],
-  },
-  {
-    name: 'pool-initializer',
-    output: ['Hello, Ada; Hello, Grace; Hello, Barbara; Hello, Edsger', 'the initializer ran 2 times: once in each of the 2 workers', 'in the main process, greeting is still "not initialised"'],
-  },
-  {
-    name: 'pool-max-tasks-per-child',
-    output: ['12 tasks ran in at least 4 different worker processes', 'no worker ran more than 3 tasks: true', 'none of them was the main process: true'],
-  },
-];
-
-async function checkFeature(name: string, output: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const run = await runTwin(`features/${name}`, [], env);
-  const shown = `\n--- exit ${run.code} ---\n${run.stdout}${run.stderr}`;
-  assert.equal(run.code, 0, `the example failed${shown}`);
-  assert.equal(run.stderr, '', `the example wrote to stderr${shown}`);
-  assert.deepEqual(run.stdout.replace(/\n$/, '').split('\n'), output, `the example printed other lines${shown}`);
-}
-
-describe('examples of each feature print what they show', { concurrency: true }, () => {
-  after(assertNoLeaks);
-
-  for (const { name, output } of features) {
-    it(`features/${name}.ts`, { timeout: LONG }, () => checkFeature(name, output));
-  }
-
-  // A Redis server of its own where redis-server is installed; elsewhere the example says it skips.
-  it('features/redis-pool.ts', { timeout: LONG }, async () => {
-    if (skipRedis !== false) {
-      const nowhere = 'redis://127.0.0.1:1';
-      return checkFeature('redis-pool', [`NOTICE: no Redis server answers at ${nowhere} (start redis-server, or set REDIS_URL): skipping`], { REDIS_URL: nowhere });
-    }
-    const server = await startRedis();
-    try {
-      await checkFeature('redis-pool', ['map: 1 4 9 16 25', 'apply: 2 + 3 = 5', 'queue: hello from a Redis list', 'done'], { REDIS_URL: server.url });
-    } finally {
-      await server.stop();
-    }
-  });
 });
