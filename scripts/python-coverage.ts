@@ -1,6 +1,6 @@
 // Which of CPython's multiprocessing names multiprocessing-ts has: the coverage table.
 //
-//   node --conditions=source --import tsx scripts/python-coverage.ts [--write | --check]
+//   node --conditions=multiprocessing-ts:source --import tsx scripts/python-coverage.ts [--write | --check]
 //
 // CPython's public names come from each installed CPython (3.11, 3.12, 3.13), asked at run time:
 // the modules' __all__, and the public members of Process, Pool, AsyncResult, the queues,
@@ -160,7 +160,7 @@ export class OurApi implements Api {
   constructor() {
     const program = ts.createProgram(Object.values(ENTRIES), {
       target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      customConditions: ['source'], strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
+      customConditions: ['multiprocessing-ts:source'], strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
     });
     this.#checker = program.getTypeChecker();
     for (const [entry, file] of Object.entries(ENTRIES)) {
@@ -349,7 +349,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     const [table] = build();
     if (flag === '--write') writeFileSync(TABLE_FILE, table);
     else if (flag === '--check' && readFileSync(TABLE_FILE, 'utf8') !== table) {
-      console.error(`${TABLE_FILE} is stale: run node --conditions=source --import tsx scripts/python-coverage.ts --write`);
+      console.error(`${TABLE_FILE} is stale: run node --conditions=multiprocessing-ts:source --import tsx scripts/python-coverage.ts --write`);
       process.exit(1);
     } else if (flag === undefined) process.stdout.write(table);
   }
