@@ -1,15 +1,22 @@
 // multiprocessing-ts native substrate: shared memory segments and futex waits, plus two things
 // Node cannot do fast itself (polling sockets without sleeping, memcpy to and from shared memory).
 // Everything ergonomic is TypeScript (src/shm/binding.ts and above).
+//
+// The addon wraps mapped memory as SharedArrayBuffers with V8's own API, so it works only under
+// the Node ABI it was compiled for; it registers through Node-API (its other calls are Node-API),
+// which Node does not check against the ABI, so Init checks it before anything touches V8.
 #include <node_api.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "addon.h"
+#include "args.h"
 #include "errors.h"
 #include "platform.h"
 
@@ -17,36 +24,35 @@ namespace mpts {
 namespace {
 
 napi_value SetParentDeathSignal(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t signo = SIGKILL;
-  if (argc > 0) napi_get_value_int32(env, argv[0], &signo);
+  int32_t signo = 0;
+  if (!get_args(env, info, 1, 1, argv, "setParentDeathSignal(signo)") || !get_int32(env, argv[0], &signo, "signo", 1)) return nullptr;
   int err = set_parent_death_signal(signo);
   if (err != 0) return throw_errno(env, err, "prctl");
   return nullptr;
 }
 
-napi_value ProcessAlive(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+napi_value WatchLifeline(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t fd = -1;
+  if (!get_args(env, info, 1, 1, argv, "watchLifeline(fd)") || !get_int32(env, argv[0], &fd, "fd", 0)) return nullptr;
+  int err = watch_lifeline(fd);
+  if (err != 0) return throw_errno(env, err, "fcntl");
+  return nullptr;
+}
+
+napi_value ProcessAlive(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
   int32_t pid = 0;
-  napi_get_value_int32(env, argv[0], &pid);
-  napi_value out;
-  napi_get_boolean(env, pid > 0 && process_alive(pid), &out);
-  return out;
+  if (!get_args(env, info, 1, 1, argv, "processAlive(pid)") || !get_int32(env, argv[0], &pid, "pid")) return nullptr;
+  return make_bool(env, pid > 0 && process_alive(pid));
 }
 
 napi_value ProcessStartTime(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t pid = 0;
-  napi_get_value_int32(env, argv[0], &pid);
-  napi_value out;
-  napi_create_double(env, static_cast<double>(process_start_time(pid)), &out);
-  return out;
+  if (!get_args(env, info, 1, 1, argv, "processStartTime(pid)") || !get_int32(env, argv[0], &pid, "pid", 1)) return nullptr;
+  return make_number(env, static_cast<double>(process_start_time(pid)));
 }
 
 // The elements of a typed array of `type` (their count in `length`), or nullptr after throwing.
@@ -54,11 +60,12 @@ void* typed_data(napi_env env, napi_value array, napi_typedarray_type type, size
   bool is_typed = false;
   napi_typedarray_type actual;
   void* data = nullptr;
-  if (napi_is_typedarray(env, array, &is_typed) != napi_ok || !is_typed) {
+  NAPI_CHECK_OR(napi_is_typedarray(env, array, &is_typed), nullptr);
+  if (!is_typed) {
     throw_type(env, expected);
     return nullptr;
   }
-  napi_get_typedarray_info(env, array, &actual, length, &data, nullptr, nullptr);
+  NAPI_CHECK_OR(napi_get_typedarray_info(env, array, &actual, length, &data, nullptr, nullptr), nullptr);
   if (actual != type) {
     throw_type(env, expected);
     return nullptr;
@@ -72,33 +79,25 @@ void* typed_data(napi_env env, napi_value array, napi_typedarray_type type, size
 // found by polling without sleeping: a server that expects its next request at once then sees it
 // without paying for being woken from sleep (tens of microseconds on a VM, more than the call).
 napi_value SpinUntilReadable(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 2) return throw_type(env, "spinUntilReadable(fds: Int32Array, ms)");
+  if (!get_args(env, info, 2, 2, argv, "spinUntilReadable(fds: Int32Array, ms)")) return nullptr;
   size_t count = 0;
   void* data = typed_data(env, argv[0], napi_int32_array, &count, "expected an Int32Array of fds");
   if (data == nullptr) return nullptr;
-  double ms = 0;
-  napi_get_value_double(env, argv[1], &ms);
+  int64_t limit = 0;
+  if (!get_timeout_ns(env, argv[1], &limit)) return nullptr;
   std::vector<pollfd> fds(count);
   for (size_t i = 0; i < count; i++) fds[i] = {static_cast<int32_t*>(data)[i], POLLIN, 0};
-  timespec start;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  const int64_t limit = ms > 0 ? static_cast<int64_t>(ms * 1e6) : 0;
+  const int64_t start = monotonic_ns();
   bool ready = false;
   while (count > 0) {
     if (poll(fds.data(), count, 0) != 0) {
       ready = true;
       break;
     }
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if ((now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec) >= limit) break;
+    if (limit >= 0 && monotonic_ns() - start >= limit) break;
   }
-  napi_value out;
-  napi_get_boolean(env, ready, &out);
-  return out;
+  return make_bool(env, ready);
 }
 
 // copyBytes(target, targetOffset, source, sourceOffset, length): memcpy between Uint8Arrays.
@@ -106,19 +105,18 @@ napi_value SpinUntilReadable(napi_env env, napi_callback_info info) {
 // writing it); the rings copy only bytes nobody else writes at the time, so plain memcpy is
 // right there, and several times faster for a large message.
 napi_value CopyBytes(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return throw_type(env, "copyBytes(target, targetOffset, source, sourceOffset, length)");
+  if (!get_args(env, info, 5, 5, argv, "copyBytes(target, targetOffset, source, sourceOffset, length)")) return nullptr;
   size_t target_length = 0, source_length = 0;
   auto* target = static_cast<uint8_t*>(typed_data(env, argv[0], napi_uint8_array, &target_length, "expected a Uint8Array"));
   if (target == nullptr) return nullptr;
   auto* source = static_cast<uint8_t*>(typed_data(env, argv[2], napi_uint8_array, &source_length, "expected a Uint8Array"));
   if (source == nullptr) return nullptr;
   double target_offset = 0, source_offset = 0, length = 0;
-  napi_get_value_double(env, argv[1], &target_offset);
-  napi_get_value_double(env, argv[3], &source_offset);
-  napi_get_value_double(env, argv[4], &length);
+  if (!get_number(env, argv[1], &target_offset, "targetOffset") || !get_number(env, argv[3], &source_offset, "sourceOffset") ||
+      !get_number(env, argv[4], &length, "length")) {
+    return nullptr;
+  }
   if (!(target_offset >= 0 && source_offset >= 0 && length >= 0) || target_offset + length > target_length || source_offset + length > source_length) {
     return throw_type(env, "copyBytes: range out of bounds");
   }
@@ -126,17 +124,44 @@ napi_value CopyBytes(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Refuses to run under a Node ABI other than the one this binary was compiled for: throws
+// `Error { code: 'ERR_MP_NATIVE_ABI', builtForNode, builtForModules }` and returns false.
+bool AbiMatches(napi_env env) {
+  napi_value global, process, versions, modules;
+  NAPI_CHECK_OR(napi_get_global(env, &global), false);
+  NAPI_CHECK_OR(napi_get_named_property(env, global, "process", &process), false);
+  NAPI_CHECK_OR(napi_get_named_property(env, process, "versions", &versions), false);
+  NAPI_CHECK_OR(napi_get_named_property(env, versions, "modules", &modules), false);
+  std::string running;
+  if (!get_string(env, modules, &running, "process.versions.modules")) return false;
+  if (std::atoi(running.c_str()) == built_module_version()) return true;
+  std::string message = std::string("this binary was built for Node ") + built_node_version() + " (NODE_MODULE_VERSION " +
+                        std::to_string(built_module_version()) + ") and this Node's is " + running;
+  napi_value msg, error, code, node, abi;
+  NAPI_CHECK_OR(napi_create_string_utf8(env, message.c_str(), NAPI_AUTO_LENGTH, &msg), false);
+  NAPI_CHECK_OR(napi_create_error(env, nullptr, msg, &error), false);
+  NAPI_CHECK_OR(napi_create_string_utf8(env, "ERR_MP_NATIVE_ABI", NAPI_AUTO_LENGTH, &code), false);
+  NAPI_CHECK_OR(napi_create_string_utf8(env, built_node_version(), NAPI_AUTO_LENGTH, &node), false);
+  NAPI_CHECK_OR(napi_create_int32(env, built_module_version(), &abi), false);
+  NAPI_CHECK_OR(napi_set_named_property(env, error, "code", code), false);
+  NAPI_CHECK_OR(napi_set_named_property(env, error, "builtForNode", node), false);
+  NAPI_CHECK_OR(napi_set_named_property(env, error, "builtForModules", abi), false);
+  NAPI_CHECK_OR(napi_throw(env, error), false);
+  return false;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  RegisterShm(env, exports);
-  RegisterFutex(env, exports);
+  if (!AbiMatches(env)) return nullptr;
+  if (!RegisterShm(env, exports) || !RegisterFutex(env, exports)) return nullptr;
   napi_property_descriptor props[] = {
       {"setParentDeathSignal", nullptr, SetParentDeathSignal, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"watchLifeline", nullptr, WatchLifeline, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"processAlive", nullptr, ProcessAlive, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"processStartTime", nullptr, ProcessStartTime, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"spinUntilReadable", nullptr, SpinUntilReadable, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copyBytes", nullptr, CopyBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  NAPI_CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
 

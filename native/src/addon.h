@@ -1,8 +1,10 @@
-// Module registration shared by the addon's files.
+// What the addon's files share: registration, and the ABI the binary was built for.
 #pragma once
 #include <node_api.h>
 
 namespace mpts {
-void RegisterShm(napi_env env, napi_value exports);
-void RegisterFutex(napi_env env, napi_value exports);
+bool RegisterShm(napi_env env, napi_value exports);
+bool RegisterFutex(napi_env env, napi_value exports);
+int built_module_version();
+const char* built_node_version();
 }  // namespace mpts

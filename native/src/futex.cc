@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "args.h"
 #include "errors.h"
 #include "platform.h"
 
@@ -26,12 +27,11 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kNotEqual = 1;
 constexpr int kTimedOut = 2;
-constexpr int kMaxWords = 127;
 
 // The address of element `index` of an Int32Array, or nullptr after throwing.
 int32_t* word_address(napi_env env, napi_value array, napi_value index_value) {
   bool is_typed = false;
-  napi_is_typedarray(env, array, &is_typed);
+  NAPI_CHECK_OR(napi_is_typedarray(env, array, &is_typed), nullptr);
   if (!is_typed) {
     throw_type(env, "expected an Int32Array");
     return nullptr;
@@ -39,25 +39,18 @@ int32_t* word_address(napi_env env, napi_value array, napi_value index_value) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
-  napi_get_typedarray_info(env, array, &type, &length, &data, nullptr, nullptr);
+  NAPI_CHECK_OR(napi_get_typedarray_info(env, array, &type, &length, &data, nullptr, nullptr), nullptr);
   if (type != napi_int32_array) {
     throw_type(env, "expected an Int32Array");
     return nullptr;
   }
-  uint32_t index = 0;
-  if (napi_get_value_uint32(env, index_value, &index) != napi_ok || index >= length) {
-    throw_type(env, "index out of range");
+  double index = 0;
+  if (!get_whole(env, index_value, 0, kMaxBytes, &index, "index")) return nullptr;
+  if (index >= static_cast<double>(length)) {
+    throw_range(env, "index " + std::to_string(static_cast<int64_t>(index)) + " is past the array's " + std::to_string(length) + " elements");
     return nullptr;
   }
-  return static_cast<int32_t*>(data) + index;
-}
-
-// Milliseconds (negative or non-finite: forever) to nanoseconds (-1: forever).
-int64_t timeout_ns(napi_env env, napi_value value) {
-  double ms = -1;
-  napi_get_value_double(env, value, &ms);
-  if (!std::isfinite(ms) || ms < 0) return -1;
-  return static_cast<int64_t>(ms * 1e6);
+  return static_cast<int32_t*>(data) + static_cast<size_t>(index);
 }
 
 struct PendingWait {
@@ -71,23 +64,39 @@ struct PendingWait {
 
 class Waiter {
  public:
-  explicit Waiter(napi_env env) : env_(env) {
+  // A waiter for this env, or nullptr with an exception pending.
+  static Waiter* Create(napi_env env) {
+    auto* waiter = new Waiter(env);
     napi_value name;
-    napi_create_string_utf8(env, "multiprocessing-ts futex waiter", NAPI_AUTO_LENGTH, &name);
-    napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, Deliver, &tsfn_);
-    napi_unref_threadsafe_function(env, tsfn_);
-    thread_ = std::thread([this] { Run(); });
+    if (napi_create_string_utf8(env, "multiprocessing-ts futex waiter", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, waiter, Deliver, &waiter->tsfn_) != napi_ok) {
+      napi_failed(env);
+      delete waiter;
+      return nullptr;
+    }
+    if (napi_unref_threadsafe_function(env, waiter->tsfn_) != napi_ok) {
+      napi_failed(env);
+      napi_release_threadsafe_function(waiter->tsfn_, napi_tsfn_abort);
+      delete waiter;
+      return nullptr;
+    }
+    waiter->thread_ = std::thread([waiter] { waiter->Run(); });
+    return waiter;
   }
 
   ~Waiter() { Stop(); }
 
-  void Add(PendingWait* wait) {
+  // Queues a wait; false with an exception pending if the event loop could not be kept alive for it.
+  bool Add(PendingWait* wait) {
+    napi_env env = env_;
+    if (outstanding_ == 0) NAPI_CHECK_OR(napi_ref_threadsafe_function(env, tsfn_), false);
+    outstanding_++;
     {
       std::lock_guard<std::mutex> lock(mu_);
       pending_.push_back(wait);
     }
-    if (outstanding_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
     Poke();
+    return true;
   }
 
   void Stop() {
@@ -98,7 +107,8 @@ class Waiter {
     }
     Poke();
     thread_.join();
-    napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+    // At teardown there is no one to tell if this fails: the env is going away with the function.
+    (void)napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
     for (PendingWait* p : pending_) delete p;
     for (PendingWait* p : done_) delete p;
     pending_.clear();
@@ -106,34 +116,44 @@ class Waiter {
   }
 
  private:
+  explicit Waiter(napi_env env) : env_(env) {}
+
   void Poke() {
     __atomic_add_fetch(&control_, 1, __ATOMIC_SEQ_CST);
     futex_wake(&control_, 1);
   }
 
+  // The words to sleep on (the control word first) and the earliest deadline, under mu_.
+  int64_t Collect(std::vector<WaitEntry>* entries) {
+    int64_t deadline = -1;
+    entries->clear();
+    entries->push_back({&control_, __atomic_load_n(&control_, __ATOMIC_SEQ_CST), false});
+    for (PendingWait* p : pending_) {
+      if (static_cast<int>(entries->size()) >= kMaxWaitEntries) {
+        // More waits than one futex_waitv takes: look at the rest every millisecond.
+        int64_t soon = monotonic_ns() + 1000000;
+        return deadline < 0 ? soon : std::min(deadline, soon);
+      }
+      entries->push_back({p->addr, p->expected, false});
+      if (p->deadline >= 0) deadline = deadline < 0 ? p->deadline : std::min(deadline, p->deadline);
+    }
+    return deadline;
+  }
+
   void Run() {
     std::vector<WaitEntry> entries;
+    entries.reserve(kMaxWaitEntries);
     for (;;) {
-      int64_t deadline = -1;
+      int64_t deadline;
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return;
-        entries.clear();
-        entries.push_back({&control_, __atomic_load_n(&control_, __ATOMIC_SEQ_CST), false});
-        for (PendingWait* p : pending_) {
-          if (static_cast<int>(entries.size()) > kMaxWords) {
-            // More waits than one futex_waitv takes: look at the rest every millisecond.
-            int64_t soon = monotonic_ns() + 1000000;
-            deadline = deadline < 0 ? soon : std::min(deadline, soon);
-            break;
-          }
-          entries.push_back({p->addr, p->expected, false});
-          if (p->deadline >= 0) deadline = deadline < 0 ? p->deadline : std::min(deadline, p->deadline);
-        }
+        deadline = Collect(&entries);
       }
       int err = futex_wait_many(entries.data(), static_cast<int>(entries.size()), deadline);
       if (err == ENOSYS) {
-        // Kernels before 5.16: sleep on the control word only, and look again every millisecond.
+        // No futex_waitv (Linux before 5.16, macOS): sleep on the control word only, and look
+        // again every millisecond.
         futex_wait(&control_, entries[0].expected, 1000000);
       }
       std::lock_guard<std::mutex> lock(mu_);
@@ -153,14 +173,13 @@ class Waiter {
         it = pending_.erase(it);
         finished = true;
       }
-      if (finished && !notified_) {
-        notified_ = true;
-        napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
-      }
+      // Fails only while the env is closing, when Stop() is about to join this thread.
+      if (finished && !notified_) notified_ = napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok;
     }
   }
 
-  // On the JS thread: resolve a batch of finished waits.
+  // On the JS thread: resolve a batch of finished waits. A Node-API failure here leaves an
+  // exception pending, which Node reports as uncaught.
   static void Deliver(napi_env env, napi_value, void* context, void*) {
     auto* self = static_cast<Waiter*>(context);
     if (env == nullptr) return;
@@ -170,15 +189,18 @@ class Waiter {
       batch.swap(self->done_);
       self->notified_ = false;
     }
+    bool failed = false;
     for (PendingWait* p : batch) {
       napi_value result;
-      napi_create_int32(env, p->result, &result);
-      napi_resolve_deferred(env, p->deferred, result);
-      napi_delete_reference(env, p->keep_alive);
+      if (failed || napi_create_int32(env, p->result, &result) != napi_ok || napi_resolve_deferred(env, p->deferred, result) != napi_ok ||
+          napi_delete_reference(env, p->keep_alive) != napi_ok) {
+        if (!failed) napi_failed(env);
+        failed = true;
+      }
       delete p;
     }
     self->outstanding_ -= batch.size();
-    if (self->outstanding_ == 0 && !batch.empty()) napi_unref_threadsafe_function(env, self->tsfn_);
+    if (self->outstanding_ == 0 && !batch.empty() && napi_unref_threadsafe_function(env, self->tsfn_) != napi_ok && !failed) napi_failed(env);
   }
 
   napi_env env_;
@@ -205,85 +227,98 @@ void StopWaiter(void* arg) {
   data->waiter = nullptr;
 }
 
-EnvData* env_data(napi_env env) {
+// This env's waiter, started on first use; nullptr with an exception pending.
+Waiter* env_waiter(napi_env env) {
   void* raw = nullptr;
-  napi_get_instance_data(env, &raw);
-  if (raw != nullptr) return static_cast<EnvData*>(raw);
-  auto* data = new EnvData();
-  napi_set_instance_data(env, data, [](napi_env, void* d, void*) { delete static_cast<EnvData*>(d); }, nullptr);
-  napi_add_env_cleanup_hook(env, StopWaiter, data);
-  return data;
+  NAPI_CHECK_OR(napi_get_instance_data(env, &raw), nullptr);
+  auto* data = static_cast<EnvData*>(raw);
+  if (data == nullptr) {
+    data = new EnvData();
+    if (napi_set_instance_data(env, data, [](napi_env, void* d, void*) { delete static_cast<EnvData*>(d); }, nullptr) != napi_ok) {
+      delete data;
+      napi_failed(env);
+      return nullptr;
+    }
+    NAPI_CHECK_OR(napi_add_env_cleanup_hook(env, StopWaiter, data), nullptr);
+  }
+  if (data->waiter == nullptr) data->waiter = Waiter::Create(env);
+  return data->waiter;
+}
+
+// The word, expected value and timeout of futexWait/futexWaitAsync(i32, index, expected, timeoutMs).
+bool wait_args(napi_env env, napi_callback_info info, napi_value* argv, int32_t** addr, int32_t* expected, int64_t* timeout) {
+  if (!get_args(env, info, 4, 4, argv, "futexWait(i32: Int32Array, index, expected, timeoutMs)")) return false;
+  return (*addr = word_address(env, argv[0], argv[1])) != nullptr && get_int32(env, argv[2], expected, "expected") &&
+         get_timeout_ns(env, argv[3], timeout);
 }
 
 // futexWait(i32, index, expected, timeoutMs) -> 0 ok | 1 not-equal | 2 timed-out. Blocks this thread.
 napi_value FutexWait(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t* addr = word_address(env, argv[0], argv[1]);
-  if (addr == nullptr) return nullptr;
+  int32_t* addr = nullptr;
   int32_t expected = 0;
-  napi_get_value_int32(env, argv[2], &expected);
-  int err = futex_wait(addr, expected, argc > 3 ? timeout_ns(env, argv[3]) : -1);
-  if (err == ENOSYS) return throw_errno(env, err, "futex");
-  napi_value out;
-  napi_create_int32(env, err == 0 ? kOk : err == EAGAIN ? kNotEqual : kTimedOut, &out);
-  return out;
+  int64_t timeout = -1;
+  if (!wait_args(env, info, argv, &addr, &expected, &timeout)) return nullptr;
+  int err = futex_wait(addr, expected, timeout);
+  if (err != 0 && err != EAGAIN && err != ETIMEDOUT) return throw_errno(env, err, "futex");
+  return make_int32(env, err == 0 ? kOk : err == EAGAIN ? kNotEqual : kTimedOut);
 }
 
 // futexWaitAsync(i32, index, expected, timeoutMs) -> Promise<0 | 1 | 2>.
 napi_value FutexWaitAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t* addr = word_address(env, argv[0], argv[1]);
-  if (addr == nullptr) return nullptr;
+  int32_t* addr = nullptr;
   int32_t expected = 0;
-  napi_get_value_int32(env, argv[2], &expected);
+  int64_t timeout = -1;
+  if (!wait_args(env, info, argv, &addr, &expected, &timeout)) return nullptr;
   napi_deferred deferred;
   napi_value promise;
-  napi_create_promise(env, &deferred, &promise);
+  NAPI_CHECK(napi_create_promise(env, &deferred, &promise));
   if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != expected) {
-    napi_value result;
-    napi_create_int32(env, kNotEqual, &result);
-    napi_resolve_deferred(env, deferred, result);
+    napi_value result = make_int32(env, kNotEqual);
+    if (result == nullptr) return nullptr;
+    NAPI_CHECK(napi_resolve_deferred(env, deferred, result));
     return promise;
   }
-  int64_t timeout = argc > 3 ? timeout_ns(env, argv[3]) : -1;
+  Waiter* waiter = env_waiter(env);
+  if (waiter == nullptr) return nullptr;
   auto* wait = new PendingWait{addr, expected, timeout < 0 ? -1 : monotonic_ns() + timeout, deferred, nullptr, kOk};
-  napi_create_reference(env, argv[0], 1, &wait->keep_alive);
-  EnvData* data = env_data(env);
-  if (data->waiter == nullptr) data->waiter = new Waiter(env);
-  data->waiter->Add(wait);
+  if (napi_create_reference(env, argv[0], 1, &wait->keep_alive) != napi_ok) {
+    delete wait;
+    return napi_failed(env);
+  }
+  if (!waiter->Add(wait)) {
+    napi_delete_reference(env, wait->keep_alive);
+    delete wait;
+    return nullptr;
+  }
   return promise;
 }
 
-// futexWake(i32, index, count) -> number of waiters woken.
+// futexWake(i32, index, count) -> number of waiters woken. count: 0 or more; Infinity wakes all.
 napi_value FutexWake(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double count = 0;
+  if (!get_args(env, info, 3, 3, argv, "futexWake(i32: Int32Array, index, count)")) return nullptr;
   int32_t* addr = word_address(env, argv[0], argv[1]);
-  if (addr == nullptr) return nullptr;
-  double count = 1;
-  if (argc > 2) napi_get_value_double(env, argv[2], &count);
-  int32_t n = !std::isfinite(count) || count > 2147483647.0 ? 2147483647 : static_cast<int32_t>(std::max(0.0, count));
+  if (addr == nullptr || !get_number(env, argv[2], &count, "count")) return nullptr;
+  if (count < 0) return throw_range(env, "count must be 0 or more (Infinity: all)");
+  int32_t n = count >= 2147483647.0 ? 2147483647 : static_cast<int32_t>(count);
   int woken = futex_wake(addr, n);
   if (woken < 0) return throw_errno(env, -woken, "futex");
-  napi_value out;
-  napi_create_int32(env, woken, &out);
-  return out;
+  return make_int32(env, woken);
 }
 
 }  // namespace
 
-void RegisterFutex(napi_env env, napi_value exports) {
+bool RegisterFutex(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"futexWait", nullptr, FutexWait, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"futexWaitAsync", nullptr, FutexWaitAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"futexWake", nullptr, FutexWake, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  NAPI_CHECK_OR(napi_define_properties(env, exports, sizeof props / sizeof props[0], props), false);
+  return true;
 }
 
 }  // namespace mpts

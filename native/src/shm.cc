@@ -1,12 +1,13 @@
 // Segments: shm_open / memfd_create, mapped as SharedArrayBuffers. This is the one file that turns
 // a mapping into a JS buffer. A V8 SharedArrayBuffer (raw V8: Node-API has no external SAB on
-// Node 20) supports Atomics and is shared with worker threads at the same address; its deleter
-// unmaps when the last SAB in any isolate is collected.
+// Node 20 and 22, and only an experimental one later) supports Atomics and is shared with worker
+// threads at the same address; its deleter unmaps when the last SAB in any isolate is collected.
 #include <v8.h>
 
 #include <string>
 
 #include "addon.h"
+#include "args.h"
 #include "errors.h"
 #include "platform.h"
 
@@ -23,77 +24,62 @@ v8::Local<v8::Value> to_v8(napi_value value) {
 
 void unmap_deleter(void* data, size_t length, void*) { unmap(data, length); }
 
-bool get_string(napi_env env, napi_value value, std::string* out) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, value, nullptr, 0, &len) != napi_ok) return false;
-  out->resize(len);
-  napi_get_value_string_utf8(env, value, out->data(), len + 1, &len);
-  return true;
-}
-
-napi_value int_value(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
-}
+bool get_fd(napi_env env, napi_value value, int32_t* fd) { return get_int32(env, value, fd, "fd", 0); }
 
 // memfdCreate(size, debugName) -> fd
 napi_value MemfdCreate(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  double size = 0;
+  size_t size = 0;
   std::string name = "mpts";
-  if (napi_get_value_double(env, argv[0], &size) != napi_ok || size <= 0) return throw_type(env, "size must be a positive number");
-  if (argc > 1) get_string(env, argv[1], &name);
+  if (!get_args(env, info, 1, 2, argv, "memfdCreate(size, debugName?)") || !get_size(env, argv[0], &size)) return nullptr;
+  napi_valuetype type;
+  NAPI_CHECK(napi_typeof(env, argv[1], &type));
+  if (type != napi_undefined && !get_string(env, argv[1], &name, "debugName")) return nullptr;
   int fd = -1;
-  int err = memfd_new(name.c_str(), static_cast<size_t>(size), &fd);
-  if (err != 0) return throw_errno(env, err, "memfd_create", name);
-  return int_value(env, fd);
+  SysResult r = memfd_new(name.c_str(), size, &fd);
+  if (r.err != 0) return throw_errno(env, r.err, r.call, std::to_string(size) + " bytes");
+  return make_number(env, fd);
 }
 
 // shmCreate(name, size, exclusive) -> fd
 napi_value ShmCreate(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  double size = 0;
+  size_t size = 0;
   bool exclusive = true;
-  if (!get_string(env, argv[0], &name)) return throw_type(env, "name must be a string");
-  if (napi_get_value_double(env, argv[1], &size) != napi_ok || size <= 0) return throw_type(env, "size must be a positive number");
-  if (argc > 2) napi_get_value_bool(env, argv[2], &exclusive);
+  if (!get_args(env, info, 3, 3, argv, "shmCreate(name, size, exclusive)") || !get_string(env, argv[0], &name, "name") ||
+      !get_size(env, argv[1], &size)) {
+    return nullptr;
+  }
+  if (napi_get_value_bool(env, argv[2], &exclusive) != napi_ok) return throw_type(env, "exclusive must be a boolean");
   int fd = -1;
-  int err = shm_create(name.c_str(), static_cast<size_t>(size), exclusive, &fd);
-  if (err != 0) return throw_errno(env, err, "shm_open", name);
-  return int_value(env, fd);
+  SysResult r = shm_create(name.c_str(), size, exclusive, &fd);
+  if (r.err != 0) return throw_errno(env, r.err, r.call, name + ", " + std::to_string(size) + " bytes");
+  return make_number(env, fd);
 }
 
 // shmOpen(name) -> [fd, size]
 napi_value ShmOpen(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  if (!get_string(env, argv[0], &name)) return throw_type(env, "name must be a string");
+  if (!get_args(env, info, 1, 1, argv, "shmOpen(name)") || !get_string(env, argv[0], &name, "name")) return nullptr;
   int fd = -1;
   size_t size = 0;
   int err = shm_open_existing(name.c_str(), &fd, &size);
   if (err != 0) return throw_errno(env, err, "shm_open", name);
-  napi_value out;
-  napi_create_array_with_length(env, 2, &out);
-  napi_set_element(env, out, 0, int_value(env, fd));
-  napi_set_element(env, out, 1, int_value(env, static_cast<double>(size)));
+  napi_value out, fd_value, size_value;
+  NAPI_CHECK(napi_create_array_with_length(env, 2, &out));
+  if ((fd_value = make_number(env, fd)) == nullptr || (size_value = make_number(env, static_cast<double>(size))) == nullptr) return nullptr;
+  NAPI_CHECK(napi_set_element(env, out, 0, fd_value));
+  NAPI_CHECK(napi_set_element(env, out, 1, size_value));
   return out;
 }
 
 // shmUnlink(name)
 napi_value ShmUnlink(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  if (!get_string(env, argv[0], &name)) return throw_type(env, "name must be a string");
+  if (!get_args(env, info, 1, 1, argv, "shmUnlink(name)") || !get_string(env, argv[0], &name, "name")) return nullptr;
   int err = shm_remove(name.c_str());
   if (err != 0) return throw_errno(env, err, "shm_unlink", name);
   return nullptr;
@@ -101,57 +87,59 @@ napi_value ShmUnlink(napi_env env, napi_callback_info info) {
 
 // openProcFd(pid, fd) -> fd: attach to a memfd another process of ours holds.
 napi_value OpenProcFd(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t pid = 0, fd = 0;
-  napi_get_value_int32(env, argv[0], &pid);
-  napi_get_value_int32(env, argv[1], &fd);
+  if (!get_args(env, info, 2, 2, argv, "openProcFd(pid, fd)") || !get_int32(env, argv[0], &pid, "pid", 1) || !get_fd(env, argv[1], &fd)) {
+    return nullptr;
+  }
   int out = -1;
   int err = open_proc_fd(pid, fd, &out);
   if (err != 0) return throw_errno(env, err, "open", "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd));
-  return int_value(env, out);
+  return make_number(env, out);
 }
 
 // fdSize(fd) -> size
 napi_value FdSize(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  if (!get_args(env, info, 1, 1, argv, "fdSize(fd)") || !get_fd(env, argv[0], &fd)) return nullptr;
   size_t size = 0;
   int err = fd_size(fd, &size);
   if (err != 0) return throw_errno(env, err, "fstat");
-  return int_value(env, static_cast<double>(size));
+  return make_number(env, static_cast<double>(size));
 }
 
-// mapFd(fd, size) -> SharedArrayBuffer over a MAP_SHARED mapping.
+// mapFd(fd, size) -> SharedArrayBuffer over a MAP_SHARED mapping of the segment's first `size`
+// bytes. Pages past the segment's end would kill the process with SIGBUS when touched, so a size
+// larger than the segment is refused.
 napi_value MapFd(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t fd = -1;
-  double size = 0;
-  napi_get_value_int32(env, argv[0], &fd);
-  if (napi_get_value_double(env, argv[1], &size) != napi_ok || size <= 0) return throw_type(env, "size must be a positive number");
+  size_t size = 0;
+  if (!get_args(env, info, 2, 2, argv, "mapFd(fd, size)") || !get_fd(env, argv[0], &fd) || !get_size(env, argv[1], &size)) return nullptr;
+  size_t actual = 0;
+  int err = fd_size(fd, &actual);
+  if (err != 0) return throw_errno(env, err, "fstat");
+  if (size > actual) {
+    return throw_errno(env, EINVAL, "mmap", std::to_string(size) + " bytes asked of a segment of " + std::to_string(actual));
+  }
   void* addr = nullptr;
-  int err = map_shared(fd, static_cast<size_t>(size), &addr);
+  err = map_shared(fd, size, &addr);
   if (err != 0) return throw_errno(env, err, "mmap");
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  std::unique_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(addr, static_cast<size_t>(size), unmap_deleter, nullptr);
+  std::unique_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(addr, size, unmap_deleter, nullptr);
   v8::Local<v8::SharedArrayBuffer> sab = v8::SharedArrayBuffer::New(isolate, std::move(store));
   return to_napi(sab);
 }
 
 // detach(sab): swap the mapping for private zero pages; views stay valid but reach nothing.
 napi_value Detach(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (!get_args(env, info, 1, 1, argv, "detach(sab)")) return nullptr;
   v8::Local<v8::Value> value = to_v8(argv[0]);
   if (!value->IsSharedArrayBuffer()) return throw_type(env, "expected a SharedArrayBuffer");
   std::shared_ptr<v8::BackingStore> store = value.As<v8::SharedArrayBuffer>()->GetBackingStore();
+  if (store->ByteLength() == 0) return nullptr;
   int err = detach_mapping(store->Data(), store->ByteLength());
   if (err != 0) return throw_errno(env, err, "mmap");
   return nullptr;
@@ -159,11 +147,9 @@ napi_value Detach(napi_env env, napi_callback_info info) {
 
 // closeFd(fd)
 napi_value CloseFd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  if (!get_args(env, info, 1, 1, argv, "closeFd(fd)") || !get_fd(env, argv[0], &fd)) return nullptr;
   int err = close_fd(fd);
   if (err != 0) return throw_errno(env, err, "close");
   return nullptr;
@@ -171,7 +157,7 @@ napi_value CloseFd(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
-void RegisterShm(napi_env env, napi_value exports) {
+bool RegisterShm(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"memfdCreate", nullptr, MemfdCreate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"shmCreate", nullptr, ShmCreate, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -183,7 +169,8 @@ void RegisterShm(napi_env env, napi_value exports) {
       {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"closeFd", nullptr, CloseFd, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  NAPI_CHECK_OR(napi_define_properties(env, exports, sizeof props / sizeof props[0], props), false);
+  return true;
 }
 
 }  // namespace mpts
