@@ -2,6 +2,10 @@
 // one killed with SIGKILL. One tracker per process tree: a child started by the process backend
 // writes to the tracker of its parent through an inherited pipe (fd in MPTS_TRACKER_FD), so the
 // tracker sees EOF only when the whole tree is gone. CPython: Lib/multiprocessing/resource_tracker.py.
+//
+// Lines: "R <name>" registers, "U <name>" unregisters, "X <pid>" says that a process of the tree
+// ended: the tracker unlinks the library's own segments it created (mpts_<pid>_…, the 'posix'
+// platform variant), which a process killed with SIGKILL could not unlink itself.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
@@ -38,6 +42,11 @@ export function register(name: string): void {
 /** The program unlinked `name` itself. */
 export function unregister(name: string): void {
   send(`U ${name}`);
+}
+
+/** A child process of this tree ended: unlink the segments of the library's own it created, if any. */
+export function processEnded(pid: number): void {
+  if (trackerPipeForChildren() !== undefined) send(`X ${pid}`);
 }
 
 /** For the process backend: the tracker pipe to pass to a new child, if this tree has a tracker. */

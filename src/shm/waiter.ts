@@ -15,13 +15,13 @@ function fromAtomics(result: 'ok' | 'not-equal' | 'timed-out'): WaitResult {
 
 /** Block this thread while `view[index] === expected`, at most `timeoutMs` (negative or Infinity: forever). */
 export function waitSync(view: Int32Array, index: number, expected: number, timeoutMs = -1): WaitResult {
-  if (useNative) return native().futexWait(view, index, expected, timeoutMs);
+  if (useNative) return native().futexWait(view, index, expected, timeoutMs < 0 ? Infinity : timeoutMs);
   return fromAtomics(Atomics.wait(view, index, expected, timeoutMs < 0 ? Infinity : timeoutMs));
 }
 
 /** Like {@link waitSync} without blocking: the event loop goes on, and stays alive while waiting. */
 export function waitAsync(view: Int32Array, index: number, expected: number, timeoutMs = -1): Promise<WaitResult> {
-  if (useNative) return native().futexWaitAsync(view, index, expected, timeoutMs);
+  if (useNative) return native().futexWaitAsync(view, index, expected, timeoutMs < 0 ? Infinity : timeoutMs);
   const result = Atomics.waitAsync(view, index, expected, timeoutMs < 0 ? Infinity : timeoutMs);
   if (!result.async) return Promise.resolve(fromAtomics(result.value));
   // A pending Atomics.waitAsync does not keep Node 20 alive (nodejs/node#61941): a timer does.

@@ -1,13 +1,14 @@
 // The 'process' backend: each child is an OS process from child_process.fork with an IPC channel
 // (V8 serialization). CPython: Lib/multiprocessing/popen_spawn_posix.py.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
 import { childEntryUrl } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
-import { trackerPipeForChildren } from '../../resource-tracker/tracker.js';
+import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
+import { hasNative, platformVariant } from '../../shm/binding.js';
 
 class ProcessChild implements ChildHandle {
   readonly pid: number;
@@ -43,6 +44,7 @@ class ProcessChild implements ChildHandle {
     // Messages the child sent just before it exited may still be in the IPC pipe when 'exit'
     // fires: report the exit once the channel has been drained and closed.
     this.#child.once('exit', (code, signal) => {
+      if (platformVariant === 'posix' && this.pid > 0) processEnded(this.pid);
       const exitcode = signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1);
       if (this.#child.connected) this.#child.once('disconnect', () => finish(exitcode));
       else finish(exitcode);
@@ -72,21 +74,29 @@ class ProcessChild implements ChildHandle {
     this.#child.unref();
     this.#child.channel?.unref();
   }
+
+  /** Keep the parent's end of the child's lifeline open without keeping the event loop alive. */
+  holdLifeline(index: number): void {
+    (this.#child.stdio[index] as { unref?: () => void } | null)?.unref?.();
+  }
 }
 
 export const processBackend: Backend = {
   kind: 'process',
   launch(_options: LaunchOptions): ChildHandle {
-    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. fd 4, when
-    // present, is the resource tracker's pipe, so the tracker outlives every process of the tree.
+    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. Then, when
+    // present: the resource tracker's pipe, so the tracker outlives every process of the tree;
+    // and in the 'posix' platform variant a lifeline, a pipe whose end here closes when this
+    // process dies however it dies, which a thread of the child watches (child-entry.ts).
     const entry = fileURLToPath(childEntryUrl(import.meta.url, 'child-entry'));
+    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const env: NodeJS.ProcessEnv = { ...process.env, MPTS_PARENT_PID: String(process.pid) };
     const tracker = trackerPipeForChildren();
-    const child = fork(entry, [], {
-      serialization: 'advanced',
-      execArgv: process.execArgv,
-      stdio: tracker === undefined ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc', tracker],
-      env: { ...process.env, MPTS_PARENT_PID: String(process.pid), ...(tracker === undefined ? {} : { MPTS_TRACKER_FD: '4' }) },
-    });
-    return new ProcessChild(child);
+    if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);
+    const lifeline = platformVariant === 'posix' && hasNative() ? stdio.push('pipe') - 1 : undefined;
+    if (lifeline !== undefined) env.MPTS_LIFELINE_FD = String(lifeline);
+    const child = new ProcessChild(fork(entry, [], { serialization: 'advanced', execArgv: process.execArgv, stdio, env }));
+    if (lifeline !== undefined) child.holdLifeline(lifeline);
+    return child;
   },
 };
