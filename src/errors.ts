@@ -78,6 +78,43 @@ export class OwnerDiedError extends ProcessError {
 /** An operation on an object in the wrong state or with a wrong value. Python: ValueError */
 export class ValueError extends ProcessError {}
 
+/** Options of {@link OSError}: what the system said. */
+export interface OSErrorOptions extends ProcessErrorOptions {
+  /** The error number, positive as Python's (`os.constants.errno`). */
+  errno?: number;
+  /** The system call that failed, e.g. `shm_open`. */
+  syscall?: string;
+  /** The file or name it was about. */
+  filename?: string;
+}
+
+/**
+ * A system call failed. `code` is the errno name (`'ENOSPC'`), `errno` its number (positive, as
+ * Python's), `syscall` the call and `filename` the name it was about.
+ * Python: OSError
+ */
+export class OSError extends ProcessError {
+  readonly errno: number;
+  readonly syscall: string;
+  readonly filename: string | undefined;
+
+  constructor(message: string, opts: OSErrorOptions = {}) {
+    super(message, opts);
+    this.errno = opts.errno ?? 0;
+    this.syscall = opts.syscall ?? '';
+    this.filename = opts.filename;
+  }
+}
+/** The name exists already (`code: 'EEXIST'`). Python: FileExistsError */
+export class FileExistsError extends OSError {}
+/** No such name (`code: 'ENOENT'`). Python: FileNotFoundError */
+export class FileNotFoundError extends OSError {}
+/**
+ * More memory was asked for than the machine can give (`code: 'ERR_MP_NO_MEMORY'`), found before
+ * any of it was reserved. Python: MemoryError
+ */
+export class MemoryError extends ProcessError {}
+
 /** Base of the subprocess errors. Python: subprocess.SubprocessError */
 export class SubprocessError extends ProcessError {}
 
@@ -102,6 +139,7 @@ export function registerErrorClasses(classes: Readonly<Record<string, ErrorClass
 registerErrorClasses({
   ProcessError, TimeoutError, Empty, Full, EOFError, BufferTooShort, AuthenticationError, PicklingError,
   UnpicklingError, RemoteError, WorkerLostError, BrokenBarrierError, OwnerDiedError, ValueError, SubprocessError,
+  OSError, FileExistsError, FileNotFoundError, MemoryError,
 });
 Object.defineProperty(ProcessError.prototype, kBrand, { value: true, enumerable: false });
 

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { registerHandleType } from '../codec/handles.js';
 import { ValueError } from '../errors.js';
 import { register, unregister } from '../resource-tracker/tracker.js';
-import { native } from '../shm/binding.js';
+import { asOSError, native } from '../shm/binding.js';
+import { checkSegmentSize } from '../shm/memory-limit.js';
 
 /** Options of {@link SharedMemory}. */
 export interface SharedMemoryOptions {
@@ -20,6 +21,11 @@ export interface SharedMemoryOptions {
 /**
  * A named segment of shared memory. The creator registers it with the resource tracker, which
  * unlinks it if the program ends (even by SIGKILL) without calling `unlink()`.
+ *
+ * Errors are Python's: attaching to a name that does not exist, or unlinking one twice, throws
+ * FileNotFoundError (`code: 'ENOENT'`); creating a name that exists throws FileExistsError
+ * (`code: 'EEXIST'`); no room in /dev/shm is an OSError (`code: 'ENOSPC'`); more than the
+ * machine's memory is a MemoryError, before anything is reserved.
  * @example
  * const shm = new SharedMemory({ create: true, size: 1024 });
  * const other = new SharedMemory({ name: shm.name });   // in another process
@@ -46,15 +52,22 @@ export class SharedMemory {
       if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0) {
         throw new ValueError(`"size" must be a positive whole number of bytes when creating, got ${String(size)}`, { code: 'ERR_MP_BAD_VALUE' });
       }
+      checkSegmentSize(size);
       name ??= `mpts-${process.pid}-${randomBytes(4).toString('hex')}`;
-      this.#fd = b.shmCreate(`/${name}`, size, true);
+      try {
+        this.#fd = b.shmCreate(`/${name}`, size, true);
+      } catch (err) {
+        throw asOSError(err, createFailure(name, size, (err as { code?: string }).code), name);
+      }
       register(name);
       this.size = size;
     } else {
       if (name === undefined) throw new ValueError('"name" is needed to attach to an existing SharedMemory (or pass create: true)', { code: 'ERR_MP_BAD_VALUE' });
-      const [fd, actual] = b.shmOpen(`/${name}`);
-      this.#fd = fd;
-      this.size = actual;
+      try {
+        [this.#fd, this.size] = b.shmOpen(`/${name}`);
+      } catch (err) {
+        throw asOSError(err, `No shared memory segment named ${JSON.stringify(name)} could be opened: create it with { create: true, size }`, name);
+      }
     }
     this.name = name;
     this.#created = create;
@@ -77,13 +90,27 @@ export class SharedMemory {
     this.#buf = new Uint8Array(0);
   }
 
-  /** Remove the name, so that the memory goes once every process has closed it. Call it once. */
+  /**
+   * Remove the name, so that the memory goes once every process has closed it. Once: a second
+   * call (or one after another process unlinked it) throws FileNotFoundError, as Python's does.
+   */
   unlink(): void {
-    if (this.#unlinked) return;
-    native().shmUnlink(`/${this.name}`);
+    const wasRegistered = this.#created && !this.#unlinked;
     this.#unlinked = true;
-    if (this.#created) unregister(this.name);
+    try {
+      native().shmUnlink(`/${this.name}`);
+    } catch (err) {
+      throw asOSError(err, `The shared memory segment ${JSON.stringify(this.name)} could not be unlinked (unlinked already?)`, this.name);
+    } finally {
+      if (wasRegistered) unregister(this.name);
+    }
   }
+}
+
+function createFailure(name: string, size: number, code: string | undefined): string {
+  if (code === 'EEXIST') return `A shared memory segment named ${JSON.stringify(name)} exists already: attach to it (no "create"), or pick another name`;
+  if (code === 'ENOSPC') return `No room for a shared memory segment of ${size} bytes: free some in /dev/shm, or make it larger (Docker: --shm-size)`;
+  return `Could not create the shared memory segment ${JSON.stringify(name)} of ${size} bytes`;
 }
 
 // A SharedMemory passed to a child attaches there by name.
