@@ -142,6 +142,7 @@ export function reduceBlock(block: Block, dest: BackendKind): BlockTransfer {
   if (segment.name !== undefined) transfer.name = segment.name;
   if (dest === 'thread') transfer.buffer = segment.buffer;
   else if (segment.fd < 0 && segment.name === undefined) {
+    native(); // without the addon: ERR_MP_NO_NATIVE, saying why it is missing and what to do
     throw new ProcessError(
       "This object lives in plain memory, which only worker threads share: passing it to another process needs the native addon (see hasNative())",
       { code: 'ERR_MP_NO_NATIVE' },

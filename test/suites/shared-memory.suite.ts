@@ -1,15 +1,16 @@
 // SharedMemory: named segments, attached by name or passed to children; none left behind.
 // CPython: _TestSharedMemory in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SharedMemory, ValueError } from 'multiprocessing-ts';
+import { FileExistsError, FileNotFoundError, OSError, SharedMemory, ValueError } from 'multiprocessing-ts';
 import { ourSegments, waitUntil } from '../helpers/leaks.js';
 import { defineSuite } from '../helpers/suite.js';
 import { LONG } from '../helpers/timeouts.js';
 
 const holder = fileURLToPath(new URL('../fixtures/shm-holder.ts', import.meta.url));
+const full = fileURLToPath(new URL('../fixtures/shm-full.ts', import.meta.url));
 
 export default defineSuite({ area: 'SharedMemory', backends: ['process', 'thread'] }, ({ backend, ctx }, test) => {
   const { Process } = ctx;
@@ -48,6 +49,28 @@ export default defineSuite({ area: 'SharedMemory', backends: ['process', 'thread
     assert.throws(() => new SharedMemory({ create: true }), (e: unknown) => e instanceof ValueError && /"size"/.test(e.message));
     assert.throws(() => new SharedMemory({ name: 'a/b' }), TypeError);
   });
+
+  test("errors are Python's: FileNotFoundError for a missing name and a second unlink, FileExistsError for a taken one, with errno", () => {
+    const isOSError = (cls: typeof OSError, code: string, errno: number, syscall: string) => (e: unknown): boolean =>
+      e instanceof cls && e.code === code && e.errno === errno && e.syscall === syscall;
+    assert.throws(() => new SharedMemory({ name: 'mpts-no-such-segment' }), isOSError(FileNotFoundError, 'ENOENT', 2, 'shm_open'));
+    const shm = new SharedMemory({ create: true, size: 4096 });
+    try {
+      assert.throws(() => new SharedMemory({ name: shm.name, create: true, size: 4096 }), isOSError(FileExistsError, 'EEXIST', 17, 'shm_open'));
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+    assert.throws(() => shm.unlink(), isOSError(FileNotFoundError, 'ENOENT', 2, 'shm_unlink'));
+  });
+
+  test('no room in /dev/shm is an OSError from posix_fallocate (ENOSPC), not a SIGBUS later', async (t) => {
+    // A /dev/shm of 1 MiB in a mount namespace of its own (root only); the fixture asks for 2 MiB.
+    const script = `mount -t tmpfs -o size=1m tmpfs /dev/shm && exec "$0" "$@"`;
+    const run = spawnSync('unshare', ['-m', 'sh', '-c', script, process.execPath, ...process.execArgv, full], { encoding: 'utf8', timeout: LONG });
+    if (run.status !== 0 && /unshare|mount/.test(run.stderr)) return t.skip(`no mount namespace here: ${run.stderr.trim()}`);
+    assert.deepEqual(JSON.parse(run.stdout), { name: 'OSError', code: 'ENOSPC', syscall: 'posix_fallocate', errno: 28 });
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'the same call on either backend' } });
 
   test('a segment left by a program killed with SIGKILL is unlinked by the resource tracker', async () => {
     const name = await new Promise<string>((resolve, reject) => {

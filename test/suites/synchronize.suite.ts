@@ -121,6 +121,36 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     assert.throws(() => lock.acquireSync({ timeout: 5_000 }), isCode(OwnerDiedError, 'ERR_MP_OWNER_DIED'));
   }, { only: { backends: ['process'], reason: 'a worker thread shares its pid with the parent, so its death cannot be told by pid' } });
 
+  test('acquireSync() on a Lock, RLock, Value.getLock() or Condition whose holder was SIGKILLed gets OwnerDiedError, though the blocked parent cannot reap it', async () => {
+    const lock = new Lock();
+    const rlock = new RLock();
+    const value = Value('i', 0);
+    const cond = new Condition();
+    const holding = new Event();
+    const p = new Process({
+      target: async (l: Lock, r: RLock, v: SharedValue, c: Condition, h: Event) => {
+        await l.acquire();
+        await r.acquire();
+        await v.getLock().acquire();
+        await c.acquire();
+        h.set();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      },
+      args: [lock, rlock, value, cond, holding],
+    });
+    p.start();
+    assert.equal(await holding.wait(LONG), true);
+    // From here this thread stays blocked until every check is done, so the child, once killed,
+    // stays a zombie (Node reaps on the event loop): alive to kill(pid, 0), dead in fact.
+    p.kill();
+    const held: [string, Lock | RLock | Condition][] = [['Lock', lock], ['RLock', rlock], ['Value.getLock()', value.getLock()], ['Condition', cond]];
+    for (const [what, primitive] of held) {
+      assert.throws(() => primitive.acquireSync({ timeout: 5_000 }), (e: unknown) => isCode(OwnerDiedError, 'ERR_MP_OWNER_DIED')(e) && (e as OwnerDiedError).ownerPid === p.pid, what);
+    }
+    await p.join();
+    assert.equal(p.exitcode, -9);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'a worker thread shares its pid with the parent, so its death cannot be told by pid' } });
+
   test('RLock: its owner may take it again; others may not release it', async () => {
     const rlock = new RLock();
     assert.equal(await rlock.acquire(), true);

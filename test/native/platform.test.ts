@@ -1,0 +1,97 @@
+// The platform seam: both variants of sharing a segment and of a child dying with its parent run
+// here ('linux', and 'posix' forced with MPTS_PLATFORM=posix, which CI also runs every suite the
+// seam touches in), and a process started from a worker thread ends with that thread.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Event, getContext, hasNative, Value, type SharedValue } from 'multiprocessing-ts';
+import { assertNoLeaks, pidAlive, waitUntil } from '../helpers/leaks.js';
+import { LONG } from '../helpers/timeouts.js';
+
+const skip = hasNative() ? false : 'the native addon is not built here';
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+function runFixture(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      for (const line of chunk.split('\n').filter(Boolean)) onLine?.(line, () => child.kill('SIGKILL'));
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the platform seam', { skip }, () => {
+  for (const variant of ['linux', 'posix'] as const) {
+    const env = variant === 'posix' ? { MPTS_PLATFORM: 'posix' } : {};
+    it(`${variant}: a parent killed with SIGKILL takes its child along, though the child's event loop never turns`, { timeout: LONG }, async () => {
+      let child = 0;
+      await runFixture([fixture('parent.ts'), 'busy-child', 'process'], env, (line, kill) => {
+        child = (JSON.parse(line) as { child: number }).child;
+        kill();
+      });
+      assert.ok(child > 0, 'the parent did not report its child');
+      await waitUntil(() => !pidAlive(child), 5_000, `busy child ${child} to end with its parent`);
+    });
+  }
+
+  it("posix: the library's segments are named after their creator, travel by name, and none outlives its process", { timeout: LONG }, async () => {
+    const { code, stdout, stderr } = await runFixture([fixture('posix-segments.ts')], { MPTS_PLATFORM: 'posix' });
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout.trim().split('\n').pop()!) as { pid: number; parentNames: number; childNames: number; childValue: number; afterKill: number; lockWorks: boolean; plainValue: number };
+    assert.ok(report.parentNames > 0, 'the parent has no named segments');
+    assert.ok(report.childNames > 0, 'the child had no named segments');
+    assert.equal(report.childValue, 5);
+    assert.equal(report.afterKill, 0, "the killed child's segments were not unlinked");
+    assert.equal(report.lockWorks, true);
+    assert.equal(report.plainValue, 1.5);
+    assert.deepEqual(readdirSync('/dev/shm').filter((name) => name.startsWith(`mpts_${report.pid}_`)), [], 'the program left its segments behind');
+  });
+
+  it('MPTS_PLATFORM other than posix (or unset) is a ValueError at import', { timeout: LONG }, () => {
+    const code = `import('multiprocessing-ts').then(() => console.log('{}'), (e) => console.log(JSON.stringify({ name: e.name, code: e.code })))`;
+    const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, MPTS_PLATFORM: 'windows' } });
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'ValueError', code: 'ERR_MP_BAD_VALUE' });
+  });
+
+  it('a process started from a worker thread runs while the thread lives and ends with it, even with its event loop blocked', { timeout: LONG }, async () => {
+    // A ChildProcess handle and its IPC channel belong to the event loop of the thread that
+    // started it; when that thread ends, so does the child (PR_SET_PDEATHSIG fires on the
+    // thread's exit on Linux; the lifeline closes with the thread's handles elsewhere).
+    const grandchild = Value('i', 0);
+    const started = new Event();
+    const thread = new (getContext('thread').Process)({
+      target: async (pid: SharedValue, started: InstanceType<typeof Event>) => {
+        const { Event: Ev, getContext: context } = await import('multiprocessing-ts');
+        const busy = new Ev();
+        const child = new (context('process').Process)({
+          target: (busy: InstanceType<typeof Ev>) => {
+            busy.set();
+            for (;;);
+          },
+          args: [busy],
+        });
+        child.start();
+        await busy.wait();
+        pid.value = child.pid!;
+        started.set();
+        await new Promise(() => setInterval(() => {}, 1000));
+      },
+      args: [grandchild, started],
+    });
+    thread.start();
+    assert.equal(await started.wait(LONG), true);
+    assert.ok(pidAlive(grandchild.value), 'the process started from the thread is not running');
+    thread.terminate();
+    await thread.join();
+    await waitUntil(() => !pidAlive(grandchild.value), 5_000, `process ${grandchild.value} to end with the thread that started it`);
+    await assertNoLeaks();
+  });
+});
