@@ -9,8 +9,8 @@
 //   fills every pipe at once never deadlocks. On TimeoutExpired it keeps reading in the
 //   background (the child is left running, as in Python), and a later call returns everything.
 // - stderr=STDOUT with stdout=PIPE needs the child's fds 1 and 2 to be one pipe, which Node's
-//   spawn cannot express: the child is started through `/bin/sh -c 'exec "$0" "$@" 2>&1'`, which
-//   replaces itself with the command (same pid, signals go straight to it).
+//   spawn cannot express: the child is started through the shell (`/bin/sh -c 'exec "$0" "$@" 2>&1'`
+//   on POSIX, which replaces itself with the command: same pid, signals go straight to it). See shell.ts.
 
 import { spawn, type ChildProcess, type IOType } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { ValueError } from '../errors.js';
 import { TimeoutExpired, type CapturedOutput, type Command } from './errors.js';
+import { mergedOutputCommand, shellCommand } from './shell.js';
 
 /** Connect the stream to a new pipe (`popen.stdin`/`stdout`/`stderr`). Python: subprocess.PIPE */
 export const PIPE: -1 = -1;
@@ -136,8 +137,7 @@ function commandLine(args: Command, shell: boolean): string[] {
   });
   else throw new TypeError(`Expected the command to be a list of strings or a string, got ${typeof args}`);
   if (list.length === 0 || list[0] === '') throw new ValueError('The command is empty: give at least the program to run', { code: 'ERR_MP_BAD_VALUE' });
-  // Python: args = ['/bin/sh', '-c'] + args (the command line, then $0, $1 ...)
-  return shell ? ['/bin/sh', '-c', ...list] : list;
+  return shell ? shellCommand(list).argv : list;
 }
 
 function workingDirectory(cwd: string | URL | undefined, argv: readonly string[]): string {
@@ -291,12 +291,14 @@ export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends Capt
     let spawnFile = file;
     let spawnArgs = argv.slice(1);
     let argv0 = argv[0] as string;
+    let verbatim = options.shell === true && shellCommand([]).verbatim;
     if (options.stderr === STDOUT) {
       if (stdout === 'pipe') {
         // One pipe for fds 1 and 2: see the top of this file.
-        spawnArgs = ['-c', 'exec "$0" "$@" 2>&1', file, ...spawnArgs];
-        spawnFile = '/bin/sh';
-        argv0 = 'sh';
+        const merged = mergedOutputCommand(file, spawnArgs);
+        [spawnFile = '', ...spawnArgs] = merged.argv;
+        argv0 = spawnFile.split(/[\\/]/).pop() ?? spawnFile;
+        verbatim = merged.verbatim;
         stderr = 'inherit';
       } else {
         stderr = stdout === 'inherit' ? 1 : stdout;
@@ -305,7 +307,7 @@ export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends Capt
       stderr = stdioOf(options.stderr, 'stderr');
     }
 
-    const child = spawn(spawnFile, spawnArgs, { argv0, cwd, env: env as NodeJS.ProcessEnv, stdio: [stdin, stdout, stderr], windowsHide: true });
+    const child = spawn(spawnFile, spawnArgs, { argv0, cwd, env: env as NodeJS.ProcessEnv, stdio: [stdin, stdout, stderr], windowsHide: true, windowsVerbatimArguments: verbatim });
     // After a successful spawn, Node reports only a kill() that failed here (EPERM); nothing to do about it.
     child.on('error', () => undefined);
     if (child.pid === undefined) {
