@@ -42,9 +42,16 @@ export function nodeDist(version, target = 'linux-x64', cachedOnly = false) {
     if (tarball === undefined) throw new Error(`npm pack node-${target}@${version} made no tarball`);
     const r = spawnSync('tar', ['-xzf', tarball, 'package/bin/node', 'package/include'], { cwd: work, stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`could not unpack ${tarball}`);
-    rmSync(join(dir, '..'), { recursive: true, force: true });
     mkdirSync(join(dir, '..'), { recursive: true });
-    renameSync(join(work, 'package'), dir);
+    try {
+      renameSync(join(work, 'package'), dir);
+    } catch (err) {
+      // Another run unpacked it first, or a broken copy is in the way.
+      if (nodeDist(version, target, true) !== undefined) return dir;
+      rmSync(dir, { recursive: true, force: true });
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      renameSync(join(work, 'package'), dir);
+    }
     return dir;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -8,15 +8,17 @@
 // Node to check it (linux-arm64 under qemu-user, when installed). Nothing else is downloaded.
 //
 //   node native/scripts/prebuilds.mjs [--missing] [--arch=x64|arm64|all]
-// --missing: build only the binaries not there yet (the prepack step).
+// --missing: build only the binaries not there yet, or made from other sources than these (the
+// prepack step; prebuilds.json in the cache records the sources' hash each binary was made from).
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { NODE_VERSIONS, nodeDist } from './node-dist.mjs';
+import { NODE_VERSIONS, cacheDir, nodeDist } from './node-dist.mjs';
 import { nodeGypScript } from './node-gyp.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +27,17 @@ const abiOf = (version) => require('node-abi').getAbi(version, 'node');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CROSS = { arm64: { triple: 'aarch64-linux-gnu', qemu: 'qemu-aarch64' } };
+
+const stampFile = join(cacheDir, 'prebuilds.json');
+const readStamps = () => (existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {});
+
+// A hash of what the binaries are made from: binding.gyp and native/src.
+function sourcesHash() {
+  const hash = createHash('sha256').update(readFileSync(join(root, 'binding.gyp')));
+  const dir = join(root, 'native', 'src');
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  return hash.digest('hex');
+}
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const fileFor = (arch, version) => join(root, 'prebuilds', `linux-${arch}`, `node.abi${abiOf(version)}.glibc.node`);
@@ -75,12 +88,16 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
   process.stderr.write('prebuilds are made on linux-x64 (see "Supported platforms" in the README for the release job)\n');
   process.exit(1);
 }
+const sources = sourcesHash();
 for (const arch of arches) {
   for (const version of NODE_VERSIONS) {
-    if (missingOnly && existsSync(fileFor(arch, version))) continue;
+    const file = fileFor(arch, version);
+    if (missingOnly && existsSync(file) && readStamps()[file] === sources) continue;
     process.stderr.write(`prebuild: linux-${arch} Node ${version}\n`);
     const nodeDir = await build(arch, version);
     if (CROSS[arch] === undefined || has(CROSS[arch].qemu)) check(arch, version, nodeDir);
     else process.stderr.write(`  not loaded: ${CROSS[arch].qemu} is not installed (Debian: qemu-user)\n`);
+    mkdirSync(dirname(stampFile), { recursive: true });
+    writeFileSync(stampFile, JSON.stringify({ ...readStamps(), [file]: sources }, null, 2));
   }
 }

@@ -37,8 +37,16 @@ export function childPids(pid = process.pid): number[] {
   return found;
 }
 
-/** Whether a process with this pid exists (zombies count as gone). */
+/** Whether a process with this pid exists (zombies count as gone where /proc tells them apart). */
 export function pidAlive(pid: number): boolean {
+  if (process.platform !== 'linux') {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';

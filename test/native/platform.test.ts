@@ -29,9 +29,10 @@ function runFixture(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: stri
 }
 
 describe('the platform seam', { skip }, () => {
+  const linuxOnly = process.platform === 'linux' ? false : 'Linux only';
   for (const variant of ['linux', 'posix'] as const) {
-    const env = variant === 'posix' ? { MPTS_PLATFORM: 'posix' } : {};
-    it(`${variant}: a parent killed with SIGKILL takes its child along, though the child's event loop never turns`, { timeout: LONG }, async () => {
+    const env = { MPTS_PLATFORM: variant === 'posix' ? 'posix' : '' };
+    it(`${variant}: a parent killed with SIGKILL takes its child along, though the child's event loop never turns`, { timeout: LONG, skip: variant === 'linux' && linuxOnly }, async () => {
       let child = 0;
       await runFixture([fixture('parent.ts'), 'busy-child', 'process'], env, (line, kill) => {
         child = (JSON.parse(line) as { child: number }).child;
@@ -42,7 +43,7 @@ describe('the platform seam', { skip }, () => {
     });
   }
 
-  it("posix: the library's segments are named after their creator, travel by name, and none outlives its process", { timeout: LONG }, async () => {
+  it("posix: the library's segments are named after their creator, travel by name, and none outlives its process", { timeout: LONG, skip: linuxOnly && 'lists /dev/shm' }, async () => {
     const { code, stdout, stderr } = await runFixture([fixture('posix-segments.ts')], { MPTS_PLATFORM: 'posix' });
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout.trim().split('\n').pop()!) as { pid: number; parentNames: number; childNames: number; childValue: number; afterKill: number; lockWorks: boolean; plainValue: number };
@@ -61,7 +62,7 @@ describe('the platform seam', { skip }, () => {
     assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'ValueError', code: 'ERR_MP_BAD_VALUE' });
   });
 
-  it('a process started from a worker thread runs while the thread lives and ends with it, even with its event loop blocked', { timeout: LONG }, async () => {
+  it('a process started from a worker thread runs while the thread lives and ends with it, even with its event loop blocked', { timeout: LONG, skip: linuxOnly && 'the leak check reads /proc' }, async () => {
     // A ChildProcess handle and its IPC channel belong to the event loop of the thread that
     // started it; when that thread ends, so does the child (PR_SET_PDEATHSIG fires on the
     // thread's exit on Linux; the lifeline closes with the thread's handles elsewhere).
