@@ -51,7 +51,7 @@ function build(arch, version) {
   cpSync(join(root, 'binding.gyp'), join(work, 'binding.gyp'));
   cpSync(join(root, 'native', 'src'), join(work, 'native', 'src'), { recursive: true });
   const saved = { ...process.env };
-  Object.assign(process.env, { npm_config_nodedir: nodeDir, npm_config_loglevel: 'warn' });
+  Object.assign(process.env, { npm_config_nodedir: nodeDir, npm_config_loglevel: 'warn', JOBS: 'max' });
   const cross = CROSS[arch];
   if (cross !== undefined) Object.assign(process.env, { CC: `${cross.triple}-gcc`, CXX: `${cross.triple}-g++`, LINK: `${cross.triple}-g++` });
   const options = {

@@ -39,7 +39,7 @@ inline napi_value napi_failed(napi_env env) {
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) {
     std::string text = std::string("multiprocessing-ts native addon: ") + message;
-    napi_throw_error(env, "ERR_MP_NATIVE", text.c_str());
+    (void)napi_throw_error(env, "ERR_MP_NATIVE", text.c_str());  // nothing more to do if even this fails
   }
   return nullptr;
 }

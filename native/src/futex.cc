@@ -76,7 +76,7 @@ class Waiter {
     }
     if (napi_unref_threadsafe_function(env, waiter->tsfn_) != napi_ok) {
       napi_failed(env);
-      napi_release_threadsafe_function(waiter->tsfn_, napi_tsfn_abort);
+      (void)napi_release_threadsafe_function(waiter->tsfn_, napi_tsfn_abort);  // an error is pending already
       delete waiter;
       return nullptr;
     }
@@ -288,7 +288,7 @@ napi_value FutexWaitAsync(napi_env env, napi_callback_info info) {
     return napi_failed(env);
   }
   if (!waiter->Add(wait)) {
-    napi_delete_reference(env, wait->keep_alive);
+    (void)napi_delete_reference(env, wait->keep_alive);  // an error is pending already
     delete wait;
     return nullptr;
   }
