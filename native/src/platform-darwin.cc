@@ -6,6 +6,7 @@
 // variants (named segments, the lifeline watcher); the async waiter polls every millisecond.
 #include <errno.h>
 #include <signal.h>
+#include <sys/proc.h>
 #include <sys/sysctl.h>
 #include <unistd.h>
 

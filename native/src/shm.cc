@@ -4,6 +4,7 @@
 // threads at the same address; its deleter unmaps when the last SAB in any isolate is collected.
 #include <v8.h>
 
+#include <cstring>
 #include <string>
 
 #include "addon.h"

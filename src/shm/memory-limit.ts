@@ -18,8 +18,12 @@ function formatBytes(n: number): string {
   return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`;
 }
 
-// The limit and where it comes from.
-function limit(): { bytes: number; source: string } {
+// Below this a segment is not checked against the free memory (reading it costs more than making
+// a small segment): no machine that runs Node lacks that much.
+const ALWAYS_FITS = 16 << 20;
+
+// The limit and where it comes from, or undefined when `size` needs no check.
+function limit(size: number): { bytes: number; source: string } | undefined {
   const configured = process.env[ENV];
   if (configured !== undefined && configured !== '') {
     const bytes = Number(configured);
@@ -28,6 +32,7 @@ function limit(): { bytes: number; source: string } {
     }
     return { bytes, source: `the limit set by ${ENV}` };
   }
+  if (size < ALWAYS_FITS) return undefined;
   // availableMemory() counts a cgroup's limit too (containers); Node 20 before 20.13 lacks it.
   const available = (process as { availableMemory?: () => number }).availableMemory?.() ?? freemem();
   return { bytes: available, source: 'the memory available now' };
@@ -35,8 +40,9 @@ function limit(): { bytes: number; source: string } {
 
 /** Throws MemoryError when a segment of `size` bytes is more than the machine can give. */
 export function checkSegmentSize(size: number): void {
-  const { bytes, source } = limit();
-  if (size <= bytes) return;
+  const found = limit(size);
+  if (found === undefined || size <= found.bytes) return;
+  const { bytes, source } = found;
   throw new MemoryError(
     `A shared memory segment of ${formatBytes(size)} (${size} bytes) is more than ${source} (${formatBytes(bytes)}), so nothing was reserved. ` +
       `Ask for less, or set ${ENV} to the number of bytes one segment may take`,
