@@ -70,8 +70,9 @@ interface GypBuild {
   compareTags(runtime: string): (a: { file: string }, b: { file: string }) => number;
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const require = createRequire(import.meta.url);
+// Undefined inside a CommonJS bundle, which has no import.meta.url (and no prebuilds beside it).
+const root = typeof import.meta.url === 'string' ? fileURLToPath(new URL('../..', import.meta.url)) : undefined;
+const require = createRequire(typeof import.meta.url === 'string' ? import.meta.url : join(process.cwd(), 'index.js'));
 let binding: NativeBinding | null | undefined;
 let loadError: unknown;
 let abiFailure: ProcessError | undefined;
@@ -79,7 +80,9 @@ let abiFailure: ProcessError | undefined;
 // The prebuilt binary for this platform and Node ABI, chosen as node-gyp-build chooses one.
 function matchingPrebuild(gypBuild: GypBuild): string | undefined {
   // MULTIPROCESSING_TS_PREBUILD: node-gyp-build's override of where the binaries are.
-  const dir = join(process.env.MULTIPROCESSING_TS_PREBUILD ?? root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const base = process.env.MULTIPROCESSING_TS_PREBUILD ?? root;
+  if (base === undefined) return undefined;
+  const dir = join(base, 'prebuilds', `${process.platform}-${process.arch}`);
   let files: string[];
   try {
     files = readdirSync(dir);
@@ -125,7 +128,17 @@ function load(): NativeBinding | null {
     loadError = new Error('the native addon is not built on Windows: shared memory between processes needs POSIX shared memory and futex-like waits');
     return (binding = null);
   }
-  const gypBuild = require('node-gyp-build') as GypBuild;
+  if (root === undefined) {
+    loadError = new Error('multiprocessing-ts has been bundled, so its addon cannot be found: leave the package out of the bundle (esbuild --external:multiprocessing-ts)');
+    return (binding = null);
+  }
+  let gypBuild: GypBuild;
+  try {
+    gypBuild = require('node-gyp-build') as GypBuild;
+  } catch (err) {
+    loadError = err;
+    return (binding = null);
+  }
   let file: string;
   try {
     file = gypBuild.resolve(root);

@@ -47,7 +47,7 @@ if (skip !== false) process.stderr.write(`# test/native/abi: skipped: ${skip}\n`
 // TypeScript source; MULTIPROCESSING_TS_PREBUILD points node-gyp-build at `pkg` for the binaries.
 function run24(code: string, pkg?: string): { status: number | null; out: Record<string, unknown> } {
   const env = { ...process.env, ...(pkg === undefined ? {} : { MULTIPROCESSING_TS_PREBUILD: pkg }) };
-  const r = spawnSync(node24!, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env, encoding: 'utf8', timeout: LONG });
+  const r = spawnSync(node24!, ['--conditions=multiprocessing-ts:source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env, encoding: 'utf8', timeout: LONG });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   assert.ok(line.startsWith('{'), `no answer from Node 24: ${r.stdout}${r.stderr}`);
   return { status: r.status, out: JSON.parse(line) as Record<string, unknown> };

@@ -97,7 +97,7 @@ after(async () => {
 
 describe('the tarball: what it holds', () => {
   it('ships the built entry points, their types, the child entries, the addon sources, LICENSE, CHANGELOG and README', { timeout: LONG }, () => {
-    const must = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'native/src/addon.cc'];
+    const must = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'native/src/addon.cc', 'native/scripts/install.mjs'];
     for (const target of Object.values(pkg.exports)) {
       if (typeof target === 'string') must.push(target.replace(/^\.\//, ''));
       else for (const [condition, file] of Object.entries(target)) if (!condition.startsWith('multiprocessing-ts:')) must.push(file.replace(/^\.\//, ''));
@@ -109,7 +109,8 @@ describe('the tarball: what it holds', () => {
   });
 
   it('ships no tests, benchmarks, examples, CI scripts, docs, build output or configuration', { timeout: LONG }, () => {
-    const allowed = /^(dist\/|src\/|native\/src\/|prebuilds\/)|^(package\.json|README\.md|LICENSE|CHANGELOG\.md|binding\.gyp)$/;
+    // native/scripts: the install step (prebuild or compile, never a failed install) and its node-gyp runner.
+    const allowed = /^(dist\/|src\/|native\/src\/|prebuilds\/)|^(package\.json|README\.md|LICENSE|CHANGELOG\.md|binding\.gyp|native\/scripts\/(install|node-gyp)\.mjs)$/;
     const strays = files.filter((file) => !allowed.test(file));
     assert.deepEqual(strays, [], 'files outside what the package is made of');
     for (const banned of [/^test\//, /^bench\//, /^examples\//, /^\.ci\//, /^docs\//, /^build\//, /node_modules\//, /\.tgz$/, /tsconfig/, /\.test\./]) {
