@@ -1,10 +1,9 @@
 // getContext(kind): every public constructor and function bound to one backend.
 // CPython: Lib/multiprocessing/context.py (BaseContext, get_context).
 
-import type { BackendKind } from './backends/index.js';
-import type { Target } from './codec/targets.js';
-import { activeChildren, BaseProcess } from './process/process.js';
-import { BasePool } from './pool/pool.js';
+import type { BackendKind } from './runtime.js';
+import { activeChildren, Process, ThreadProcess } from './process/process.js';
+import { Pool, ThreadPool } from './pool/pool.js';
 import { cpuCount, currentProcess, parentProcess } from './process/current.js';
 import { Barrier } from './synchronize/barrier.js';
 import { Condition } from './synchronize/condition.js';
@@ -18,27 +17,6 @@ import { Pipe } from './queues/pipe.js';
 
 // Shared primitives live in memory that both backends reach, so every context has the same ones.
 const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, RawValue, SharedArray, RawArray, SharedMemory, Queue, SimpleQueue, JoinableQueue, Pipe } as const;
-
-/** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
-export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
-  static override readonly backendKind: BackendKind = 'process';
-}
-
-/** Process on the 'thread' backend (worker threads). Python: multiprocessing.dummy.Process */
-export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess<T> {
-  static override readonly backendKind: BackendKind = 'thread';
-}
-Object.defineProperty(ThreadProcess, 'name', { value: 'Process' });
-
-/** Pool of worker processes. Python: multiprocessing.Pool */
-export class Pool extends BasePool {
-  static override readonly backendKind: BackendKind = 'process';
-}
-
-/** Pool of worker threads. Python: multiprocessing.pool.ThreadPool / multiprocessing.dummy.Pool */
-export class ThreadPool extends BasePool {
-  static override readonly backendKind: BackendKind = 'thread';
-}
 
 /** The API bound to one backend. */
 export interface Context {

@@ -11,7 +11,7 @@ export { currentProcess, parentProcess, cpuCount, isMain } from './process/curre
 export type { ProcessInfo, ParentInfo } from './process/current.js';
 export { getContext } from './context.js';
 export type { Context } from './context.js';
-export type { BackendKind } from './backends/index.js';
+export type { BackendKind } from './runtime.js';
 export { BasePool } from './pool/pool.js';
 export type { PoolOptions, ApplyOptions, MapOptions } from './pool/pool.js';
 export { AsyncResult } from './pool/async-result.js';

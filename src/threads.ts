@@ -2,7 +2,8 @@
 // threading names (Thread, currentThread, local) on the same machinery.
 // CPython: Lib/multiprocessing/dummy/__init__.py, Lib/threading.py
 export * from './exports-common.js';
-export { ThreadProcess as Process, ThreadPool as Pool, ThreadPool } from './context.js';
+export { ThreadProcess as Process } from './process/process.js';
+export { ThreadPool as Pool, ThreadPool } from './pool/pool.js';
 export { Thread, currentThread } from './threading/thread.js';
 export type { ThreadOptions, ThreadInfo } from './threading/thread.js';
 export { local, ThreadLocal } from './threading/local.js';

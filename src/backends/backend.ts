@@ -1,11 +1,7 @@
 // The backend interface: the one seam between the concept modules and how a child is run.
 // CPython: the Popen classes of Lib/multiprocessing/popen_*.py behind BaseContext.
 
-import { existsSync } from 'node:fs';
-import { ProcessError } from '../errors.js';
-
-/** Where children run: OS processes (Python's `spawn`) or worker threads (`multiprocessing.dummy`). */
-export type BackendKind = 'process' | 'thread';
+import type { BackendKind } from '../runtime.js';
 
 /** A running child as the parent sees it. */
 export interface ChildHandle {
@@ -35,31 +31,4 @@ export interface LaunchOptions {
 export interface Backend {
   readonly kind: BackendKind;
   launch(options: LaunchOptions): ChildHandle;
-}
-
-/** `.ts` when running from source under a TypeScript loader, `.js` when running from dist. */
-export function siblingUrl(base: string, stem: string): URL {
-  return new URL(`${stem}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
-}
-
-const entriesFound = new Set<string>();
-
-/**
- * The file a child starts from: `stem` next to the module at `base` (its `import.meta.url`). A
- * bundler that inlines this package leaves these files behind, and in CommonJS output leaves
- * `import.meta.url` empty: the first child then fails here, saying what to do, rather than in the
- * child with a missing module.
- */
-export function childEntryUrl(base: string | undefined, stem: string): URL {
-  const url = typeof base === 'string' ? siblingUrl(base, stem) : undefined;
-  if (url !== undefined && (entriesFound.has(url.href) || existsSync(url))) {
-    entriesFound.add(url.href);
-    return url;
-  }
-  throw new ProcessError(
-    `multiprocessing-ts cannot start a child: its entry file ${url?.pathname ?? `${stem}.js`} is missing, as when the package has been bundled. ` +
-      'Children start from the package\'s own files: leave it out of the bundle (esbuild --external:multiprocessing-ts, ' +
-      "webpack's externals, rollup's external) and install it where the bundle runs",
-    { code: 'ERR_MP_BUNDLED' },
-  );
 }

@@ -1,9 +1,10 @@
 // Backend registry by kind.
-import type { Backend, BackendKind } from './backend.js';
+import type { BackendKind } from '../runtime.js';
+import type { Backend } from './backend.js';
 import { processBackend } from './process/backend.js';
 import { threadBackend } from './thread/backend.js';
 
-export type { Backend, BackendKind, ChildHandle } from './backend.js';
+export type { Backend, ChildHandle } from './backend.js';
 
 const backends: Record<BackendKind, Backend> = { process: processBackend, thread: threadBackend };
 

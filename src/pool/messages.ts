@@ -1,5 +1,6 @@
 // The messages between a Pool and its workers. Tuples rather than objects: they are serialized
 // once per task, and fewer keys make smaller, faster V8 serializations.
+import type { StartMessage } from '../backends/child.js';
 import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetSpec } from '../codec/targets.js';
 
@@ -8,8 +9,7 @@ export const APPLY: TaskKind = 0;
 export const MAP: TaskKind = 1;
 export const STARMAP: TaskKind = 2;
 
-export interface PoolStartMessage {
-  t: 'start';
+export interface PoolStartMessage extends StartMessage {
   mode: 'pool';
   name: string;
   identity: number[];

@@ -10,14 +10,14 @@
 // Failure. Every task in flight is recorded against its worker. A worker that exits while it
 // holds tasks rejects exactly those with WorkerLostError, and a replacement starts.
 
-import { constants } from 'node:os';
-import type { BackendKind, ChildHandle } from '../backends/index.js';
+import type { ChildHandle } from '../backends/index.js';
 import { getBackend } from '../backends/index.js';
 import { decodeError } from '../codec/error-codec.js';
 import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
 import { TimeoutError, ValueError, WorkerLostError } from '../errors.js';
 import { cpuCount, currentProcess, nextIdentity } from '../process/current.js';
+import { siblingUrl, signalName, type BackendKind } from '../runtime.js';
 import { AsyncResult } from './async-result.js';
 import { APPLY, MAP, STARMAP, type PoolStartMessage, type ResultTuple, type TaskKind, type TaskTuple, type WorkerToPool } from './messages.js';
 import { Stats, type PoolStats } from './stats.js';
@@ -90,6 +90,7 @@ interface Slot {
 }
 
 let poolCounter = 0;
+const workerUrl = siblingUrl(import.meta.url, 'worker').href;
 
 function taskKey(spec: TargetSpec): string {
   return spec.kind === 'source' ? spec.hash : `${spec.url}#${spec.exportName}`;
@@ -145,6 +146,7 @@ export class BasePool {
     this.#start = {
       t: 'start',
       mode: 'pool',
+      module: workerUrl,
       parent: { name: me.name, pid: me.pid },
       initializer: options.initializer === undefined ? null : describeTarget(options.initializer),
       initargs: initargs.value,
@@ -691,6 +693,16 @@ export class BasePool {
   }
 }
 
+/** Pool of worker processes. Python: multiprocessing.Pool */
+export class Pool extends BasePool {
+  static override readonly backendKind: BackendKind = 'process';
+}
+
+/** Pool of worker threads. Python: multiprocessing.pool.ThreadPool / multiprocessing.dummy.Pool */
+export class ThreadPool extends BasePool {
+  static override readonly backendKind: BackendKind = 'thread';
+}
+
 // The chunks' results in one array. Not Array.prototype.flat, which is slow on large arrays
 // (generic, element by element: about 13 µs per 1,000 elements, more than running them);
 // concat copies whole backing stores.
@@ -700,9 +712,4 @@ function concat(parts: unknown[][]): unknown[] {
 
 function terminatedError(): ValueError {
   return new ValueError('Pool terminated before the task finished: terminate() stops all work', { code: 'ERR_MP_POOL_TERMINATED' });
-}
-
-function signalName(signo: number): string {
-  for (const [name, n] of Object.entries(constants.signals)) if (n === signo) return name;
-  return `signal ${signo}`;
 }

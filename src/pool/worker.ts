@@ -5,7 +5,7 @@ import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { AnyFunction, TargetSpec } from '../codec/targets.js';
-import type { ParentChannel } from '../process/bootstrap.js';
+import { registerChildMode, type ParentChannel } from '../backends/child.js';
 import { enterChild } from '../process/current.js';
 import { APPLY, MAP, type PoolToWorker, type PoolStartMessage, type ResultTuple, type TaskTuple } from './messages.js';
 
@@ -22,7 +22,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-export async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
+async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
   enterChild({ name: start.name, daemon: true, identity: start.identity, parent: start.parent, backend: channel.backend });
   const targets = new Map<string, { fn: AnyFunction; spec: TargetSpec }>();
   const queue: TaskTuple[] = [];
@@ -165,3 +165,5 @@ export async function runPoolWorker(channel: ParentChannel, start: PoolStartMess
   }
   channel.onMessage(receive);
 }
+
+registerChildMode<PoolStartMessage>('pool', runPoolWorker);

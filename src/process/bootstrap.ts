@@ -1,58 +1,17 @@
 // The child's side of Process: rebuild the target (or the Process subclass), run it, report, exit.
+// The 'process' mode of a child (backends/child.ts), loaded in the child only.
 // CPython: BaseProcess._bootstrap in Lib/multiprocessing/process.py, and spawn.py.
 
 import { inspect } from 'node:util';
+import { registerChildMode, type ParentChannel } from '../backends/child.js';
 import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { AnyFunction } from '../codec/targets.js';
 import { enterChild, runExitHooks } from './current.js';
-import type { PoolStartMessage } from '../pool/messages.js';
-import type { BaseProcess, StartMessage } from './process.js';
+import type { BaseProcess, ProcessStartMessage } from './process.js';
 
-/** How a child talks to its parent, whatever the backend. */
-export interface ParentChannel {
-  readonly backend: 'process' | 'thread';
-  send(message: unknown): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** Take the next message now, if one is waiting, instead of from the event loop (threads only: a port reads synchronously). */
-  poll?(): { message: unknown } | undefined;
-  /** Stop listening, so that only the child's own work keeps it alive. */
-  unref(): void;
-  exit(code: number): void;
-}
-
-/** Entry of every child: waits for its start message and runs it (a Process, or a pool worker). */
-export function runChild(channel: ParentChannel): void {
-  let started = false;
-  let handler: ((message: unknown) => void) | undefined;
-  const backlog: unknown[] = [];
-  // Messages after the start message wait here until the mode's own loop listens.
-  const port: ParentChannel = {
-    ...channel,
-    onMessage(listener) {
-      handler = listener;
-      for (const message of backlog.splice(0)) listener(message);
-    },
-  };
-  channel.onMessage((message) => {
-    if (started) {
-      if (handler === undefined) backlog.push(message);
-      else handler(message);
-      return;
-    }
-    const start = message as { t?: string; mode?: string };
-    if (start?.t !== 'start') return;
-    started = true;
-    if (start.mode === 'pool') {
-      void import('../pool/worker.js').then(({ runPoolWorker }) => runPoolWorker(port, message as PoolStartMessage));
-    } else {
-      void runProcess(channel, message as StartMessage);
-    }
-  });
-}
-
-async function runProcess(channel: ParentChannel, start: StartMessage): Promise<void> {
+async function runProcess(channel: ParentChannel, start: ProcessStartMessage): Promise<void> {
   enterChild({ name: start.name, daemon: start.daemon, identity: start.identity, parent: start.parent, backend: channel.backend });
   channel.unref();
   let exitcode = 0;
@@ -96,3 +55,5 @@ async function rebuildSubclass(ref: { url: string; className: string }, fields: 
   }
   return Object.assign(Object.create(cls.prototype) as BaseProcess, fields);
 }
+
+registerChildMode<ProcessStartMessage>('process', runProcess);

@@ -1,12 +1,14 @@
 // Process: run a target in a child process or worker thread and watch it.
 // CPython: Lib/multiprocessing/process.py (BaseProcess).
 
-import type { BackendKind, ChildHandle } from '../backends/index.js';
+import type { StartMessage } from '../backends/child.js';
+import type { ChildHandle } from '../backends/index.js';
 import { getBackend } from '../backends/index.js';
 import { encodeHandles } from '../codec/handles.js';
 import { loadTarget } from '../codec/target-loader.js';
 import { describeTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
 import { PicklingError, ValueError } from '../errors.js';
+import { siblingUrl, type BackendKind } from '../runtime.js';
 import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
 
 /** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
@@ -21,9 +23,8 @@ export type ProcessOptions<T extends Target = () => unknown> = {
 
 type Status = 'initial' | 'started' | 'stopped' | 'closed';
 
-/** The message that starts a child (see process/bootstrap.ts). */
-export interface StartMessage {
-  t: 'start';
+/** The message that starts a child as a Process (see process/bootstrap.ts). */
+export interface ProcessStartMessage extends StartMessage {
   mode: 'process';
   name: string;
   daemon: boolean;
@@ -49,6 +50,7 @@ interface ProcessState {
 }
 
 const kState = Symbol('multiprocessing-ts.process-state');
+const bootstrapUrl = siblingUrl(import.meta.url, 'bootstrap').href;
 const children = new Set<BaseProcess>();
 
 let exitHookInstalled = false;
@@ -191,10 +193,10 @@ export class BaseProcess<T extends Target = () => unknown> {
     }
   }
 
-  #startMessage(): StartMessage {
+  #startMessage(): ProcessStartMessage {
     const state = this[kState];
     const cls = this.constructor as typeof BaseProcess;
-    let subclass: StartMessage['subclass'] = null;
+    let subclass: ProcessStartMessage['subclass'] = null;
     let payload: unknown = state.args;
     if (this.run !== BaseProcess.prototype.run) {
       if (typeof cls.module !== 'string') {
@@ -213,6 +215,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     return {
       t: 'start',
       mode: 'process',
+      module: bootstrapUrl,
       name: state.name,
       daemon: state.daemon,
       identity: state.identity,
@@ -307,6 +310,17 @@ export class BaseProcess<T extends Target = () => unknown> {
     return `${state.name} ${status}${state.daemon ? ' daemon' : ''}`;
   }
 }
+
+/** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
+export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
+  static override readonly backendKind: BackendKind = 'process';
+}
+
+/** Process on the 'thread' backend (worker threads). Python: multiprocessing.dummy.Process */
+export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess<T> {
+  static override readonly backendKind: BackendKind = 'thread';
+}
+Object.defineProperty(ThreadProcess, 'name', { value: 'Process' });
 
 /**
  * The children of this process that are still running.

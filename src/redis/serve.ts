@@ -12,7 +12,7 @@ import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Worker as BullWorker, Job } from 'bullmq';
 import { fromModule, type AnyFunction, type ModuleTarget } from '../codec/targets.js';
-import { Pool as LocalPool } from '../context.js';
+import { Pool as LocalPool } from '../pool/pool.js';
 import { WorkerLostError } from '../errors.js';
 import { APPLY, MAP } from '../pool/messages.js';
 import { cpuCount } from '../process/current.js';

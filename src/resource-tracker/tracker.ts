@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { childEntryUrl } from '../backends/backend.js';
+import { childEntryUrl } from '../runtime.js';
 
 let tracker: ChildProcess | undefined;
 const inheritedFd = Number(process.env.MPTS_TRACKER_FD ?? Number.NaN);

@@ -1,7 +1,7 @@
 // Value, SharedArray, RawValue, RawArray: typed numbers in shared memory, with or without a lock.
 // CPython: Lib/multiprocessing/sharedctypes.py.
 
-import type { BackendKind } from '../backends/backend.js';
+import type { BackendKind } from '../runtime.js';
 import { registerHandleType } from '../codec/handles.js';
 import { ValueError } from '../errors.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';

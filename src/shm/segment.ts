@@ -12,7 +12,7 @@
 // To a worker thread a block goes as its SharedArrayBuffer (same address) either way.
 
 import { randomBytes } from 'node:crypto';
-import type { BackendKind } from '../backends/backend.js';
+import type { BackendKind } from '../runtime.js';
 import { ProcessError } from '../errors.js';
 import { register, unregister } from '../resource-tracker/tracker.js';
 import { asOSError, hasNative, native, platformVariant } from './binding.js';

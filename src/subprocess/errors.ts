@@ -4,8 +4,8 @@
 // Registered like src/errors.ts's own classes (name, code, error-codec table); the brand comes
 // from SubprocessError.
 
-import { constants } from 'node:os';
 import { registerErrorClasses, SubprocessError, type ProcessErrorOptions } from '../errors.js';
+import { signalName } from '../runtime.js';
 
 /** A command as given to `run`/`Popen`: a list of arguments, or one string (a shell command line with `shell: true`). */
 export type Command = string | readonly string[];
@@ -17,11 +17,6 @@ export type CapturedOutput = Uint8Array | string | null;
 export function formatCommand(cmd: Command): string {
   if (typeof cmd === 'string') return cmd;
   return cmd.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-function signalName(signo: number): string {
-  const name = Object.entries(constants.signals).find(([, value]) => value === signo)?.[0];
-  return name === undefined ? `signal ${signo}` : `${name} (${signo})`;
 }
 
 // The last line of what the command wrote to stderr, if it was captured: usually the reason it failed.
@@ -57,7 +52,7 @@ export class CalledProcessError extends SubprocessError {
   stderr: CapturedOutput;
 
   constructor(returncode: number, cmd: Command, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
-    const what = returncode < 0 ? `died with ${signalName(-returncode)}` : `returned non-zero exit status ${returncode}`;
+    const what = returncode < 0 ? `died with ${signalName(-returncode)} (${-returncode})` : `returned non-zero exit status ${returncode}`;
     super(`Command '${formatCommand(cmd)}' ${what}${stderrHint(stderr)}`, { ...opts, code: opts?.code ?? 'ERR_MP_CALLED_PROCESS' });
     this.returncode = returncode;
     this.cmd = cmd;

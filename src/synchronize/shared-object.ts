@@ -1,7 +1,7 @@
 // What every shared primitive is made of: a block of 32-bit words in shared memory, a way to
 // travel as a handle, and deadlines for timeouts.
 
-import type { BackendKind } from '../backends/backend.js';
+import type { BackendKind } from '../runtime.js';
 import { registerHandleType } from '../codec/handles.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
 

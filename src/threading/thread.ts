@@ -12,9 +12,8 @@
 
 import { isMainThread, threadId } from 'node:worker_threads';
 import { isModuleTarget, type Target } from '../codec/targets.js';
-import { ThreadProcess } from '../context.js';
 import { currentProcess, isChild } from '../process/current.js';
-import type { ProcessOptions } from '../process/process.js';
+import { ThreadProcess, type ProcessOptions } from '../process/process.js';
 
 /** Options of a {@link Thread}: Python's `target`, `args`, `name` and `daemon`. */
 export type ThreadOptions<T extends Target = () => unknown> = ProcessOptions<T>;

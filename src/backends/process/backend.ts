@@ -5,9 +5,9 @@ import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
-import { childEntryUrl } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
+import { childEntryUrl } from '../../runtime.js';
 import { hasNative, platformVariant } from '../../shm/binding.js';
 
 class ProcessChild implements ChildHandle {

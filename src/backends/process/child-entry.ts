@@ -1,5 +1,5 @@
 // Entry point of a child process started by the 'process' backend.
-import { runChild } from '../../process/bootstrap.js';
+import { runChild } from '../child.js';
 
 import { constants } from 'node:os';
 import { hasNative, native, platformVariant } from '../../shm/binding.js';

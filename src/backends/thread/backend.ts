@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
-import { childEntryUrl } from '../backend.js';
+import { childEntryUrl } from '../../runtime.js';
 import { asPicklingError } from '../clone-error.js';
 
 // Node 20 does not carry module customization hooks (tsx, ts-node...) over to worker threads, so a

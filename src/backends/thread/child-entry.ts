@@ -1,6 +1,6 @@
 // Entry point of a worker thread started by the 'thread' backend.
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { runChild } from '../../process/bootstrap.js';
+import { runChild } from '../child.js';
 
 const port = parentPort;
 if (port === null) throw new Error('This module is the entry of a worker thread started by multiprocessing-ts');
