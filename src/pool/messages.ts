@@ -1,14 +1,11 @@
-// The messages between a Pool and its workers. Tuples rather than objects: they are serialized
-// once per task, and fewer keys make smaller, faster V8 serializations.
+// The messages between a local Pool and its workers; the tasks and results they carry are the
+// tuples of core.ts.
 import type { StartMessage } from '../backends/child.js';
 import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetSpec } from '../codec/targets.js';
+import type { ResultTuple, TaskTuple } from './core.js';
 
-export type TaskKind = 0 | 1 | 2; // apply: fn(...args); map: items.map(fn); starmap: items.map(a => fn(...a))
-export const APPLY: TaskKind = 0;
-export const MAP: TaskKind = 1;
-export const STARMAP: TaskKind = 2;
-
+/** Starts a child as a pool worker (the 'pool' mode, pool/worker.ts). */
 export interface PoolStartMessage extends StartMessage {
   mode: 'pool';
   name: string;
@@ -19,16 +16,10 @@ export interface PoolStartMessage extends StartMessage {
   hasHandles: boolean;
 }
 
-/** [id, kind, target key, target spec (only the first time this worker sees the key), args, args hold handles] */
-export type TaskTuple = [id: number, kind: TaskKind, key: string, spec: TargetSpec | 0, args: unknown, hasHandles: boolean];
-
 export interface TasksMessage {
   t: 'tasks';
   b: TaskTuple[];
 }
-
-/** [id, ok, value or error record, run time in ms] */
-export type ResultTuple = [id: number, ok: 1, value: unknown, ms: number] | [id: number, ok: 0, error: ErrorRecord, ms: number];
 
 export interface ResultsMessage {
   t: 'results';
@@ -40,5 +31,16 @@ export interface InitErrorMessage {
   error: ErrorRecord;
 }
 
-export type WorkerToPool = ResultsMessage | InitErrorMessage;
+/**
+ * A worker's last word as it ends on its own (process.exit(), an uncaught error, or asked to):
+ * the id of the task it was running, or null when it was between tasks. Every task it held
+ * besides that one had either reported its result already or not started. A worker killed by a
+ * signal sends nothing.
+ */
+export interface ExitingMessage {
+  t: 'exiting';
+  running: number | null;
+}
+
+export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage;
 export type PoolToWorker = TasksMessage | { t: 'exit' };

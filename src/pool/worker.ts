@@ -1,15 +1,22 @@
-// The worker side of Pool: run the initializer, then run tasks in order and send results back in
-// batches. CPython: worker() in Lib/multiprocessing/pool.py.
+// The worker side of Pool, a child's 'pool' mode (backends/child.ts): run the initializer, then
+// run tasks one at a time in the order they come, and send results back in batches.
+// CPython: worker() in Lib/multiprocessing/pool.py.
+//
+// A promise that a task leaves rejected with no handler does not end the worker (Node would end
+// the process): it is reported on stderr, and the tasks go on, as Python reports an exception no
+// one retrieved and goes on. Failing a task for it would often fail the wrong one: Node notices
+// such a promise only after the task that made it has returned, while a later task runs.
 
+import { inspect } from 'node:util';
+import { registerChildMode, type ParentChannel } from '../backends/child.js';
 import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
-import type { AnyFunction, TargetSpec } from '../codec/targets.js';
-import { registerChildMode, type ParentChannel } from '../backends/child.js';
+import type { TargetSpec } from '../codec/targets.js';
 import { enterChild } from '../process/current.js';
-import { APPLY, MAP, type PoolToWorker, type PoolStartMessage, type ResultTuple, type TaskTuple } from './messages.js';
-
-type Call = (...args: unknown[]) => unknown;
+import type { ResultTuple, TaskTuple } from './core.js';
+import type { ExitingMessage, PoolStartMessage, PoolToWorker, ResultsMessage } from './messages.js';
+import { isThenable, runTask, type Call } from './task-runner.js';
 
 // Results are held back at most this long, so that a burst of tiny tasks costs one message.
 const FLUSH_MS = 2;
@@ -18,129 +25,162 @@ const FLUSH_MS = 2;
 // pool's next task usually follows its last result at once.
 const LINGER_MS = 0.1;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+interface LoadedTarget {
+  fn: Call;
+  spec: TargetSpec;
 }
 
-async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
-  enterChild({ name: start.name, daemon: true, identity: start.identity, parent: start.parent, backend: channel.backend });
-  const targets = new Map<string, { fn: AnyFunction; spec: TargetSpec }>();
-  const queue: TaskTuple[] = [];
-  let head = 0;
-  let draining = false;
-  let exiting = false;
-  let out: ResultTuple[] = [];
-  let lastFlush = performance.now();
+/** Results on their way back to the pool, sent together. */
+class ResultBatch {
+  readonly #channel: ParentChannel;
+  #out: ResultTuple[] = [];
+  #lastFlush = performance.now();
 
-  const flush = (): void => {
-    if (out.length === 0) return;
-    const batch = out;
-    out = [];
-    lastFlush = performance.now();
+  constructor(channel: ParentChannel) {
+    this.#channel = channel;
+  }
+
+  /** Add a result; the batch goes out if the last one went FLUSH_MS ago. */
+  add(result: ResultTuple, now: number): void {
+    this.#out.push(result);
+    if (now - this.#lastFlush >= FLUSH_MS) this.flush();
+  }
+
+  readonly flush = (): void => {
+    if (this.#out.length === 0) return;
+    const batch = this.#out;
+    this.#out = [];
+    this.#lastFlush = performance.now();
     try {
-      channel.send({ t: 'results', r: batch });
+      this.#send(batch);
     } catch {
       // One result could not be cloned: send the others, and a PicklingError for that one.
       for (const result of batch) {
         try {
-          channel.send({ t: 'results', r: [result] });
+          this.#send([result]);
         } catch (err) {
           const message = `The result of task ${result[0]} cannot be sent back: ${(err as Error).message}. Return structured-clone data`;
-          channel.send({ t: 'results', r: [[result[0], 0, encodeError(Object.assign(new Error(message), { name: 'PicklingError', code: 'ERR_MP_UNPICKLABLE_RESULT' })), result[3]]] });
+          const error = Object.assign(new Error(message), { name: 'PicklingError', code: 'ERR_MP_UNPICKLABLE_RESULT' });
+          this.#send([[result[0], 0, encodeError(error), result[3]]]);
         }
       }
     }
   };
 
-  const resolveTarget = async (key: string, spec: TargetSpec | 0): Promise<{ fn: AnyFunction; spec: TargetSpec }> => {
-    let entry = targets.get(key);
-    if (entry === undefined) {
-      if (spec === 0) throw new Error(`internal: the pool sent target ${key} without its source`);
-      entry = { fn: await loadTarget(spec), spec };
-      targets.set(key, entry);
+  #send(batch: ResultTuple[]): void {
+    this.#channel.send({ t: 'results', r: batch } satisfies ResultsMessage);
+  }
+}
+
+class PoolWorker {
+  readonly #channel: ParentChannel;
+  readonly #results: ResultBatch;
+  readonly #targets = new Map<string, LoadedTarget>();
+  #queue: TaskTuple[] = [];
+  #head = 0;
+  #draining = false;
+  #exiting = false;
+  #running: number | null = null;
+
+  constructor(channel: ParentChannel) {
+    this.#channel = channel;
+    this.#results = new ResultBatch(channel);
+  }
+
+  readonly receive = (message: unknown): void => {
+    const msg = message as PoolToWorker;
+    if (msg.t === 'tasks') {
+      for (const task of msg.b) this.#queue.push(task);
+      if (!this.#draining) void this.#drain();
+    } else if (msg.t === 'exit') {
+      this.#exiting = true;
+      if (!this.#draining) this.#channel.exit(0);
     }
-    return entry;
   };
 
-  const drain = async (): Promise<void> => {
-    draining = true;
-    // Tasks may have come while this awaited (several messages read at once are handled in one
-    // go, before it resumes): run them too before it stops draining.
-    do {
-      await runQueued();
-      flush();
-    } while (head < queue.length || (!exiting && linger()));
-    draining = false;
-    if (exiting) channel.exit(0);
-  };
-
-  // Wait briefly for the next message without sleeping; true if it brought tasks.
-  const linger = (): boolean => {
-    if (channel.poll === undefined) return false;
-    const until = performance.now() + LINGER_MS;
-    do {
-      const next = channel.poll();
-      if (next !== undefined) {
-        receive(next.message);
-        return head < queue.length;
-      }
-    } while (performance.now() < until);
-    return false;
-  };
-
-  const runQueued = async (): Promise<void> => {
-    while (head < queue.length) {
-      const [id, kind, key, spec, rawArgs, hasHandles] = queue[head] as TaskTuple;
-      queue[head++] = undefined as unknown as TaskTuple;
-      const began = performance.now();
-      let target: { fn: AnyFunction; spec: TargetSpec } | undefined;
-      try {
-        target = targets.get(key) ?? (await resolveTarget(key, spec));
-        const args = hasHandles ? await decodeHandles(rawArgs, true) : rawArgs;
-        const fn = target.fn as Call;
-        let value: unknown;
-        if (kind === APPLY) {
-          value = fn(...(args as unknown[]));
-          if (isThenable(value)) {
-            flush();
-            value = await value;
-          }
-        } else {
-          const items = args as unknown[];
-          // Filled by push, so that the array stays packed: V8's serializer writes a holey array
-          // (new Array(n)) element by element as key/value pairs, several times slower.
-          const results: unknown[] = [];
-          for (let i = 0; i < items.length; i++) {
-            let r = kind === MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
-            if (isThenable(r)) {
-              flush();
-              r = await r;
-            }
-            results.push(r);
-          }
-          value = results;
-        }
-        out.push([id, 1, value, performance.now() - began]);
-      } catch (err) {
-        out.push([id, 0, encodeError(target === undefined ? err : explainReferenceError(err, target.spec)), performance.now() - began]);
-      }
-      if (performance.now() - lastFlush >= FLUSH_MS) flush();
-    }
-    queue.length = 0;
-    head = 0;
-  };
-
-  // A task that calls process.exit() or throws at the top level ends this worker: results of the
-  // tasks before it are sent first, so the pool can tell the task that was running from the ones
-  // that had finished (a signal gives no such chance).
-  process.on('exit', () => {
+  /**
+   * The worker's last word as it ends (process.exit() in a task, an uncaught error, or asked to):
+   * the results it holds, and which task it was running, so that the pool charges that one and
+   * runs the others elsewhere. A signal gives no such chance.
+   */
+  readonly sayGoodbye = (): void => {
     try {
-      flush();
+      this.#results.flush();
+      this.#channel.send({ t: 'exiting', running: this.#running } satisfies ExitingMessage);
     } catch {
       // the parent is gone
     }
-  });
+  };
 
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    // Tasks may have come while this awaited (several messages read at once are handled in one
+    // go, before it resumes): run them too before it stops draining.
+    do {
+      await this.#runQueued();
+      this.#results.flush();
+    } while (this.#head < this.#queue.length || (!this.#exiting && this.#linger()));
+    this.#draining = false;
+    if (this.#exiting) this.#channel.exit(0);
+  }
+
+  async #runQueued(): Promise<void> {
+    const queue = this.#queue;
+    while (this.#head < queue.length) {
+      const [id, kind, key, spec, rawArgs, hasHandles] = queue[this.#head] as TaskTuple;
+      queue[this.#head++] = undefined as unknown as TaskTuple;
+      const began = performance.now();
+      this.#running = id;
+      let target = this.#targets.get(key);
+      let result: ResultTuple;
+      try {
+        target ??= await this.#load(key, spec);
+        const args = hasHandles ? await decodeHandles(rawArgs, true) : rawArgs;
+        let value = runTask(kind, target.fn, args, this.#results.flush);
+        if (isThenable(value)) {
+          this.#results.flush();
+          value = await value;
+        }
+        result = [id, 1, value, performance.now() - began];
+      } catch (err) {
+        result = [id, 0, encodeError(target === undefined ? err : explainReferenceError(err, target.spec)), performance.now() - began];
+      }
+      this.#running = null;
+      this.#results.add(result, began + result[3]);
+    }
+    queue.length = 0;
+    this.#head = 0;
+  }
+
+  async #load(key: string, spec: TargetSpec | 0): Promise<LoadedTarget> {
+    if (spec === 0) throw new Error(`internal: the pool sent target ${key} without its source`);
+    const entry = { fn: (await loadTarget(spec)) as Call, spec };
+    this.#targets.set(key, entry);
+    return entry;
+  }
+
+  // Wait briefly for the next message without sleeping; true if it brought tasks.
+  #linger(): boolean {
+    if (this.#channel.poll === undefined) return false;
+    const until = performance.now() + LINGER_MS;
+    do {
+      const next = this.#channel.poll();
+      if (next !== undefined) {
+        this.receive(next.message);
+        return this.#head < this.#queue.length;
+      }
+    } while (performance.now() < until);
+    return false;
+  }
+}
+
+async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
+  enterChild({ name: start.name, daemon: true, identity: start.identity, parent: start.parent, backend: channel.backend });
+  const worker = new PoolWorker(channel);
+  process.on('exit', worker.sayGoodbye);
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`${start.name}: a task left a promise rejected with no handler; the worker goes on:\n${inspect(reason)}\n`);
+  });
   if (start.initializer !== null) {
     try {
       const init = await loadTarget(start.initializer);
@@ -152,18 +192,7 @@ async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): P
       return;
     }
   }
-
-  function receive(message: unknown): void {
-    const msg = message as PoolToWorker;
-    if (msg.t === 'tasks') {
-      for (const task of msg.b) queue.push(task);
-      if (!draining) void drain();
-    } else if (msg.t === 'exit') {
-      exiting = true;
-      if (!draining) channel.exit(0);
-    }
-  }
-  channel.onMessage(receive);
+  channel.onMessage(worker.receive);
 }
 
 registerChildMode<PoolStartMessage>('pool', runPoolWorker);

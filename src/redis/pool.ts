@@ -12,13 +12,27 @@ import type { Queue as BullQueue, QueueEvents, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isModuleTarget, type ModuleTarget, type TargetArgs, type TargetResult } from '../codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from '../errors.js';
-import { AsyncResult } from '../pool/async-result.js';
-import { APPLY, MAP, STARMAP, type TaskKind } from '../pool/messages.js';
+import type { AsyncResult } from '../pool/async-result.js';
+import {
+  APPLY,
+  MAP,
+  STARMAP,
+  chunkSize,
+  imapChunks,
+  itemList,
+  mapInChunks,
+  notRunningError,
+  stillRunningError,
+  terminatedError,
+  withCallbacks,
+  type ItemOf,
+  type OptionalArgs,
+  type PoolState,
+  type ResultCallbacks,
+  type TaskKind,
+} from '../pool/core.js';
 import { bullmq, connect, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeOutcome, encodeValue, type JobData } from './wire.js';
-
-type ItemOf<T> = TargetArgs<T> extends [infer A, ...unknown[]] ? A : never;
-type OptionalArgs<T> = TargetArgs<T> extends [] ? [args?: []] : [args: TargetArgs<T>];
 
 /** Options of the distributed {@link Pool}. */
 export interface PoolOptions extends RedisTarget {
@@ -35,11 +49,7 @@ export interface PoolOptions extends RedisTarget {
 }
 
 /** Options of {@link Pool.applyAsync}. */
-export interface ApplyOptions<R> {
-  /** Called with the result when the task succeeds. */
-  callback?: (result: R) => void;
-  /** Called with the error when the task fails. */
-  errorCallback?: (error: Error) => void;
+export interface ApplyOptions<R> extends ResultCallbacks<R> {
   /**
    * A name for this task, unique within the pool's `name`. A task submitted again with the same
    * key is not run again: its result (finished or to come) is returned. This is how a submitter
@@ -49,13 +59,9 @@ export interface ApplyOptions<R> {
 }
 
 /** Options of {@link Pool.map}, {@link Pool.mapAsync} and their starmap twins. */
-export interface MapOptions<R> {
+export interface MapOptions<R> extends ResultCallbacks<R> {
   /** Items per job. Default: about 256 jobs in all, and at least one item each. */
   chunksize?: number;
-  /** Called with the results when every item has succeeded. */
-  callback?: (result: R) => void;
-  /** Called with the first error. */
-  errorCallback?: (error: Error) => void;
   /**
    * A name for this map, as {@link ApplyOptions.key}: chunk `i` becomes task `${key}-${i}`, so the
    * same key with the same items and chunksize finds the finished chunks instead of redoing them.
@@ -76,11 +82,11 @@ interface Outgoing {
   data: JobData;
 }
 
-type PoolState = 'RUN' | 'CLOSE' | 'TERMINATE';
-
 // Default chunks per map: enough to spread over many workers, few enough that per-job Redis
 // traffic is small next to the work.
 const DEFAULT_CHUNKS = 256;
+// Chunks of an imap in flight: remote workers are not counted here.
+const IMAP_AHEAD = 64;
 const ADD_BATCH = 1000;
 const SWEEP_BATCH = 500;
 
@@ -167,8 +173,7 @@ export class Pool {
    * Python: Pool.apply_async
    */
   applyAsync<T extends ModuleTarget>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = {}): AsyncResult<TargetResult<T>> {
-    const promise = this.#submitOne(fn, APPLY, args ?? [], options.key) as Promise<TargetResult<T>>;
-    return withCallbacks(promise, options.callback, options.errorCallback);
+    return withCallbacks(this.#submitOne(fn, APPLY, args ?? [], options.key) as Promise<TargetResult<T>>, options);
   }
 
   /**
@@ -176,26 +181,22 @@ export class Pool {
    * Python: Pool.map
    */
   map<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>>, chunksize?: number | MapOptions<TargetResult<T>[]>): Promise<TargetResult<T>[]> {
-    const options = typeof chunksize === 'object' && chunksize !== null ? chunksize : { chunksize };
-    return this.#mapChunks(MAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+    return this.#mapChunks(MAP, fn, items, chunksize) as Promise<TargetResult<T>[]>;
   }
 
   /** Like {@link map}, returning an AsyncResult. Python: Pool.map_async */
   mapAsync<T extends ModuleTarget>(fn: T, items: Iterable<ItemOf<T>>, options: MapOptions<TargetResult<T>[]> = {}): AsyncResult<TargetResult<T>[]> {
-    const promise = this.#mapChunks(MAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
-    return withCallbacks(promise, options.callback, options.errorCallback);
+    return withCallbacks(this.#mapChunks(MAP, fn, items, options) as Promise<TargetResult<T>[]>, options);
   }
 
   /** Like {@link map}, but each item is an argument list: `fn(...item)`. Python: Pool.starmap */
   starmap<T extends ModuleTarget>(fn: T, items: Iterable<TargetArgs<T>>, chunksize?: number | MapOptions<TargetResult<T>[]>): Promise<TargetResult<T>[]> {
-    const options = typeof chunksize === 'object' && chunksize !== null ? chunksize : { chunksize };
-    return this.#mapChunks(STARMAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
+    return this.#mapChunks(STARMAP, fn, items, chunksize) as Promise<TargetResult<T>[]>;
   }
 
   /** Like {@link starmap}, returning an AsyncResult. Python: Pool.starmap_async */
   starmapAsync<T extends ModuleTarget>(fn: T, items: Iterable<TargetArgs<T>>, options: MapOptions<TargetResult<T>[]> = {}): AsyncResult<TargetResult<T>[]> {
-    const promise = this.#mapChunks(STARMAP, fn, items, options.chunksize, options.key) as Promise<TargetResult<T>[]>;
-    return withCallbacks(promise, options.callback, options.errorCallback);
+    return withCallbacks(this.#mapChunks(STARMAP, fn, items, options) as Promise<TargetResult<T>[]>, options);
   }
 
   /**
@@ -213,11 +214,7 @@ export class Pool {
   }
 
   #check(fn: unknown): ModuleTarget {
-    if (this.#state !== 'RUN') {
-      throw new ValueError(`Pool not running: ${this.#state === 'CLOSE' ? 'close()' : 'terminate()'} was called; create a new Pool to submit more work`, {
-        code: 'ERR_MP_POOL_NOT_RUNNING',
-      });
-    }
+    if (this.#state !== 'RUN') throw notRunningError(this.#state);
     if (!isModuleTarget(fn)) {
       throw new PicklingError(
         `A distributed pool runs only module exports, which each worker loads from its own disk; got ${typeof fn === 'function' ? `function "${fn.name || '<anonymous>'}"` : typeof fn}. ` +
@@ -233,27 +230,22 @@ export class Pool {
       const target = this.#check(fn);
       if (!Array.isArray(args)) throw new TypeError(`Expected "args" to be an array, got ${typeof args}`);
       if (key !== undefined) checkKey(key);
-      return this.#enqueue(key ?? this.#freshId(), { u: target.url, e: target.exportName, k: kind, a: encodeValue(args, 'the arguments of a task') }, key !== undefined);
+      return this.#enqueue(key ?? this.#freshId(), jobData(target, kind, args, 'the arguments of a task'), key !== undefined);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  #mapChunks(kind: TaskKind, fn: unknown, items: Iterable<unknown>, chunksize: number | undefined, key: string | undefined): Promise<unknown[]> {
+  #mapChunks(kind: TaskKind, fn: unknown, items: Iterable<unknown>, options: number | Pick<MapOptions<unknown>, 'chunksize' | 'key'> | undefined): Promise<unknown[]> {
     try {
+      const { chunksize, key } = typeof options === 'object' && options !== null ? options : { chunksize: options, key: undefined };
       const target = this.#check(fn);
-      if (items === null || items === undefined || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-        throw new TypeError(`Expected "items" to be iterable, got ${items === null ? 'null' : typeof items}`);
-      }
+      const list = itemList(items);
       if (key !== undefined) checkKey(key);
-      const list = Array.isArray(items) ? items : [...items];
-      const size = chunksize === undefined || chunksize === null ? Math.max(1, Math.ceil(list.length / DEFAULT_CHUNKS)) : positiveInt(chunksize, 'chunksize');
-      const chunks: Promise<unknown>[] = [];
-      for (let i = 0, n = 0; i < list.length; i += size, n++) {
-        const data: JobData = { u: target.url, e: target.exportName, k: kind, a: encodeValue(list.slice(i, i + size), 'the items of a map') };
-        chunks.push(this.#enqueue(key === undefined ? this.#freshId() : `${key}-${n}`, data, key !== undefined));
-      }
-      return Promise.all(chunks).then((parts) => (parts as unknown[][]).flat(1));
+      const size = chunkSize(list.length, chunksize, DEFAULT_CHUNKS);
+      return mapInChunks(list, size, (chunk, n) =>
+        this.#enqueue(key === undefined ? this.#freshId() : `${key}-${n}`, jobData(target, kind, chunk, 'the items of a map'), key !== undefined),
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -262,40 +254,7 @@ export class Pool {
   async *#imap(fn: unknown, items: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, ordered: boolean): AsyncGenerator<unknown> {
     const target = this.#check(fn);
     const size = positiveInt(chunksize, 'chunksize');
-    const source = Symbol.asyncIterator in items ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (items as Iterable<unknown>)[Symbol.iterator]();
-    // Remote workers are not counted here: keep a fixed number of chunks in flight.
-    const ahead = 64;
-    type Done = { seq: number; value: unknown[] };
-    const inflight = new Map<number, Promise<Done>>();
-    let seq = 0;
-    let next = 0;
-    let exhausted = false;
-    const fill = async (): Promise<void> => {
-      while (!exhausted && inflight.size < ahead) {
-        const chunk: unknown[] = [];
-        while (chunk.length < size) {
-          const step = await source.next();
-          if (step.done === true) {
-            exhausted = true;
-            break;
-          }
-          chunk.push(step.value);
-        }
-        if (chunk.length === 0) break;
-        const n = seq++;
-        const data: JobData = { u: target.url, e: target.exportName, k: MAP, a: encodeValue(chunk, 'the items of a map') };
-        const promise = this.#enqueue(this.#freshId(), data, false).then((value) => ({ seq: n, value: value as unknown[] }));
-        promise.catch(() => undefined);
-        inflight.set(n, promise);
-      }
-    };
-    await fill();
-    while (inflight.size > 0) {
-      const done = ordered ? await (inflight.get(next++) as Promise<Done>) : await Promise.race(inflight.values());
-      inflight.delete(done.seq);
-      await fill();
-      yield* done.value;
-    }
+    yield* imapChunks(items, size, IMAP_AHEAD, (chunk) => this.#enqueue(this.#freshId(), jobData(target, MAP, chunk, 'the items of a map'), false), ordered);
   }
 
   #freshId(): string {
@@ -450,7 +409,7 @@ export class Pool {
    * Python: Pool.join
    */
   async join(): Promise<void> {
-    if (this.#state === 'RUN') throw new ValueError('Pool is still running: call close() or terminate() before join()', { code: 'ERR_MP_POOL_RUNNING' });
+    if (this.#state === 'RUN') throw stillRunningError();
     if (this.#pending.size > 0) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
     await this.#disconnect();
   }
@@ -467,7 +426,7 @@ export class Pool {
       if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
       this.#sweepTimer = undefined;
       const entries = [...this.#pending];
-      const error = new ValueError('Pool terminated before the task finished: terminate() stops all waiting', { code: 'ERR_MP_POOL_TERMINATED' });
+      const error = terminatedError('all waiting');
       for (const [id] of entries) this.#settle(id, false, error);
       // Remove what no worker has started; a started (locked) job cannot be removed, and is left.
       await Promise.all(entries.filter(([, entry]) => entry.added && !entry.keyed).map(([id]) => this.#queue.remove(id).catch(() => 0)));
@@ -498,12 +457,6 @@ function checkKey(key: unknown): void {
   if (/^\d+$/.test(key)) throw new ValueError(`"key" must not be a plain integer, got ${JSON.stringify(key)}`, { code: 'ERR_MP_BAD_VALUE' });
 }
 
-function withCallbacks<R>(promise: Promise<R>, callback?: (r: R) => void, errorCallback?: (e: Error) => void): AsyncResult<R> {
-  if (callback !== undefined || errorCallback !== undefined) {
-    promise.then(
-      (value) => callback?.(value),
-      (err: unknown) => errorCallback?.(err as Error),
-    );
-  }
-  return new AsyncResult(promise);
+function jobData(target: ModuleTarget, kind: TaskKind, args: unknown[], what: string): JobData {
+  return { u: target.url, e: target.exportName, k: kind, a: encodeValue(args, what) };
 }

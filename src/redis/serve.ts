@@ -11,10 +11,9 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Worker as BullWorker, Job } from 'bullmq';
-import { fromModule, type AnyFunction, type ModuleTarget } from '../codec/targets.js';
-import { Pool as LocalPool } from '../pool/pool.js';
+import { fromModule, type ModuleTarget } from '../codec/targets.js';
 import { WorkerLostError } from '../errors.js';
-import { APPLY, MAP } from '../pool/messages.js';
+import { Pool as LocalPool, submitTask } from '../pool/pool.js';
 import { cpuCount } from '../process/current.js';
 import { bullmq, positiveInt, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeValue, encodeOutcome, type JobData } from './wire.js';
@@ -131,12 +130,8 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     const data = job.data;
     let value: unknown;
     try {
-      const fn = targetFor(data) as ModuleTarget<AnyFunction>;
-      const args = decodeValue(data.a) as unknown[];
-      if (data.k === APPLY) value = await pool.apply(fn, args as never);
-      // One local task per chunk: the chunk was sized by the submitter.
-      else if (data.k === MAP) value = await pool.map(fn, args as never[], Math.max(1, args.length));
-      else value = await pool.starmap(fn, args as never[], Math.max(1, args.length));
+      // One local task per job, of the job's kind: a map's chunk was sized by the submitter.
+      value = await submitTask(pool, data.k, targetFor(data), decodeValue(data.a) as unknown[]);
     } catch (err) {
       // The local process died under the task: let BullMQ retry it (job attempts).
       if (err instanceof WorkerLostError) throw err;

@@ -5,8 +5,8 @@
 
 import { deserialize, serialize } from 'node:v8';
 import { asPicklingError } from '../backends/clone-error.js';
-import { decodeError, encodeError, type ErrorRecord } from '../codec/error-codec.js';
-import type { TaskKind } from '../pool/messages.js';
+import { decodeError, encodeError } from '../codec/error-codec.js';
+import type { Outcome, TaskKind } from '../pool/core.js';
 
 /** @internal The data of one BullMQ job. */
 export interface JobData {
@@ -19,9 +19,6 @@ export interface JobData {
   /** V8-serialized arguments (apply) or items (map, starmap), base64. */
   a: string;
 }
-
-/** @internal What a worker returns: `[1, value]` or `[0, error record]`. */
-export type Outcome = [1, unknown] | [0, ErrorRecord];
 
 /** @internal */
 export function encodeValue(value: unknown, what: string): string {

@@ -91,6 +91,27 @@ describe('redis Pool', { skip: skipRedis }, () => {
       assert.equal(await pool.apply(tasks.double, [4]), 8, 'the worker serves on');
     });
 
+    it('imap reads an endless source a bounded distance ahead, and closes it when the consumer stops', { timeout: LONG }, async () => {
+      await using pool = new Pool({ redis: redis.url, name: 'api' });
+      let pulled = 0;
+      let closed = false;
+      function* endless(): Generator<number> {
+        try {
+          for (;;) yield pulled++;
+        } finally {
+          closed = true;
+        }
+      }
+      const seen: number[] = [];
+      for await (const x of pool.imap(tasks.double, endless())) {
+        seen.push(x);
+        if (seen.length === 3) break;
+      }
+      assert.deepEqual(seen, [0, 2, 4]);
+      assert.equal(closed, true, 'the source was closed');
+      assert.ok(pulled <= 3 + 64, `pulled ${pulled} items for 3 results`);
+    });
+
     it('a keyed task submitted again is not run again: the result is found', { timeout: LONG }, async () => {
       const dir = mkdtempSync(join(scratch, 'keyed-'));
       {

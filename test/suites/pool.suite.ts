@@ -2,6 +2,8 @@
 // CPython: _TestPool, _TestPoolWorkerLifetime, _TestPoolWorkerErrors in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { getEventListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PicklingError, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
 import { defineSuite } from '../helpers/suite.js';
@@ -9,6 +11,7 @@ import { LONG } from '../helpers/timeouts.js';
 
 const tasks = moduleTargets<typeof import('../fixtures/pool-tasks.js')>(new URL('../fixtures/pool-tasks.ts', import.meta.url));
 const poolScript = fileURLToPath(new URL('../fixtures/pool-program.ts', import.meta.url));
+const rejectionScript = fileURLToPath(new URL('../fixtures/pool-rejection-program.ts', import.meta.url));
 
 const square = (x: number): number => x * x;
 const forever = (): Promise<never> => new Promise<never>(() => void setInterval(() => {}, 1000));
@@ -21,6 +24,19 @@ const ident = async (): Promise<number> => {
   const { currentProcess } = await import('multiprocessing-ts');
   return currentProcess().ident;
 };
+
+// Runs a fixture program on this backend; resolves with its exit code, stdout and stderr.
+function runProgram(script: string, backend: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, script, backend], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
 
 function isCode(cls: new (...a: never[]) => Error, code: string) {
   return (e: unknown): boolean => e instanceof cls && (e as { code?: string }).code === code;
@@ -103,8 +119,13 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
   test('imap reads an endless source only a bounded distance ahead', async () => {
     await using pool = new Pool(2);
     let pulled = 0;
+    let closed = false;
     function* endless(): Generator<number> {
-      for (;;) yield pulled++;
+      try {
+        for (;;) yield pulled++;
+      } finally {
+        closed = true;
+      }
     }
     const seen: number[] = [];
     for await (const v of pool.imap(square, endless(), 3)) {
@@ -112,6 +133,7 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
       if (seen.length === 10) break;
     }
     assert.deepEqual(seen, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+    assert.equal(closed, true, 'the source was closed');
     assert.ok(pulled <= 10 + 2 * 2 * 3 + 3, `pulled ${pulled} items for 10 results`);
   });
 
@@ -231,6 +253,15 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
   test('wrong arguments are TypeError or ValueError, named and echoed', () => {
     assert.throws(() => new Pool(0), (e: unknown) => e instanceof ValueError && /"processes" must be at least 1, got 0/.test(e.message));
     assert.throws(() => new Pool(1.5), (e: unknown) => e instanceof TypeError && /"processes"/.test(e.message));
+    assert.throws(() => new Pool(1, { processesLimit: 0 }), isCode(ValueError, 'ERR_MP_BAD_VALUE'));
+  });
+
+  test('a pool larger than the machine can hold is a ValueError that says how to allow it', async () => {
+    // Refused before a single worker starts.
+    assert.throws(() => new Pool(10_000_000), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_POOL_TOO_LARGE' && /"?processesLimit"?: 10000000/.test(e.message));
+    assert.throws(() => new Pool(3, { processesLimit: 2 }), isCode(ValueError, 'ERR_MP_POOL_TOO_LARGE'));
+    await using pool = new Pool(2, { processesLimit: 2 });
+    assert.equal(await pool.apply(square, [2]), 4);
   });
 
   test('stats count completed and failed tasks and summarise run and wait times', async () => {
@@ -247,16 +278,74 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
   });
 
   test('a program that leaves a pool open still exits when its work is done', async () => {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [...process.execArgv, poolScript, backend], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-      child.on('error', reject);
-      child.on('close', (c) => {
-        assert.equal(out.trim(), '[1,4,9]');
-        resolve(c);
-      });
-    });
+    const { code, out } = await runProgram(poolScript, backend);
+    assert.equal(out.trim(), '[1,4,9]');
     assert.equal(code, 0);
   }, { timeout: LONG });
+
+  test('a large pool starts its workers without blocking the event loop', async () => {
+    // Each worker start is a fork() or a new thread: counted as it happens, through Node's own channels.
+    const channel = diagnosticsChannel.channel(backend === 'process' ? 'child_process' : 'worker_threads');
+    let launched = 0;
+    const count = (): void => void launched++;
+    channel.subscribe(count);
+    try {
+      const size = 16;
+      await using pool = new Pool(size);
+      const atNextTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(launched)));
+      assert.ok(atNextTurn < size, `${atNextTurn} of ${size} workers had started before the event loop turned once`);
+      assert.deepEqual(await pool.map(square, Array.from({ length: 64 }, (_, i) => i), 1), Array.from({ length: 64 }, (_, i) => i * i));
+    } finally {
+      channel.unsubscribe(count);
+    }
+  }, { timeout: LONG });
+
+  test('a promise a task leaves rejected neither ends its worker nor fails another task', async () => {
+    await using pool = new Pool(1);
+    const worker = await pool.apply(ident);
+    assert.equal(await pool.apply(tasks.leaveRejection, ['left behind by a task (expected by the test)']), 'returned');
+    assert.equal(await pool.apply(square, [3]), 9);
+    assert.equal(await pool.apply(ident), worker, 'the same worker runs the next tasks');
+  });
+
+  test('a promise a task leaves rejected is reported on stderr', async () => {
+    const { code, out, err } = await runProgram(rejectionScript, backend);
+    assert.equal(out.trim(), '["returned",42]');
+    assert.match(err, /left behind by a task \(expected by the test\)/);
+    assert.equal(code, 0);
+  }, { timeout: LONG });
+
+  test('an error a finished task throws later, from a timer, fails no other task', async () => {
+    await using pool = new Pool(1);
+    assert.equal(await pool.apply(tasks.throwWhenIdle), 'returned');
+    // The worker ends while idle; what was sent to it meanwhile runs on its replacement.
+    assert.deepEqual(await Promise.all([pool.apply(square, [2]), pool.apply(square, [3])]), [4, 9]);
+  });
+
+  test('mapAsync with a signal listens once, however many chunks', async () => {
+    await using pool = new Pool(2);
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const result = pool.mapAsync(square, Array.from({ length: 100 }, (_, i) => i), { chunksize: 1, signal: controller.signal });
+      assert.ok(getEventListeners(controller.signal, 'abort').length <= 1);
+      assert.deepEqual(await result.get(), Array.from({ length: 100 }, (_, i) => i * i));
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the listener goes when the map is done');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  test('aborting a mapAsync rejects it with the reason, and the pool goes on', async () => {
+    await using pool = new Pool(1);
+    const controller = new AbortController();
+    const result = pool.mapAsync(tasks.sleep, Array.from({ length: 20 }, () => 50), { chunksize: 1, signal: controller.signal });
+    controller.abort(new Error('map aborted (expected by the test)'));
+    await assert.rejects(result.get(), (e: unknown) => e instanceof Error && e.message === 'map aborted (expected by the test)');
+    assert.equal(await pool.apply(square, [5]), 25);
+  });
 });

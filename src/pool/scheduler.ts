@@ -1,0 +1,103 @@
+// The local Pool's queue, and how many tasks each worker holds at once. As piscina's task queue
+// and balancer; CPython: Pool._taskqueue and _handle_tasks in Lib/multiprocessing/pool.py.
+//
+// Tasks wait in one FIFO queue. Each worker gets a window of tasks in flight, sized from the
+// measured run time of recent tasks: tiny tasks travel many to a message (one message per worker
+// per tick), long ones one at a time, so that a long task never holds others back while another
+// worker is idle. A task that runs alone (a timeout or an AbortSignal) waits for an empty worker.
+
+import { APPLY } from './core.js';
+import type { PoolTask } from './task.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+// Aim at this much work in flight per worker (ms), and never more than MAX_WINDOW tasks.
+const TARGET_MS = 2;
+const MAX_WINDOW = 512;
+
+export class Scheduler {
+  readonly #maxTasksPerChild: number | undefined;
+  #queue: (PoolTask | undefined)[] = [];
+  #head = 0;
+  // Mean run time of recent tasks (ms); NaN until one has run.
+  #meanRunMs = Number.NaN;
+
+  constructor(maxTasksPerChild: number | undefined) {
+    this.#maxTasksPerChild = maxTasksPerChild;
+  }
+
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  enqueue(task: PoolTask): void {
+    this.#queue.push(task);
+  }
+
+  /** Put tasks back at the front, in their order (their worker ended before they started). */
+  requeue(tasks: PoolTask[]): void {
+    for (const task of tasks) task.requeued();
+    this.#queue.splice(this.#head, 0, ...tasks);
+  }
+
+  /** Take a task out of the queue (aborted while waiting); false when it is not there. */
+  remove(task: PoolTask): boolean {
+    const index = this.#queue.indexOf(task, this.#head);
+    if (index < 0) return false;
+    this.#queue.splice(index, 1);
+    return true;
+  }
+
+  /** Empty the queue, returning what waited in it. */
+  takeAll(): PoolTask[] {
+    const waiting = this.#queue.slice(this.#head) as PoolTask[];
+    this.#queue = [];
+    this.#head = 0;
+    return waiting;
+  }
+
+  /** A task ran for `ms` in a worker. */
+  ran(ms: number): void {
+    this.#meanRunMs = Number.isNaN(this.#meanRunMs) ? ms : this.#meanRunMs * 0.9 + ms * 0.1;
+  }
+
+  /** Hand queued tasks to the workers that have room, in order, through `give`. */
+  assign(slots: Iterable<WorkerSlot>, give: (slot: WorkerSlot, task: PoolTask) => void): void {
+    const queue = this.#queue;
+    for (const slot of slots) {
+      if (this.#head >= queue.length) break;
+      if (!slot.open) continue;
+      const window = this.#window(slot);
+      // A chunk of map() keeps the next one queued at its worker (as Python's workers find the
+      // next chunk waiting in their pipe): no round trip between chunks.
+      const chunkWindow = window > 0 && this.#maxTasksPerChild === undefined ? Math.max(window, 2) : window;
+      while (this.#head < queue.length) {
+        const task = queue[this.#head] as PoolTask;
+        if (slot.load >= (task.kind === APPLY ? window : chunkWindow)) break;
+        if (task.runsAlone && slot.load > 0) break;
+        queue[this.#head++] = undefined;
+        give(slot, task);
+        if (task.runsAlone) break;
+      }
+    }
+    this.#compact();
+  }
+
+  #window(slot: WorkerSlot): number {
+    // One task at a time until tasks are measured.
+    const mean = this.#meanRunMs;
+    const window = Number.isNaN(mean) ? 1 : Math.max(1, Math.min(MAX_WINDOW, Math.floor(TARGET_MS / Math.max(mean, 0.001))));
+    return this.#maxTasksPerChild === undefined ? window : Math.min(window, this.#maxTasksPerChild - slot.dispatched);
+  }
+
+  // Drop the taken part of the queue now and then, so that it does not grow without end.
+  #compact(): void {
+    if (this.#head >= this.#queue.length && this.#head > 0) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
