@@ -86,7 +86,10 @@ let submitTaskTo: (pool: BasePool, kind: TaskKind, fn: Target, args: unknown[]) 
 
 /**
  * A pool of worker processes (or threads) that run tasks, as Python's `multiprocessing.Pool`.
- * A worker that dies never hangs the pool: its task rejects with WorkerLostError and a new worker starts.
+ * A worker that dies never hangs the pool: the task it was running rejects with WorkerLostError,
+ * the tasks it had not started run on the others, and a new worker starts. A promise that a task
+ * leaves rejected with no handler does not end its worker: it is reported on stderr (as Python
+ * reports an exception no one retrieved), and no task fails for it.
  *
  * @example
  * await using pool = new Pool(4);

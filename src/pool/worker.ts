@@ -5,7 +5,8 @@
 // A promise that a task leaves rejected with no handler does not end the worker (Node would end
 // the process): it is reported on stderr, and the tasks go on, as Python reports an exception no
 // one retrieved and goes on. Failing a task for it would often fail the wrong one: Node notices
-// such a promise only after the task that made it has returned, while a later task runs.
+// such a promise only once the microtasks have run out, when the task that made it may have
+// returned long ago (a batch of tiny tasks runs in one go) and a later one may be running.
 
 import { inspect } from 'node:util';
 import { registerChildMode, type ParentChannel } from '../backends/child.js';
