@@ -67,10 +67,3 @@ export function connect(url: string, blocking = false): IORedis.Redis {
   client.on('error', () => undefined);
   return client;
 }
-
-/** @internal Positive integer option check with a message that names the option. */
-export function positiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`Expected "${what}" to be an integer, got ${String(value)}`);
-  if (value < 1) throw new ValueError(`"${what}" must be at least 1, got ${value}`, { code: 'ERR_MP_BAD_VALUE' });
-  return value;
-}
