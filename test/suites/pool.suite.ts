@@ -290,7 +290,7 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     const count = (): void => void launched++;
     channel.subscribe(count);
     try {
-      const size = 16;
+      const size = 8;
       await using pool = new Pool(size);
       const atNextTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(launched)));
       assert.ok(atNextTurn < size, `${atNextTurn} of ${size} workers had started before the event loop turned once`);
