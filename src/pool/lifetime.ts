@@ -19,6 +19,8 @@ export interface LifetimeHooks {
   started(slot: WorkerSlot): void;
   /** A worker ended, after every message it sent. */
   exited(slot: WorkerSlot, exitcode: number): void;
+  /** A replacement, or a worker started after the first, could not be started. */
+  failed(error: Error): void;
   /** Whether tasks wait or run: the workers then keep the program alive. */
   busy(): boolean;
   /** Whether tasks wait for a worker: a closed pool still replaces workers for them. */
@@ -88,15 +90,13 @@ export class PoolLifetime {
   }
 
   /**
-   * An initializer that fails would fail in every replacement too (Python restarts it forever):
-   * the pool is broken, with the error every task now rejects with; undefined when it was already.
+   * What fails in one worker would fail in every replacement too (an initializer that throws: Python
+   * restarts it forever): the pool is broken, with the error every task now rejects with; undefined
+   * when it was already. `what` says what failed, `todo` what to do.
    */
-  break(cause: Error): ValueError | undefined {
+  break(what: string, todo: string, cause: Error): ValueError | undefined {
     if (this.#brokenBy !== undefined) return undefined;
-    this.#brokenBy = new ValueError(`Pool broken: the initializer failed in a worker (${cause.name}: ${cause.message}); fix the initializer and create a new Pool`, {
-      code: 'ERR_MP_POOL_BROKEN',
-      cause,
-    });
+    this.#brokenBy = new ValueError(`Pool broken: ${what} (${cause.name}: ${cause.message}); ${todo}`, { code: 'ERR_MP_POOL_BROKEN', cause });
     this.terminate();
     return this.#brokenBy;
   }
@@ -117,9 +117,18 @@ export class PoolLifetime {
     if (this.#slots.size >= this.#wanted()) return;
     this.#pacing = setImmediate(() => {
       this.#pacing = undefined;
-      this.fill();
+      this.#refill();
     });
     if (!this.#referenced) this.#pacing.unref();
+  }
+
+  // fill() from the event loop, where a start that throws has no caller to tell but the pool.
+  #refill(): void {
+    try {
+      this.fill();
+    } catch (err) {
+      this.#hooks.failed(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #wanted(): number {
@@ -136,6 +145,12 @@ export class PoolLifetime {
     const identity = nextIdentity();
     const name = `${this.#prefix}-${++this.#started}`;
     const child = getBackend(this.#backend).launch({ name });
+    try {
+      child.send({ ...this.#start, name, identity } satisfies PoolStartMessage);
+    } catch (err) {
+      child.kill();
+      throw err;
+    }
     let markExited!: () => void;
     const slot = new WorkerSlot(name, child, new Promise<void>((resolve) => (markExited = resolve)));
     this.#slots.add(slot);
@@ -148,10 +163,9 @@ export class PoolLifetime {
       this.#slots.delete(slot);
       this.#hooks.exited(slot, exitcode);
       markExited();
-      this.fill();
+      this.#refill();
     });
     if (!this.#referenced) child.unref();
-    child.send({ ...this.#start, name, identity } satisfies PoolStartMessage);
     this.#hooks.started(slot);
   }
 

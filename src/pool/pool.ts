@@ -142,9 +142,13 @@ export class BasePool {
         hasHandles: initargs.hasHandles,
       },
       hooks: {
-        message: (slot, msg) => (msg.t === 'results' ? this.#onResults(slot, msg.r) : this.#broken(decodeError(msg.error))),
+        message: (slot, msg) => {
+          if (msg.t === 'results') this.#onResults(slot, msg.r);
+          else this.#broken('the initializer failed in a worker', 'fix the initializer and create a new Pool', decodeError(msg.error));
+        },
         started: () => this.#schedule(),
         exited: (slot, exitcode) => this.#onExit(slot, exitcode),
+        failed: (error) => this.#broken('a worker could not be started', 'create a new Pool when the machine has room for it', error),
         busy: () => this.#isBusy(),
         queued: () => this.#scheduler.queued > 0,
       },
@@ -348,8 +352,8 @@ export class BasePool {
     this.#schedule();
   }
 
-  #broken(cause: Error): void {
-    const error = this.#life.break(cause);
+  #broken(what: string, todo: string, cause: Error): void {
+    const error = this.#life.break(what, todo, cause);
     if (error === undefined) return;
     for (const task of this.#scheduler.takeAll()) this.#settle(task, false, error);
     for (const slot of this.#life.slots) for (const task of slot.drop()) this.#settle(task, false, error);

@@ -256,6 +256,10 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     assert.throws(() => new Pool(1, { processesLimit: 0 }), isCode(ValueError, 'ERR_MP_BAD_VALUE'));
   });
 
+  test('initargs that cannot travel are a PicklingError from the constructor, and leave no worker behind', () => {
+    assert.throws(() => new Pool(2, { initargs: [() => 1] }), isCode(PicklingError, 'ERR_MP_UNPICKLABLE_ARGS'));
+  });
+
   test('a pool larger than the machine can hold is a ValueError that says how to allow it', async () => {
     // Refused before a single worker starts.
     assert.throws(() => new Pool(10_000_000), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_POOL_TOO_LARGE' && /"?processesLimit"?: 10000000/.test(e.message));
