@@ -11,7 +11,7 @@ import { ProcessError } from './errors.js';
 export type BackendKind = 'process' | 'thread';
 
 /** `.ts` when running from source under a TypeScript loader, `.js` when running from dist. */
-export function siblingUrl(base: string, stem: string): URL {
+function siblingUrl(base: string, stem: string): URL {
   return new URL(`${stem}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
 }
 

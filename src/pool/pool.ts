@@ -14,7 +14,7 @@ import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
 import { TimeoutError, WorkerLostError } from '../errors.js';
 import { cpuCount, currentProcess } from '../process/current.js';
-import { siblingUrl, signalName, type BackendKind } from '../runtime.js';
+import { childEntryUrl, signalName, type BackendKind } from '../runtime.js';
 import type { AsyncResult } from './async-result.js';
 import {
   APPLY,
@@ -81,7 +81,6 @@ interface SubmitOptions {
 }
 
 let poolCounter = 0;
-const workerUrl = siblingUrl(import.meta.url, 'worker').href;
 let submitTaskTo: (pool: BasePool, kind: TaskKind, fn: Target, args: unknown[]) => Promise<unknown>;
 
 /**
@@ -135,7 +134,7 @@ export class BasePool {
       start: {
         t: 'start',
         mode: 'pool',
-        module: workerUrl,
+        module: childEntryUrl(import.meta.url, 'worker').href,
         parent: { name: me.name, pid: me.pid },
         initializer: options.initializer === undefined ? null : describeTarget(options.initializer),
         initargs: initargs.value,

@@ -8,7 +8,7 @@ import { encodeHandles } from '../codec/handles.js';
 import { loadTarget } from '../codec/target-loader.js';
 import { describeTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
 import { PicklingError, ValueError } from '../errors.js';
-import { siblingUrl, type BackendKind } from '../runtime.js';
+import { childEntryUrl, type BackendKind } from '../runtime.js';
 import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
 
 /** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
@@ -50,7 +50,6 @@ interface ProcessState {
 }
 
 const kState = Symbol('multiprocessing-ts.process-state');
-const bootstrapUrl = siblingUrl(import.meta.url, 'bootstrap').href;
 const children = new Set<BaseProcess>();
 
 let exitHookInstalled = false;
@@ -215,7 +214,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     return {
       t: 'start',
       mode: 'process',
-      module: bootstrapUrl,
+      module: childEntryUrl(import.meta.url, 'bootstrap').href,
       name: state.name,
       daemon: state.daemon,
       identity: state.identity,
