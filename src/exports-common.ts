@@ -27,7 +27,7 @@ export { Value, RawValue, SharedArray, RawArray, SharedValue, SharedArrayView } 
 export type { TypeCode, ValueOf, SyncOptions } from './sharedctypes/sharedctypes.js';
 export { SharedMemory } from './sharedctypes/shared-memory.js';
 export type { SharedMemoryOptions } from './sharedctypes/shared-memory.js';
-export { hasNative } from './shm/binding.js';
+export { hasNative } from './addon/binding.js';
 export { Queue, SimpleQueue, JoinableQueue } from './queues/queue.js';
 export type { QueueOptions } from './queues/queue.js';
 export { Pipe, Connection } from './queues/pipe.js';

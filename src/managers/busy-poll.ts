@@ -9,7 +9,7 @@
 // addon's poll fails once, the server just lets the event loop sleep.
 
 import type { Socket } from 'node:net';
-import { hasNative, native } from '../shm/binding.js';
+import { hasNative, native } from '../addon/binding.js';
 
 /** How long to look, in ms. */
 export const BUSY_POLL_MS = 0.1;

@@ -23,7 +23,7 @@
 // had started is skipped, since its first part is gone.
 
 import { WAIT_TIMED_OUT, waitAsync, waitSync, wake } from '../shm/waiter.js';
-import { hasNative, native } from '../shm/binding.js';
+import { hasNative, native } from '../addon/binding.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
 import { Lock } from '../synchronize/lock.js';
 import { wordsOf } from '../synchronize/shared-object.js';

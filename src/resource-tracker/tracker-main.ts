@@ -2,7 +2,7 @@
 // process holding the other end of that pipe has gone (EOF: even after a SIGKILL), it unlinks the
 // shared memory segments still registered. "X <pid>": a process ended, so the library's own
 // segments it created (mpts_<pid>_…) go at once. CPython: Lib/multiprocessing/resource_tracker.py.
-import { native } from '../shm/binding.js';
+import { native } from '../addon/binding.js';
 
 const names = new Set<string>();
 let pending = '';

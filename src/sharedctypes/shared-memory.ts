@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { registerHandleType } from '../codec/handles.js';
 import { ValueError } from '../errors.js';
 import { register, unregister } from '../resource-tracker/tracker.js';
-import { asOSError, native } from '../shm/binding.js';
+import { asOSError, native } from '../addon/binding.js';
 import { checkSegmentSize } from '../shm/memory-limit.js';
 
 /** Options of {@link SharedMemory}. */

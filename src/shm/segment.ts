@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { BackendKind } from '../runtime.js';
 import { ProcessError } from '../errors.js';
 import { register, unregister } from '../resource-tracker/tracker.js';
-import { asOSError, hasNative, native, platformVariant } from './binding.js';
+import { asOSError, hasNative, native, platformVariant } from '../addon/binding.js';
 import { checkSegmentSize } from './memory-limit.js';
 
 /** A block of shared memory: `size` bytes at `offset` of `buffer`. */

@@ -3,7 +3,7 @@
 // cross a process boundary and do not see futex wakes, so mixing the two loses wake-ups. Without
 // the addon (threads only) it is V8's Atomics.
 
-import { hasNative, native, WAIT_NOT_EQUAL, WAIT_OK, WAIT_TIMED_OUT, type WaitResult } from './binding.js';
+import { hasNative, native, WAIT_NOT_EQUAL, WAIT_OK, WAIT_TIMED_OUT, type WaitResult } from '../addon/binding.js';
 
 export { WAIT_NOT_EQUAL, WAIT_OK, WAIT_TIMED_OUT, type WaitResult };
 

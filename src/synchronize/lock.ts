@@ -23,7 +23,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
-import { hasNative, native } from '../shm/binding.js';
+import { hasNative, native } from '../addon/binding.js';
 import { waitAsync, waitSync, wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
 import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nodeDist } from '../../native/scripts/node-dist.mjs';
-import { hasNative } from '../../src/shm/binding.js';
+import { hasNative } from '../../src/addon/binding.js';
 import { LONG } from '../helpers/timeouts.js';
 
 const NODE_24 = '24.22.3';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { hasNative, native, WAIT_NOT_EQUAL, WAIT_OK, WAIT_TIMED_OUT } from '../../src/shm/binding.js';
+import { hasNative, native, WAIT_NOT_EQUAL, WAIT_OK, WAIT_TIMED_OUT } from '../../src/addon/binding.js';
 import { SHORT } from '../helpers/timeouts.js';
 
 const skip = hasNative() ? false : 'the native addon is not built here';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { hasNative, native } from '../../src/shm/binding.js';
+import { hasNative, native } from '../../src/addon/binding.js';
 import { SHORT } from '../helpers/timeouts.js';
 
 const fdOf = (socket: Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd;

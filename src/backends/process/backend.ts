@@ -8,7 +8,7 @@ import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
 import { childEntryUrl } from '../../runtime.js';
-import { hasNative, platformVariant } from '../../shm/binding.js';
+import { hasNative, platformVariant } from '../../addon/binding.js';
 
 class ProcessChild implements ChildHandle {
   readonly pid: number;

@@ -2,7 +2,7 @@
 import { runChild } from '../child.js';
 
 import { constants } from 'node:os';
-import { hasNative, native, platformVariant } from '../../shm/binding.js';
+import { hasNative, native, platformVariant } from '../../addon/binding.js';
 
 // No child outlives its parent: the IPC channel closes when the parent dies, even by SIGKILL; and
 // where the addon is there, this child is killed too even if its event loop is blocked in a long
