@@ -1,6 +1,6 @@
 // multiprocessing-ts native substrate: shared memory segments and futex waits, plus two things
 // Node cannot do fast itself (polling sockets without sleeping, memcpy to and from shared memory).
-// Everything ergonomic is TypeScript (src/shm/binding.ts and above).
+// Everything ergonomic is TypeScript (src/addon/binding.ts and above).
 //
 // The addon wraps mapped memory as SharedArrayBuffers with V8's own API, so it works only under
 // the Node ABI it was compiled for; it registers through Node-API (its other calls are Node-API),
