@@ -46,10 +46,23 @@ function lockFrom(opts: SyncOptions | undefined): Lock | RLock | null {
   throw new TypeError('Expected "lock" to be a boolean, a Lock or an RLock');
 }
 
-function coerce(typecode: TypeCode, value: number | bigint): number | bigint {
-  if (isBig(typecode)) return typeof value === 'bigint' ? value : BigInt(value);
-  if (typeof value === 'bigint') return Number(value);
-  return value;
+// What Python's ctypes takes for each code: a whole number (or a bool) for the integer codes,
+// which wraps to the code's width as C does (so does a typed array); any real number for 'f'/'d'.
+// Anything else is a TypeError, as in Python, instead of the 0 or NaN a typed array would store.
+function coerce(typecode: TypeCode, value: unknown): number | bigint {
+  const v = typeof value === 'boolean' ? Number(value) : value;
+  if (typecode === 'f' || typecode === 'd') {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    throw new TypeError(`Type code '${typecode}' needs a number, got ${describe(value)}`);
+  }
+  if (typeof v === 'bigint') return isBig(typecode) ? v : Number(BigInt.asIntN(64, v));
+  if (typeof v === 'number' && Number.isInteger(v)) return isBig(typecode) ? BigInt(v) : v;
+  throw new TypeError(`Type code '${typecode}' needs a whole number${isBig(typecode) ? ' or a bigint' : ''}, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' || typeof value === 'bigint' ? String(value) : value === null ? 'null' : typeof value;
 }
 
 function view(block: Block, typecode: TypeCode, length: number): AnyTypedArray {
@@ -194,15 +207,20 @@ export class SharedArrayView<V extends number | bigint = number> {
 }
 
 /**
- * A shared typed number with a lock. Python: multiprocessing.Value
+ * A shared typed number with a lock. Integer codes take whole numbers (bigint too) and wrap them
+ * to their width, as C and Python's ctypes do; 'f' and 'd' take any number.
+ * @throws {TypeError} for an unknown code or a value of the wrong type (a string, a fraction for an integer code)
  * @example
  * const v = Value('i', 10);
+ *
+ * Python: multiprocessing.Value
  */
 export function Value<T extends TypeCode>(typecode: T, init: ValueOf<T> | number = 0, opts?: SyncOptions): SharedValue<ValueOf<T>> {
   const ctor = ctorOf(typecode);
+  const first = coerce(typecode, init);
   const block = allocate(ctor.BYTES_PER_ELEMENT);
   const value = new SharedValue<ValueOf<T>>(block, typecode, lockFrom(opts));
-  if (init !== 0 && init !== 0n) value.getObj()[0] = coerce(typecode, init) as never;
+  if (first !== 0 && first !== 0n) value.getObj()[0] = first as never;
   return value;
 }
 
@@ -212,17 +230,24 @@ export function RawValue<T extends TypeCode>(typecode: T, init: ValueOf<T> | num
 }
 
 /**
- * A shared typed array with a lock, of a length or filled from values. Python: multiprocessing.Array
+ * A shared typed array with a lock, of a length or filled from values (checked as {@link Value} checks its value).
+ * @throws {TypeError} for an unknown code or a value of the wrong type
+ * @throws {ValueError} for a negative length
  * @example
  * const a = SharedArray('d', [1.5, 2.5]);
+ *
+ * Python: multiprocessing.Array
  */
 export function SharedArray<T extends TypeCode>(typecode: T, sizeOrInit: number | ArrayLike<ValueOf<T> | number>, opts?: SyncOptions): SharedArrayView<ValueOf<T>> {
   const ctor = ctorOf(typecode);
   const length = typeof sizeOrInit === 'number' ? sizeOrInit : sizeOrInit?.length;
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) throw new TypeError(`Expected a size or an array of values, got ${String(sizeOrInit)}`);
+  if (typeof length !== 'number' || !Number.isInteger(length) || typeof sizeOrInit === 'string') throw new TypeError(`Expected a size or an array of values, got ${describe(sizeOrInit)}`);
+  if (length < 0) throw new ValueError(`A SharedArray's length must be 0 or more, got ${length}`, { code: 'ERR_MP_BAD_VALUE' });
+  // Every value is checked before any memory is taken, so a bad one leaves nothing behind.
+  if (typeof sizeOrInit !== 'number') for (let i = 0; i < length; i++) coerce(typecode, sizeOrInit[i]);
   const block = allocate(Math.max(1, length * ctor.BYTES_PER_ELEMENT));
   const array = new SharedArrayView<ValueOf<T>>(block, typecode, length, lockFrom(opts));
-  if (typeof sizeOrInit !== 'number') for (let i = 0; i < length; i++) array.array[i] = coerce(typecode, sizeOrInit[i] as number) as never;
+  if (typeof sizeOrInit !== 'number') for (let i = 0; i < length; i++) array.array[i] = coerce(typecode, sizeOrInit[i]) as never;
   return array;
 }
 

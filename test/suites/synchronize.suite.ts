@@ -2,7 +2,7 @@
 // CPython: _TestLock, _TestSemaphore, _TestEvent, _TestCondition, _TestBarrier, _TestValue, _TestArray.
 import assert from 'node:assert/strict';
 import {
-  BoundedSemaphore, BrokenBarrierError, Barrier, Condition, Event, Lock, OwnerDiedError, RawValue, RLock, Semaphore, SharedArray, Value, ValueError,
+  BoundedSemaphore, BrokenBarrierError, Barrier, Condition, Event, Lock, OwnerDiedError, RawArray, RawValue, RLock, Semaphore, SharedArray, Value, ValueError,
   type SharedArrayView, type SharedValue,
 } from 'multiprocessing-ts';
 import { defineSuite } from '../helpers/suite.js';
@@ -308,4 +308,43 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     assert.throws(() => arr.get(3), TypeError);
     assert.throws(() => Value('x' as 'i'), TypeError);
   }); // CPython: _TestValue.test_value, _TestArray.test_array
+
+  test('Value, RawValue, SharedArray, RawArray: a value of the wrong type is a TypeError, as in Python; out-of-range integers wrap as C does', () => {
+    const typeErrors: Array<[string, () => unknown]> = [
+      ["Value('i', 'abc')", () => Value('i', 'abc' as never)],
+      ["Value('i', 1.5)", () => Value('i', 1.5)],
+      ["Value('i', NaN)", () => Value('i', NaN)],
+      ["Value('h', Infinity)", () => Value('h', Infinity)],
+      ["Value('i', null)", () => Value('i', null as never)],
+      ["Value('B', '3')", () => Value('B', '3' as never)],
+      ["Value('q', 1.5)", () => Value('q', 1.5)],
+      ["Value('Q', 'abc')", () => Value('Q', 'abc' as never)],
+      ["Value('d', 'x')", () => Value('d', 'x' as never)],
+      ["Value('f', {})", () => Value('f', {} as never)],
+      ["RawValue('i', 'abc')", () => RawValue('i', 'abc' as never)],
+      ["SharedArray('i', [1, 1.5])", () => SharedArray('i', [1, 1.5])],
+      ["SharedArray('q', [1n, 0.5])", () => SharedArray('q', [1n, 0.5])],
+      ["RawArray('d', ['x'])", () => RawArray('d', ['x'] as never)],
+      ["SharedArray('i', '3')", () => SharedArray('i', '3' as never)],
+    ];
+    for (const [what, fn] of typeErrors) assert.throws(fn, TypeError, `${what} did not throw a TypeError`);
+    assert.throws(() => SharedArray('i', -1), isCode(ValueError, 'ERR_MP_BAD_VALUE'));
+    const v = Value('i', 1);
+    assert.throws(() => (v.value = 'abc' as never), TypeError);
+    assert.throws(() => (v.value = 2.5), TypeError);
+    assert.equal(v.value, 1, 'a refused value was stored');
+    const a = SharedArray('b', 2);
+    assert.throws(() => a.set(0, 0.5), TypeError);
+    // What Python accepts: whole numbers wrap to the type's width, ints go into float codes.
+    assert.equal(Value('i', 2 ** 40).value, 0);
+    assert.equal(Value('b', 300).value, 44);
+    assert.equal(Value('B', -1).value, 255);
+    assert.equal(Value('i', 7n as never).value, 7);
+    assert.equal(Value('q', 2 ** 40).value, 2n ** 40n);
+    assert.equal(Value('Q', -1n).value, 2n ** 64n - 1n);
+    assert.equal(Value('q', 2n ** 70n).value, 0n);
+    assert.equal(Value('d', 5n as never).value, 5);
+    assert.equal(Value('f', 1e300).value, Infinity);
+    assert.deepEqual(RawArray('h', [70000, -1]).toArray(), [4464, -1]);
+  }); // CPython: Value/Array over ctypes, whose int types take only ints and wrap them
 });
