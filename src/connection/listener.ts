@@ -4,6 +4,7 @@
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AuthenticationError, TimeoutError, ValueError } from '../errors.js';
+import { withTimeout } from '../shm/deadline.js';
 import { answerChallenge, deliverChallenge } from './auth.js';
 import { Connection } from './socket-connection.js';
 import { isLoopback, keyOf } from './address.js';
@@ -26,21 +27,12 @@ function checkAddress(address: Address): void {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, socket: Socket): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          socket.destroy();
-          reject(new TimeoutError(`The authentication handshake took longer than ${ms} ms: is the peer a multiprocessing peer with an authkey?`, { code: 'ERR_MP_TIMEOUT' }));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+// The handshake must end in time, or the socket goes.
+function handshakeWithin<T>(promise: Promise<T>, ms: number, socket: Socket): Promise<T> {
+  return withTimeout(promise, ms, () => {
+    socket.destroy();
+    return new TimeoutError(`The authentication handshake took longer than ${ms} ms: is the peer a multiprocessing peer with an authkey?`, { code: 'ERR_MP_TIMEOUT' });
+  });
 }
 
 /**
@@ -112,7 +104,7 @@ export class Listener {
     if (this.#authkey !== undefined) {
       const key = this.#authkey;
       try {
-        await withTimeout((async () => {
+        await handshakeWithin((async () => {
           await deliverChallenge(conn, key);
           await answerChallenge(conn, key);
         })(), this.#timeout, socket);
@@ -163,7 +155,7 @@ export async function Client(address: Address, options: ConnectionOptions = {}):
   const conn = new Connection(socket);
   if (authkey !== undefined) {
     try {
-      await withTimeout((async () => {
+      await handshakeWithin((async () => {
         await answerChallenge(conn, authkey);
         await deliverChallenge(conn, authkey);
       })(), options.handshakeTimeout ?? 10_000, socket);

@@ -1,6 +1,7 @@
 // AsyncResult: the handle of one submitted task (or one map). CPython: ApplyResult in Lib/multiprocessing/pool.py.
 
 import { TimeoutError, ValueError } from '../errors.js';
+import { withTimeout } from '../shm/deadline.js';
 
 /**
  * The pending result of `applyAsync`, `mapAsync` or `starmapAsync`.
@@ -56,26 +57,4 @@ export class AsyncResult<R> {
   then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.#promise.then(onFulfilled, onRejected);
   }
-}
-
-/** Race `promise` against a timer; the timer does not keep the process alive beyond the promise's own needs. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => unknown): Promise<T> {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) return Promise.reject(new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(ms)}`));
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const outcome = onTimeout();
-      if (outcome === undefined) resolve(undefined as T);
-      else reject(outcome);
-    }, Math.max(0, ms));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }

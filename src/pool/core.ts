@@ -4,6 +4,7 @@
 
 import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetArgs, TargetSpec } from '../codec/targets.js';
+import { positiveInt } from '../arguments.js';
 import { ValueError } from '../errors.js';
 import { AsyncResult } from './async-result.js';
 
@@ -57,13 +58,6 @@ export function terminatedError(what: string): ValueError {
   return new ValueError(`Pool terminated before the task finished: terminate() stops ${what}`, { code: 'ERR_MP_POOL_TERMINATED' });
 }
 
-/** A positive integer option, or a TypeError / ValueError that names it. */
-export function checkPositiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`Expected "${what}" to be an integer, got ${String(value)}`);
-  if (value < 1) throw new ValueError(`"${what}" must be at least 1, got ${value}`, { code: 'ERR_MP_BAD_VALUE' });
-  return value;
-}
-
 /** The items of a map as an array (the array itself when it is one). */
 export function itemList(items: unknown): unknown[] {
   if (items === null || items === undefined || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
@@ -75,7 +69,7 @@ export function itemList(items: unknown): unknown[] {
 /** The chunk size of a map: the one given, or enough to make about `chunks` chunks. */
 export function chunkSize(length: number, chunksize: number | undefined | null, chunks: number): number {
   if (chunksize === undefined || chunksize === null) return Math.max(1, Math.ceil(length / chunks));
-  return checkPositiveInt(chunksize, 'chunksize');
+  return positiveInt(chunksize, 'chunksize');
 }
 
 /**

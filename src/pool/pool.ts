@@ -13,6 +13,7 @@ import { decodeError, type ErrorRecord } from '../codec/error-codec.js';
 import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
 import { TimeoutError, WorkerLostError } from '../errors.js';
+import { positiveInt } from '../arguments.js';
 import { cpuCount, currentProcess } from '../process/current.js';
 import { childEntryUrl, signalName, type BackendKind } from '../runtime.js';
 import type { AsyncResult } from './async-result.js';
@@ -20,7 +21,6 @@ import {
   APPLY,
   MAP,
   STARMAP,
-  checkPositiveInt,
   chunkSize,
   imapChunks,
   itemList,
@@ -120,9 +120,9 @@ export class BasePool {
    */
   constructor(processes?: number, options: PoolOptions = {}) {
     this.#backend = (this.constructor as typeof BasePool).backendKind;
-    this.#processes = processes === undefined || processes === null ? cpuCount() : checkPositiveInt(processes, 'processes');
+    this.#processes = processes === undefined || processes === null ? cpuCount() : positiveInt(processes, 'processes');
     checkPoolSize(this.#processes, this.#backend, cpuCount(), sizeLimit(options.processesLimit));
-    if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
+    if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = positiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw new TypeError(`Expected "initargs" to be an array, got ${typeof options.initargs}`);
     const initargs = encodeHandles(options.initargs ?? [], this.#backend);
     const me = currentProcess();
@@ -262,7 +262,7 @@ export class BasePool {
 
   async *#imap(fn: Target, items: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, ordered: boolean): AsyncGenerator<unknown> {
     this.#life.assertRunning();
-    const size = checkPositiveInt(chunksize, 'chunksize');
+    const size = positiveInt(chunksize, 'chunksize');
     const spec = describeTarget(fn);
     // Enough chunks in flight to keep every worker busy, and no more: an endless source is fine.
     yield* imapChunks(items, size, this.#processes * 2, (chunk) => this.#submit(MAP, spec, chunk, undefined), ordered);
@@ -420,7 +420,7 @@ export function submitTask(pool: BasePool, kind: TaskKind, fn: Target, args: unk
 
 function sizeLimit(value: number | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
-  return value === Infinity ? value : checkPositiveInt(value, 'processesLimit');
+  return value === Infinity ? value : positiveInt(value, 'processesLimit');
 }
 
 function workerLostError(name: string, exitcode: number): WorkerLostError {

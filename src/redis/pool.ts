@@ -12,12 +12,12 @@ import type { Queue as BullQueue, QueueEvents, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isModuleTarget, type ModuleTarget, type TargetArgs, type TargetResult } from '../codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from '../errors.js';
+import { positiveInt } from '../arguments.js';
 import type { AsyncResult } from '../pool/async-result.js';
 import {
   APPLY,
   MAP,
   STARMAP,
-  checkPositiveInt,
   chunkSize,
   imapChunks,
   itemList,
@@ -126,9 +126,9 @@ export class Pool {
 
   constructor(options: PoolOptions) {
     this.#target = resolveTarget(options, 'Pool');
-    this.#attempts = options.attempts === undefined ? 3 : checkPositiveInt(options.attempts, 'attempts');
-    this.#keepSeconds = Math.ceil((options.keepResults === undefined ? 3_600_000 : checkPositiveInt(options.keepResults, 'keepResults')) / 1000);
-    this.#sweepMs = options.sweepInterval === undefined ? 5000 : checkPositiveInt(options.sweepInterval, 'sweepInterval');
+    this.#attempts = options.attempts === undefined ? 3 : positiveInt(options.attempts, 'attempts');
+    this.#keepSeconds = Math.ceil((options.keepResults === undefined ? 3_600_000 : positiveInt(options.keepResults, 'keepResults')) / 1000);
+    this.#sweepMs = options.sweepInterval === undefined ? 5000 : positiveInt(options.sweepInterval, 'sweepInterval');
     this.#client = connect(this.#target.url);
     this.#queue = new bullmq.Queue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
     this.#queue.on('error', () => undefined); // failures reach the callers through rejected adds
@@ -254,7 +254,7 @@ export class Pool {
 
   async *#imap(fn: unknown, items: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, ordered: boolean): AsyncGenerator<unknown> {
     const target = this.#check(fn);
-    const size = checkPositiveInt(chunksize, 'chunksize');
+    const size = positiveInt(chunksize, 'chunksize');
     yield* imapChunks(items, size, IMAP_AHEAD, (chunk) => this.#enqueue(this.#freshId(), jobData(target, MAP, chunk, 'the items of a map'), false), ordered);
   }
 

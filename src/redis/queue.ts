@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
 import { untilClosed, type QueueOptions } from '../queues/queue.js';
+import { blockingOptions, expired, msLeft } from '../shm/deadline.js';
 import { connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 
 /** Options of the Redis {@link Queue}. */
@@ -33,14 +34,6 @@ type PutClient = Redis & { mptsPutIfRoom(key: string, payload: Buffer, maxsize: 
 
 function closedError(): ValueError {
   return new ValueError('Queue is closed: close() was called on this handle, so it can neither put nor get', { code: 'ERR_MP_CLOSED' });
-}
-
-function checked(opts: QueueOptions | undefined): { block: boolean; until: number } {
-  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new TypeError(`Expected options like { block, timeout }, got ${String(opts)}`);
-  const timeout = opts?.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
-  const block = opts?.block ?? true;
-  return { block, until: !block ? 0 : timeout === undefined ? Infinity : Date.now() + Math.max(0, timeout) };
 }
 
 /**
@@ -89,7 +82,7 @@ export class Queue<T = unknown> {
    * @throws {ValueError} after close()
    */
   async put(obj: T, opts?: QueueOptions): Promise<void> {
-    const { block, until } = checked(opts);
+    const { block, deadline } = blockingOptions(opts);
     if (this.#closed) throw closedError();
     let payload: Buffer;
     try {
@@ -99,10 +92,9 @@ export class Queue<T = unknown> {
     }
     for (let delay = 1; ; delay = Math.min(MAX_POLL_MS, delay * 2)) {
       if ((await this.#client.mptsPutIfRoom(this.#key, payload, this.maxsize)) === 1) return;
-      const left = until - Date.now();
-      if (!block || left <= 0) throw new Full('Queue is full: no room was made in time; wait longer, or make the queue bigger', { code: 'ERR_MP_FULL' });
+      if (!block || expired(deadline)) throw new Full('Queue is full: no room was made in time; wait longer, or make the queue bigger', { code: 'ERR_MP_FULL' });
       if (this.#closed) throw closedError();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+      await new Promise((resolve) => setTimeout(resolve, msLeft(deadline, delay)));
     }
   }
 
@@ -117,10 +109,10 @@ export class Queue<T = unknown> {
    * @throws {ValueError} after close()
    */
   async get(opts?: QueueOptions): Promise<T> {
-    const { block, until } = checked(opts);
+    const { block, deadline } = blockingOptions(opts);
     if (this.#closed) throw closedError();
-    const left = until - Date.now();
-    if (!block || left < 1) {
+    const left = msLeft(deadline);
+    if (!block || (left >= 0 && left < 1)) {
       const item = await this.#client.lpopBuffer(this.#key);
       if (item === null) throw emptyError();
       return deserialize(item) as T;
@@ -130,7 +122,7 @@ export class Queue<T = unknown> {
     let reply: [Buffer, Buffer] | null;
     try {
       // BLPOP takes seconds, with decimals; 0 means forever.
-      reply = await conn.blpopBuffer(this.#key, until === Infinity ? 0 : left / 1000);
+      reply = await conn.blpopBuffer(this.#key, left < 0 ? 0 : left / 1000);
     } catch (err) {
       if (this.#closed) throw closedError();
       throw err;

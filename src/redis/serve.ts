@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Worker as BullWorker, Job } from 'bullmq';
 import { fromModule, type ModuleTarget } from '../codec/targets.js';
 import { WorkerLostError } from '../errors.js';
-import { checkPositiveInt } from '../pool/core.js';
+import { positiveInt } from '../arguments.js';
 import { Pool as LocalPool, submitTask } from '../pool/pool.js';
 import { cpuCount } from '../process/current.js';
 import { bullmq, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
@@ -104,10 +104,10 @@ export class Worker {
  */
 export async function serve(options: ServeOptions): Promise<Worker> {
   const target = resolveTarget(options, 'serve');
-  const concurrency = options.concurrency === undefined ? cpuCount() : checkPositiveInt(options.concurrency, 'concurrency');
-  const lockDuration = options.lockDuration === undefined ? 30_000 : checkPositiveInt(options.lockDuration, 'lockDuration');
-  const stalledInterval = options.stalledInterval === undefined ? 30_000 : checkPositiveInt(options.stalledInterval, 'stalledInterval');
-  const maxStalledCount = options.maxStalledCount === undefined ? 3 : checkPositiveInt(options.maxStalledCount, 'maxStalledCount');
+  const concurrency = options.concurrency === undefined ? cpuCount() : positiveInt(options.concurrency, 'concurrency');
+  const lockDuration = options.lockDuration === undefined ? 30_000 : positiveInt(options.lockDuration, 'lockDuration');
+  const stalledInterval = options.stalledInterval === undefined ? 30_000 : positiveInt(options.stalledInterval, 'stalledInterval');
+  const maxStalledCount = options.maxStalledCount === undefined ? 3 : positiveInt(options.maxStalledCount, 'maxStalledCount');
   const onError = options.onError ?? ((err: Error) => console.error(`mpts worker (${target.name}): ${err.message}`));
   let moduleUrl: string | undefined;
   if (options.module !== undefined) {

@@ -6,8 +6,10 @@
 // tell the two apart however late it wakes), 2 broken flag, 3 parties.
 
 import { BrokenBarrierError, ValueError } from '../errors.js';
-import { waitAsync, waitSync, wake } from '../shm/waiter.js';
-import { allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { deadlineOf, expired, type Deadline } from '../shm/deadline.js';
+import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { wake } from '../shm/waiter.js';
+import { allocateWords, registerShared, type Words } from './shared-object.js';
 
 const ARRIVED = 0;
 const GENERATION = 1;
@@ -92,38 +94,27 @@ export class Barrier {
 
   /** Wait for all parties; resolves an index unique among them (0 … parties − 1). */
   async wait(timeout?: number): Promise<number> {
-    const { generation, index, last } = this.#arrive();
-    if (last) {
-      this.#release();
-      return index;
-    }
-    const deadline = deadlineOf(timeout ?? this.#timeout);
-    while (!this.#passed(generation)) {
-      const ms = remaining(deadline);
-      if (ms === 0) {
-        this.abort();
-        throw brokenError();
-      }
-      await waitAsync(this.#i32, this.#base + GENERATION, generation, ms);
-    }
-    return index;
+    return runAsync(this.#waitPlan(timeout));
   }
 
   /** {@link wait}, blocking this thread. */
   waitSync(timeout?: number): number {
+    return runSync(this.#waitPlan(timeout));
+  }
+
+  *#waitPlan(timeout: number | undefined): WaitPlan<number> {
+    const deadline: Deadline = deadlineOf(timeout ?? this.#timeout);
     const { generation, index, last } = this.#arrive();
     if (last) {
       this.#release();
       return index;
     }
-    const deadline = deadlineOf(timeout ?? this.#timeout);
     while (!this.#passed(generation)) {
-      const ms = remaining(deadline);
-      if (ms === 0) {
+      if (expired(deadline)) {
         this.abort();
         throw brokenError();
       }
-      waitSync(this.#i32, this.#base + GENERATION, generation, ms);
+      yield sleepOn(this.#i32, this.#base + GENERATION, generation, deadline);
     }
     return index;
   }

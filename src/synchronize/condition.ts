@@ -2,9 +2,11 @@
 // Layout: word 0 is a sequence number that notify() bumps; waiters sleep on it.
 
 import { ValueError } from '../errors.js';
-import { waitAsync, waitSync, wake } from '../shm/waiter.js';
+import { deadlineOf, expired, type Deadline } from '../shm/deadline.js';
+import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { wake } from '../shm/waiter.js';
 import { Lock, RLock } from './lock.js';
-import { allocateWords, deadlineOf, rebuildBlock, reduceBlock, registerShared, remaining, wordsOf, type BlockTransfer, type Words } from './shared-object.js';
+import { allocateWords, rebuildBlock, reduceBlock, registerShared, wordsOf, type BlockTransfer, type Words } from './shared-object.js';
 
 /**
  * A condition variable shared by processes and threads, over a Lock or RLock (an RLock by default).
@@ -47,48 +49,41 @@ export class Condition {
 
   /** Release the lock, wait for notify() or `timeout` ms, take the lock back; resolves whether notified. */
   async wait(timeout?: number): Promise<boolean> {
-    const deadline = deadlineOf(timeout);
-    const seq = Atomics.load(this.#i32, this.#index);
-    const depth = this.#giveUp();
-    try {
-      for (;;) {
-        if (Atomics.load(this.#i32, this.#index) !== seq) return true;
-        const ms = remaining(deadline);
-        if (ms === 0) return false;
-        await waitAsync(this.#i32, this.#index, seq, ms);
-      }
-    } finally {
-      if (this.lock instanceof RLock) await this.lock.restore(depth);
-      else await this.lock.acquire();
-    }
+    return runAsync(this.#waitPlan(deadlineOf(timeout)));
   }
 
   /** {@link wait}, blocking this thread. */
   waitSync(timeout?: number): boolean {
-    const deadline = deadlineOf(timeout);
-    const seq = Atomics.load(this.#i32, this.#index);
-    const depth = this.#giveUp();
-    try {
-      for (;;) {
-        if (Atomics.load(this.#i32, this.#index) !== seq) return true;
-        const ms = remaining(deadline);
-        if (ms === 0) return false;
-        waitSync(this.#i32, this.#index, seq, ms);
-      }
-    } finally {
-      if (this.lock instanceof RLock) this.lock.restoreSync(depth);
-      else this.lock.acquireSync();
-    }
+    return runSync(this.#waitPlan(deadlineOf(timeout)));
   }
 
   /** Wait until `predicate()` is true (checked with the lock held), or `timeout` ms; resolves its last value. */
   async waitFor(predicate: () => boolean, timeout?: number): Promise<boolean> {
-    const deadline = deadlineOf(timeout);
+    return runAsync(this.#waitForPlan(predicate, deadlineOf(timeout)));
+  }
+
+  *#waitPlan(deadline: Deadline): WaitPlan<boolean> {
+    const i32 = this.#i32;
+    const index = this.#index;
+    const seq = Atomics.load(i32, index);
+    const depth = this.#giveUp();
+    try {
+      for (;;) {
+        if (Atomics.load(i32, index) !== seq) return true;
+        if (expired(deadline)) return false;
+        yield sleepOn(i32, index, seq, deadline);
+      }
+    } finally {
+      const lock = this.lock;
+      if (lock instanceof RLock) yield* lock.restorePlan(depth);
+      else yield* lock.acquirePlan(Infinity);
+    }
+  }
+
+  *#waitForPlan(predicate: () => boolean, deadline: Deadline): WaitPlan<boolean> {
     let result = predicate();
-    while (!result) {
-      const ms = remaining(deadline);
-      if (ms === 0) break;
-      await this.wait(ms < 0 ? undefined : ms);
+    while (!result && !expired(deadline)) {
+      yield* this.#waitPlan(deadline);
       result = predicate();
     }
     return result;

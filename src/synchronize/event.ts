@@ -1,8 +1,10 @@
 // Event: a flag that processes and threads wait on. CPython: Lib/multiprocessing/synchronize.py.
 // Layout: word 0 is the flag (0 clear, 1 set).
 
-import { waitAsync, waitSync, wake } from '../shm/waiter.js';
-import { allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { deadlineOf, expired, type Deadline } from '../shm/deadline.js';
+import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { wake } from '../shm/waiter.js';
+import { allocateWords, registerShared, type Words } from './shared-object.js';
 
 /**
  * A flag shared by processes and threads: `wait()` until someone calls `set()`.
@@ -38,22 +40,18 @@ export class Event {
 
   /** Wait until the flag is set, or `timeout` ms have passed; resolves whether it is set. */
   async wait(timeout?: number): Promise<boolean> {
-    const deadline = deadlineOf(timeout);
-    while (!this.isSet()) {
-      const ms = remaining(deadline);
-      if (ms === 0) return false;
-      await waitAsync(this.#i32, this.#index, 0, ms);
-    }
-    return true;
+    return runAsync(this.#waitPlan(deadlineOf(timeout)));
   }
 
   /** {@link wait}, blocking this thread. */
   waitSync(timeout?: number): boolean {
-    const deadline = deadlineOf(timeout);
+    return runSync(this.#waitPlan(deadlineOf(timeout)));
+  }
+
+  *#waitPlan(deadline: Deadline): WaitPlan<boolean> {
     while (!this.isSet()) {
-      const ms = remaining(deadline);
-      if (ms === 0) return false;
-      waitSync(this.#i32, this.#index, 0, ms);
+      if (expired(deadline)) return false;
+      yield sleepOn(this.#i32, this.#index, 0, deadline);
     }
     return true;
   }

@@ -23,9 +23,11 @@
 
 import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
-import { hasNative, native } from '../addon/binding.js';
-import { waitAsync, waitSync, wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
-import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { blockingOptions, expired, type BlockingOptions, type Deadline } from '../shm/deadline.js';
+import { myStartTime, OwnerWatch } from '../shm/liveness.js';
+import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
+import { Acquirable, allocateWords, registerShared, type Words } from './shared-object.js';
 
 const STATE = 0;
 // Pids are below 2^22 on Linux (pid_max): bit 30 is free.
@@ -42,31 +44,18 @@ const SPINS = 100;
 const PID = process.pid;
 const MY_TID = threadId + 1;
 
-/** Options of `acquire`: Python's `block` and `timeout` (milliseconds). */
-export interface AcquireOptions {
-  /** false: return at once whether the lock could be taken. Default true. */
-  block?: boolean;
-  /** Give up after this many milliseconds and return false. */
-  timeout?: number;
-}
+/** Options of `acquire`: Python's `block` (false: return at once whether it was taken) and `timeout` (milliseconds, then false). */
+export type AcquireOptions = BlockingOptions;
 
 let myStartLo = 0;
 let myStartHi = 0;
 let myStartKnown = false;
 function knowMyStart(): void {
-  const start = hasNative() ? native().processStartTime(PID) : 0;
+  const start = myStartTime();
   myStartLo = start % 2 ** 32 | 0;
   myStartHi = Math.floor(start / 2 ** 32) | 0;
   myStartKnown = true;
 }
-
-function checkOptions(options: AcquireOptions | boolean | undefined): void {
-  if (options !== undefined && typeof options !== 'boolean' && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`Expected acquire() options to be an object like { block, timeout }, got ${String(options)}`);
-  }
-}
-const blockOf = (options: AcquireOptions | boolean | undefined): boolean => (typeof options === 'boolean' ? options : (options?.block ?? true));
-const timeoutOf = (options: AcquireOptions | boolean | undefined): number | undefined => (typeof options === 'object' && options !== null ? options.timeout : undefined);
 
 /** Shared core of Lock and RLock. */
 abstract class SemLockBase extends Acquirable {
@@ -107,7 +96,6 @@ abstract class SemLockBase extends Acquirable {
     }
   }
 
-
   protected ownedByMe(): boolean {
     return (Atomics.load(this.#i32, this.#base + STATE) & PID_MASK) === PID && this.#i32[this.#base + OWNER_TID] === MY_TID;
   }
@@ -130,42 +118,44 @@ abstract class SemLockBase extends Acquirable {
    */
   recoverable = false;
 
-  // The pid and start time that looked dead at the previous check (see #checkOwner).
-  #suspect = { pid: 0, lo: 0, hi: 0 };
+  readonly #owner = new OwnerWatch();
 
   // When the process holding the lock has died: throws OwnerDiedError, or for a recoverable lock
-  // returns true after taking it over. A pid that is gone means dead; a live pid with another
-  // start time (the pid was reused) means dead only when seen twice in a row with the same
-  // recorded start time (a new owner writes its start time just after taking the lock).
+  // returns true after taking it over.
   #checkOwner(): boolean {
-    if (!hasNative()) return false;
-    const i32 = this.#i32;
-    const b = this.#base;
-    const state = Atomics.load(i32, b + STATE);
+    const state = Atomics.load(this.#i32, this.#base + STATE);
+    if (!this.#diedHolding(state)) return false;
+    if (this.recoverable) return this.#takeOver(state);
     const pid = state & PID_MASK;
-    if (pid === 0 || pid === PID) return false;
-    const lo = i32[b + START_LO]!;
-    const hi = i32[b + START_HI]!;
-    const start = (lo >>> 0) + (hi >>> 0) * 2 ** 32;
-    const b2 = native();
-    let dead = !b2.processAlive(pid);
-    if (!dead && start !== 0 && b2.processStartTime(pid) !== start) {
-      const s = this.#suspect;
-      dead = s.pid === pid && s.lo === lo && s.hi === hi;
-      this.#suspect = { pid, lo, hi };
-    }
-    if (!dead) return false;
-    if (Atomics.load(i32, b + STATE) !== state) return false;
-    if (this.recoverable) {
-      if (Atomics.compareExchange(i32, b + STATE, state, PID | CONTENDED) !== state) return false;
-      this.#own();
-      return true;
-    }
     throw new OwnerDiedError(
       `The process ${pid} that held this ${this.constructor.name} died without releasing it; what the lock protected may be half-updated. Create a new ${this.constructor.name}`,
       pid,
       { code: 'ERR_MP_OWNER_DIED' },
     );
+  }
+
+  // Whether the holder recorded in `state` has died, and the lock is still in that state.
+  #diedHolding(state: number): boolean {
+    const i32 = this.#i32;
+    const b = this.#base;
+    const start = (i32[b + START_LO]! >>> 0) + (i32[b + START_HI]! >>> 0) * 2 ** 32;
+    return this.#owner.dead(state & PID_MASK, start) && Atomics.load(i32, b + STATE) === state;
+  }
+
+  #takeOver(state: number): boolean {
+    if (Atomics.compareExchange(this.#i32, this.#base + STATE, state, PID | CONTENDED) !== state) return false;
+    this.#own();
+    return true;
+  }
+
+  /**
+   * @internal For structures whose state a dead holder may leave to be repaired: take the lock
+   * if the process holding it has died (the caller then holds it); false if it is free, its holder
+   * alive, or someone else took it over first.
+   */
+  takeFromDeadOwner(): boolean {
+    const state = Atomics.load(this.#i32, this.#base + STATE);
+    return state !== 0 && this.#diedHolding(state) && this.#takeOver(state);
   }
 
   // A short spin: the holder of a short critical section gives the lock back within it.
@@ -178,37 +168,36 @@ abstract class SemLockBase extends Acquirable {
     return false;
   }
 
-  protected takeSync(block: boolean, timeout: number | undefined): boolean {
-    if (this.tryTake()) return true;
-    if (!block) return false;
+  // The wait of a blocking take (after `tryTake` failed): spin a little, then sleep in slices
+  // until `deadline`, checking between slices that the owner is alive. Returns whether it was taken.
+  *#takePlan(deadline: Deadline): WaitPlan<boolean> {
     if (this.#spin()) return true;
-    const deadline = deadlineOf(timeout);
     const i32 = this.#i32;
     const index = this.#base + STATE;
     for (;;) {
       const expected = this.#markContended();
       if (expected === 0) return true;
       if (expected < 0) continue;
-      const ms = remaining(deadline, SLICE_MS);
-      if (ms === 0) return this.#giveUp();
-      if (waitSync(i32, index, expected, ms) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
+      if (expired(deadline)) return this.#giveUp();
+      if ((yield sleepOn(i32, index, expected, deadline, SLICE_MS)) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
     }
   }
 
-  protected async takeAsync(block: boolean, timeout: number | undefined): Promise<boolean> {
+  /**
+   * @internal Take the lock by `deadline`, as a plan (for waits made of several, like a queue's
+   * get); a deadline already passed means: only if it is free now.
+   */
+  *acquirePlan(deadline: Deadline): WaitPlan<boolean> {
     if (this.tryTake()) return true;
-    if (!block) return false;
-    const deadline = deadlineOf(timeout);
-    const i32 = this.#i32;
-    const index = this.#base + STATE;
-    for (;;) {
-      const expected = this.#markContended();
-      if (expected === 0) return true;
-      if (expected < 0) continue;
-      const ms = remaining(deadline, SLICE_MS);
-      if (ms === 0) return this.#giveUp();
-      if ((await waitAsync(i32, index, expected, ms)) === WAIT_TIMED_OUT && this.#checkOwner()) return true;
-    }
+    if (expired(deadline)) return false;
+    return yield* this.#takePlan(deadline);
+  }
+
+  /** @internal Take the lock as `options` say: now (a boolean), or by the returned plan. */
+  protected start(options: AcquireOptions | boolean | undefined): boolean | WaitPlan<boolean> {
+    const { block, deadline } = blockingOptions(options);
+    if (this.tryTake()) return true;
+    return block ? this.#takePlan(deadline) : false;
   }
 
   // Before sleeping: the lock is taken (0; taken as CONTENDED, since others may sleep), or the
@@ -249,6 +238,7 @@ abstract class SemLockBase extends Acquirable {
 }
 
 const TAKEN = Promise.resolve(true);
+const NOT_TAKEN = Promise.resolve(false);
 
 /**
  * A non-recursive lock shared by processes and threads. Any process or thread may release it.
@@ -267,15 +257,20 @@ export class Lock extends SemLockBase {
   /** Take the lock, waiting (without blocking the event loop) as the options say; resolves whether it was taken. */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     if (options === undefined && this.tryTake()) return TAKEN;
-    checkOptions(options);
-    return this.takeAsync(blockOf(options), timeoutOf(options));
+    let now: boolean | WaitPlan<boolean>;
+    try {
+      now = this.start(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return now === true ? TAKEN : now === false ? NOT_TAKEN : runAsync(now);
   }
 
   /** Take the lock, blocking this thread while waiting (for worker code; the event loop stops). */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     if (options === undefined && this.tryTake()) return true;
-    checkOptions(options);
-    return this.takeSync(blockOf(options), timeoutOf(options));
+    const now = this.start(options);
+    return typeof now === 'boolean' ? now : runSync(now);
   }
 
   /**
@@ -307,29 +302,36 @@ export class RLock extends SemLockBase {
   }
 
 
+  /** Take the lock (again, if this thread owns it), waiting without blocking the event loop; resolves whether it was taken. */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
-    checkOptions(options);
-    if (this.ownedByMe()) {
-      this.count++;
-      return TAKEN;
+    let now: boolean | WaitPlan<boolean>;
+    try {
+      now = this.#enter(options);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (this.tryTake()) {
-      this.count = 1;
-      return TAKEN;
-    }
-    return this.takeAsync(blockOf(options), timeoutOf(options)).then((taken) => {
-      if (taken) this.count = 1;
-      return taken;
-    });
+    return now === true ? TAKEN : now === false ? NOT_TAKEN : runAsync(this.#counted(now));
   }
 
+  /** {@link acquire}, blocking this thread while waiting. */
   acquireSync(options?: AcquireOptions | boolean): boolean {
-    checkOptions(options);
+    const now = this.#enter(options);
+    return typeof now === 'boolean' ? now : runSync(this.#counted(now));
+  }
+
+  #enter(options: AcquireOptions | boolean | undefined): boolean | WaitPlan<boolean> {
     if (this.ownedByMe()) {
+      blockingOptions(options);
       this.count++;
       return true;
     }
-    const taken = this.takeSync(blockOf(options), timeoutOf(options));
+    const now = this.start(options);
+    if (now === true) this.count = 1;
+    return now;
+  }
+
+  *#counted(plan: WaitPlan<boolean>): WaitPlan<boolean> {
+    const taken = yield* plan;
     if (taken) this.count = 1;
     return taken;
   }
@@ -356,14 +358,8 @@ export class RLock extends SemLockBase {
   }
 
   /** @internal Condition.wait: take the lock back at the saved depth. */
-  async restore(depth: number): Promise<void> {
-    await this.acquire();
-    this.count = depth;
-  }
-
-  /** @internal */
-  restoreSync(depth: number): void {
-    this.acquireSync();
+  *restorePlan(depth: number): WaitPlan<void> {
+    yield* this.acquirePlan(Infinity);
     this.count = depth;
   }
 

@@ -4,13 +4,18 @@
 // 2 initial value (the bound of a BoundedSemaphore).
 
 import { ValueError } from '../errors.js';
-import { waitAsync, waitSync, wake } from '../shm/waiter.js';
+import { blockingOptions, expired, type Deadline } from '../shm/deadline.js';
+import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { wake } from '../shm/waiter.js';
 import type { AcquireOptions } from './lock.js';
-import { Acquirable, allocateWords, deadlineOf, registerShared, remaining, type Words } from './shared-object.js';
+import { Acquirable, allocateWords, registerShared, type Words } from './shared-object.js';
 
 const VALUE = 0;
 const WAITERS = 1;
 const INITIAL = 2;
+
+const TAKEN = Promise.resolve(true);
+const NOT_TAKEN = Promise.resolve(false);
 
 function checkValue(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`Expected the semaphore value to be an integer, got ${String(value)}`);
@@ -56,40 +61,40 @@ export class Semaphore extends Acquirable {
   }
 
   /** Take a permit, waiting without blocking the event loop; resolves whether one was taken. */
-  async acquire(options?: AcquireOptions | boolean): Promise<boolean> {
-    if (this.#tryTake()) return true;
-    const { block, timeout } = typeof options === 'boolean' ? { block: options, timeout: undefined } : { block: options?.block ?? true, timeout: options?.timeout };
-    if (!block) return false;
-    const deadline = deadlineOf(timeout);
-    const i32 = this.#i32;
-    for (;;) {
-      const ms = remaining(deadline);
-      if (ms === 0) return false;
-      Atomics.add(i32, this.#base + WAITERS, 1);
-      try {
-        await waitAsync(i32, this.#base + VALUE, 0, ms);
-      } finally {
-        Atomics.sub(i32, this.#base + WAITERS, 1);
-      }
-      if (this.#tryTake()) return true;
+  acquire(options?: AcquireOptions | boolean): Promise<boolean> {
+    if (this.#tryTake()) return TAKEN;
+    let plan: WaitPlan<boolean> | undefined;
+    try {
+      plan = this.#plan(options);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return plan === undefined ? NOT_TAKEN : runAsync(plan);
   }
 
   /** Take a permit, blocking this thread while waiting. */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     if (this.#tryTake()) return true;
-    const { block, timeout } = typeof options === 'boolean' ? { block: options, timeout: undefined } : { block: options?.block ?? true, timeout: options?.timeout };
-    if (!block) return false;
-    const deadline = deadlineOf(timeout);
+    const plan = this.#plan(options);
+    return plan === undefined ? false : runSync(plan);
+  }
+
+  // The wait of an acquire that found no permit, or undefined when it may not wait.
+  #plan(options: AcquireOptions | boolean | undefined): WaitPlan<boolean> | undefined {
+    const { block, deadline } = blockingOptions(options);
+    return block ? this.#takePlan(deadline) : undefined;
+  }
+
+  *#takePlan(deadline: Deadline): WaitPlan<boolean> {
     const i32 = this.#i32;
+    const b = this.#base;
     for (;;) {
-      const ms = remaining(deadline);
-      if (ms === 0) return false;
-      Atomics.add(i32, this.#base + WAITERS, 1);
+      if (expired(deadline)) return false;
+      Atomics.add(i32, b + WAITERS, 1);
       try {
-        waitSync(i32, this.#base + VALUE, 0, ms);
+        yield sleepOn(i32, b + VALUE, 0, deadline);
       } finally {
-        Atomics.sub(i32, this.#base + WAITERS, 1);
+        Atomics.sub(i32, b + WAITERS, 1);
       }
       if (this.#tryTake()) return true;
     }
@@ -115,7 +120,6 @@ export class Semaphore extends Acquirable {
   getValue(): number {
     return Atomics.load(this.#i32, this.#base + VALUE);
   }
-
 }
 
 /**

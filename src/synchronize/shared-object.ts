@@ -1,5 +1,5 @@
-// What every shared primitive is made of: a block of 32-bit words in shared memory, a way to
-// travel as a handle, and deadlines for timeouts.
+// What every shared primitive is made of: a block of 32-bit words in shared memory, and a way to
+// travel as a handle.
 
 import type { BackendKind } from '../runtime.js';
 import { registerHandleType } from '../codec/handles.js';
@@ -24,19 +24,6 @@ export function wordsOf(block: Block): Words {
 
 export function allocateWords(count: number): Words {
   return wordsOf(allocate(count * 4));
-}
-
-/** Absolute deadline (performance.now() ms) for a timeout; Infinity for none. */
-export function deadlineOf(timeout: number | undefined): number {
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
-  return performance.now() + Math.max(0, timeout);
-}
-
-/** Milliseconds left until `deadline` (−1 for no deadline), capped at `slice`. */
-export function remaining(deadline: number, slice = Infinity): number {
-  if (deadline === Infinity) return slice === Infinity ? -1 : slice;
-  return Math.max(0, Math.min(slice, deadline - performance.now()));
 }
 
 /**
