@@ -3,6 +3,8 @@
 
 import { registerHandleType } from '../codec/handles.js';
 import { BufferTooShort, EOFError, ValueError } from '../errors.js';
+import { deadlineOf } from '../shm/deadline.js';
+import { runAsync, runSync } from '../shm/wait-driver.js';
 import { decode, decodeNow, encode } from './queue.js';
 import { Ring, type RingTransfer } from './ring.js';
 
@@ -68,33 +70,13 @@ export class Connection<T = unknown> {
     const ring = this.#writer();
     if (ring.closed) throw closedError();
     if (ring.tryWriteNow(body, tag)) return;
-    ring.writeLock.acquireSync();
-    try {
-      const writer = ring.write(body, tag);
-      for (let step = writer.next(); !step.done; step = writer.next()) {
-        const need = step.value;
-        if (!ring.roomFor(need) && ring.waitSync('space', () => ring.roomFor(need), Infinity) !== 'ready') throw closedError();
-      }
-    } finally {
-      ring.writeLock.release();
-    }
+    if (runSync(ring.send(body, tag, Infinity)) !== 'sent') throw closedError();
   }
 
   async #read(): Promise<Uint8Array> {
-    const ring = this.#reader();
-    await ring.readLock.acquire();
-    try {
-      const reader = ring.read();
-      let step = reader.next();
-      while (!step.done) {
-        const need = step.value;
-        if (ring.available() < need && (await ring.waitAsync('data', () => ring.available() >= need, Infinity)) !== 'ready') throw eofError();
-        step = reader.next();
-      }
-      return step.value;
-    } finally {
-      ring.readLock.release();
-    }
+    const got = await runAsync(this.#reader().receive(Infinity));
+    if (typeof got === 'string') throw eofError();
+    return got;
   }
 
   /** Send an object to the other end. */
@@ -148,8 +130,7 @@ export class Connection<T = unknown> {
   async poll(timeout = 0): Promise<boolean> {
     const ring = this.#reader();
     if (ring.available() > 0) return true;
-    const outcome = await ring.waitAsync('data', () => ring.available() > 0, performance.now() + Math.max(0, timeout));
-    return outcome !== 'timeout';
+    return runAsync(ring.poll(deadlineOf(timeout)));
   }
 
   /** Close this end: the other end's `recv` gets EOFError once it has taken what was sent. */

@@ -8,26 +8,19 @@ import { deserialize, serialize } from 'node:v8';
 import { decodeHandles, decodeHandlesSync, encodeHandles, registerHandleType } from '../codec/handles.js';
 import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
-import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type RingTransfer, type WaitOutcome } from './ring.js';
+import { blockingOptions } from '../shm/deadline.js';
+import { runAsync, runSync } from '../shm/wait-driver.js';
+import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type Refusal, type RingTransfer } from './ring.js';
 
-/** Options of `put`/`get`: Python's `block` and `timeout` (milliseconds). */
+/**
+ * Options of `put`/`get`: Python's `block` and `timeout` (milliseconds). The timeout bounds the
+ * whole call, every piece of a large message included.
+ */
 export interface QueueOptions {
-  /** false: fail at once with Full/Empty instead of waiting. Default true. */
+  /** false: the message goes in (or comes out) whole now, or the call fails with Full/Empty. Default true. */
   block?: boolean;
   /** Wait at most this many milliseconds, then fail with Full/Empty. */
   timeout?: number;
-}
-
-function options(opts: QueueOptions | undefined): { block: boolean; until: number } {
-  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new TypeError(`Expected options like { block, timeout }, got ${String(opts)}`);
-  const block = opts?.block ?? true;
-  const timeout = opts?.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) throw new TypeError(`Expected "timeout" to be a number of milliseconds, got ${String(timeout)}`);
-  return { block, until: !block ? 0 : timeout === undefined ? Infinity : performance.now() + Math.max(0, timeout) };
-}
-
-function remainingMs(until: number): number | undefined {
-  return until === Infinity ? undefined : Math.max(0, until - performance.now());
 }
 
 // Payload tags: numbers and strings (the common small messages) and plain byte arrays (the
@@ -119,12 +112,16 @@ export class Queue<T = unknown> {
     this.ring = ring ?? new Ring(capacity);
   }
 
-  #notFull = (): boolean => this.maxsize <= 0 || this.ring.count < this.maxsize;
+  #notFull = (): boolean => this.ring.count < this.maxsize;
 
   /**
    * Put `obj` at the end, waiting while the queue is full. A Uint8Array is copied as it goes in,
    * not before (as with a stream's `write`): leave it unchanged until the promise resolves.
-   * @throws {Full} when it stays full (non-blocking, or past the timeout)
+   * A message larger than a quarter of the queue's ring streams through it as consumers take it;
+   * a consumer that gives up in its middle has it sent again, so it resolves once a consumer has
+   * taken all of it.
+   * @throws {Full} when it stays full (non-blocking, or past the timeout); code ERR_MP_TOO_LARGE
+   *   when a non-blocking put's message is larger than the whole ring (only a waiting put can send it)
    * @throws {ValueError} after close()
    */
   put(obj: T, opts?: QueueOptions): Promise<void> {
@@ -141,50 +138,23 @@ export class Queue<T = unknown> {
 
   #tryPutNow(message: Encoded): boolean {
     if (this.ring.closed) throw closedError();
-    return this.ring.tryWriteNow(message.body, message.tag, this.#notFull);
+    return this.ring.tryWriteNow(message.body, message.tag, this.maxsize > 0 ? this.#notFull : undefined);
   }
 
   async #putSlow(message: Encoded, opts?: QueueOptions): Promise<void> {
-    const { block, until } = options(opts);
-    const ring = this.ring;
-    if (ring.closed) throw closedError();
-    if (!(await ring.writeLock.acquire({ block, timeout: remainingMs(until) }))) throw fullError();
-    try {
-      if (!this.#notFull()) {
-        if (!block) throw fullError();
-        const outcome = await ring.waitAsync('space', this.#notFull, until);
-        if (outcome !== 'ready') throw outcome === 'closed' ? closedError() : fullError();
-      }
-      const writer = ring.write(message.body, message.tag);
-      for (let step = writer.next(); !step.done; step = writer.next()) {
-        const need = step.value;
-        const outcome = await ring.waitAsync('space', () => ring.roomFor(need), Infinity);
-        if (outcome === 'closed') throw closedError();
-      }
-    } finally {
-      ring.writeLock.release();
-    }
+    const { deadline } = blockingOptions(opts);
+    sent(await runAsync(this.ring.send(message.body, message.tag, deadline, this.maxsize > 0 ? this.#notFull : undefined)), message);
   }
 
   /**
-   * {@link put} without waiting: the object goes in now, or this throws Full.
+   * {@link put} without waiting: the object goes in whole now, or this throws Full (and none of
+   * it went in). A message larger than the whole ring never goes in so: Full, code ERR_MP_TOO_LARGE.
    * Python: Queue.put_nowait
    */
   putNowait(obj: T): void {
     const message = encode(obj);
-    const ring = this.ring;
-    if (ring.closed) throw closedError();
-    if (!ring.writeLock.acquireSync(false)) throw fullError();
-    try {
-      if (!this.#notFull()) throw fullError();
-      const writer = ring.write(message.body, message.tag);
-      for (let step = writer.next(); !step.done; step = writer.next()) {
-        const need = step.value;
-        if (ring.waitSync('space', () => ring.roomFor(need), Infinity) === 'closed') throw closedError();
-      }
-    } finally {
-      ring.writeLock.release();
-    }
+    if (this.#tryPutNow(message)) return;
+    sent(runSync(this.ring.send(message.body, message.tag, performance.now(), this.maxsize > 0 ? this.#notFull : undefined)), message);
   }
 
   /**
@@ -200,56 +170,21 @@ export class Queue<T = unknown> {
   }
 
   async #getSlow(opts?: QueueOptions): Promise<T> {
-    const { block, until } = options(opts);
-    const ring = this.ring;
-    if (!(await ring.readLock.acquire({ block, timeout: remainingMs(until) }))) throw emptyError();
-    let bytes: Uint8Array;
-    try {
-      const reader = ring.read();
-      let step = reader.next();
-      let first = true;
-      while (!step.done) {
-        const need = step.value;
-        const ready = (): boolean => ring.available() >= need;
-        if (!ready()) {
-          if (first && !block) throw emptyError();
-          const outcome: WaitOutcome = await ring.waitAsync('data', ready, first ? until : Infinity);
-          if (outcome === 'timeout') throw emptyError();
-          if (outcome !== 'ready') throw closedError();
-        }
-        first = false;
-        step = reader.next();
-      }
-      bytes = step.value;
-    } finally {
-      ring.readLock.release();
-    }
-    return (await decode(bytes)) as T;
+    const { deadline } = blockingOptions(opts);
+    return (await decode(received(await runAsync(this.ring.receive(deadline))))) as T;
   }
 
   /**
-   * {@link get} without waiting.
-   * @throws {Empty} when nothing is there now
+   * {@link get} without waiting: a message that is not all here yet (a large one still arriving)
+   * is left where it is.
+   * @throws {Empty} when no whole message is there now; code ERR_MP_TOO_LARGE when the next one is
+   *   larger than the whole ring (only a waiting get can take it)
+   * @throws {ValueError} when the queue is closed and drained
    * Python: Queue.get_nowait
    */
   getNowait(): T {
-    const ring = this.ring;
-    if (!ring.readLock.acquireSync(false)) throw emptyError();
-    let bytes: Uint8Array;
-    try {
-      if (!ring.hasMessage() && ring.count === 0) throw ring.closed ? closedError() : emptyError();
-      const reader = ring.read();
-      let step = reader.next();
-      while (!step.done) {
-        const need = step.value;
-        if (ring.available() < need && ring.waitSync('data', () => ring.available() >= need, Infinity) !== 'ready') throw closedError();
-        step = reader.next();
-      }
-      bytes = step.value;
-    } finally {
-      ring.readLock.release();
-    }
-    return decodeSync(bytes) as T;
+    const bytes = this.ring.tryReadNow();
+    return decodeSync(bytes ?? received(runSync(this.ring.receive(performance.now())))) as T;
   }
 
   /** The approximate number of objects in the queue. Python: Queue.qsize */
@@ -304,6 +239,23 @@ function fullError(): Full {
 
 function emptyError(): Empty {
   return new Empty('Queue is empty: nothing arrived in time', { code: 'ERR_MP_EMPTY' });
+}
+
+function sent(outcome: 'sent' | Refusal, message: Encoded): void {
+  if (outcome === 'sent') return;
+  if (outcome === 'closed' || outcome === 'peer-gone') throw closedError();
+  if (outcome === 'timeout') throw fullError();
+  throw new Full(
+    `The message (${message.body.length} bytes) is larger than the queue's ring, so it cannot go in without waiting: put() it with blocking, and it streams through as consumers take it`,
+    { code: 'ERR_MP_TOO_LARGE' },
+  );
+}
+
+function received(got: Uint8Array | Refusal): Uint8Array {
+  if (got instanceof Uint8Array) return got;
+  if (got === 'closed' || got === 'peer-gone') throw closedError();
+  if (got === 'timeout') throw emptyError();
+  throw new Empty('The next message is larger than the queue\'s ring, so it cannot be taken without waiting: get() it with blocking, and it streams through', { code: 'ERR_MP_TOO_LARGE' });
 }
 
 /**
@@ -379,9 +331,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Wait until every item put has been marked done. */
   async join(): Promise<void> {
-    for (let n = this.ring.load(UNFINISHED); n > 0; n = this.ring.load(UNFINISHED)) {
-      await this.ring.waitUnfinishedAsync(n, 200);
-    }
+    await runAsync(this.ring.unfinishedPlan());
   }
 }
 

@@ -2,29 +2,48 @@
 // any number of readers, in processes or threads. The transport under Queue and Pipe.
 // CPython's Queue uses a pipe and a feeder thread; this ring needs neither.
 //
-// Layout: a header of Int32 words, then `capacity` bytes (a power of two).
-//   0  HEAD          bytes consumed (wraps at 2^32)
-//   1  TAIL          bytes committed by writers (wraps at 2^32)
+// Layout: a header of Int32 words, then `capacity` bytes (a power of two). Positions are byte
+// counts that wrap at 2^32.
+//   0  HEAD          bytes consumed
+//   1  TAIL          bytes committed by writers
 //   2  DATA_SEQ      bumped after every commit; a reader waiting for data sleeps on it
 //   3  SPACE_SEQ     bumped after every consume; a writer waiting for room sleeps on it
 //   4  READERS_WAITING, 5 WRITERS_WAITING: sleepers, so that a wake costs a syscall only when needed
 //   6  COUNT         messages in the ring (a message counts from its first byte being committed)
 //   7  CLOSED        1 once closed for writing
-//   8  PARTIAL       bytes left of a message larger than the ring that a reader is taking in pieces
+//   8  READ_END      where the large message being read ends (while READING ≠ 0)
 //   9  WRITER_PID    for pipes: the process of the writing end, so a reader sees EOF if it dies
 //   10 CAPACITY
 //   11 UNFINISHED    JoinableQueue: puts not yet matched by taskDone (join() sleeps on it)
+//   12 READ_AT       where the header of the large message being read is
+//   13 READING       id of the large message a reader is taking, 0 for none. A reader that dies
+//                    or gives up in its middle leaves it set: the next reader skips the rest
+//   14 LARGE         id of the large message being written, 0 for none; | DROPPED once a reader
+//                    gave up on it, which tells its writer to end it and send it again
+//   15 LARGE_AT      where the header of that message is
+//   16 LAST_ID       the last id given to a large message
 //
-// Writers take the write lock for a whole message, readers the read lock: a message larger than a
-// quarter of the ring streams through it in quarter-ring pieces while both hold their locks, so
-// that one side copies a piece while the other copies the next. A small message is copied
-// out before HEAD moves, so a reader that dies mid-get loses nothing and the next reader (which
-// takes over the dead reader's lock) finds the ring as it was; a large message the dead reader
-// had started is skipped, since its first part is gone.
+// Messages. A small one (4-byte length + tag + body within `wholeLimit`, a quarter of the ring)
+// is committed at once: [length][payload]. A larger one streams through the ring in chunks while
+// its writer holds the write lock and its reader the read lock, so that one side copies a chunk
+// while the other copies the next: [length][id], then chunks [n][n bytes] of at most `wholeLimit`
+// payload bytes each (so where it ends follows from its length), each committed at once. A chunk
+// length of END_MARK ends a message early: its writer gave up (a timeout, close(), or a reader
+// that gave up), or died and whoever took its write lock over ended it. Such a message is skipped
+// whole, and its writer (if alive) sends it again or reports that it did not go in: a message
+// is delivered whole or not at all. A writer in the middle of a message keeps 4 bytes free for
+// that mark. A mark where a message would start (a writer died just after its last chunk) is
+// skipped too.
+//
+// A small message is copied out before HEAD moves, so a reader that dies mid-get loses nothing,
+// and the next reader (which takes over the dead reader's lock) finds the ring as it was.
 
-import { WAIT_TIMED_OUT, waitAsync, waitSync, wake } from '../shm/waiter.js';
 import { hasNative, native } from '../addon/binding.js';
+import { expired, type Deadline } from '../shm/deadline.js';
+import { processAlive } from '../shm/liveness.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
+import { sleepOn, type WaitPlan } from '../shm/wait-driver.js';
+import { WAIT_TIMED_OUT, wake } from '../shm/waiter.js';
 import { Lock } from '../synchronize/lock.js';
 import { wordsOf } from '../synchronize/shared-object.js';
 
@@ -36,11 +55,24 @@ const READERS_WAITING = 4;
 const WRITERS_WAITING = 5;
 export const COUNT = 6;
 const CLOSED = 7;
-const PARTIAL = 8;
+const READ_END = 8;
 const WRITER_PID = 9;
 const CAPACITY = 10;
 export const UNFINISHED = 11;
-const HEADER_BYTES = 64;
+const READ_AT = 12;
+const READING = 13;
+const LARGE = 14;
+const LARGE_AT = 15;
+const LAST_ID = 16;
+const HEADER_BYTES = 128;
+
+const ID_MASK = 0x3fffffff;
+const DROPPED = 0x40000000;
+const END_MARK = 0xffffffff;
+const MARK_BYTES = 4;
+const LARGE_HEADER = 8;
+const CHUNK_HEADER = 4;
+
 const SLICE_MS = 200;
 // While the other side is at work (holds its lock), a wait is usually as short as copying a piece
 // of a large message: look this long before sleeping, since waking a sleeper costs more.
@@ -61,15 +93,13 @@ function copy(target: Uint8Array, targetOffset: number, source: Uint8Array, sour
 
 /** What a wait for data or room ended with. */
 export type WaitOutcome = 'ready' | 'timeout' | 'closed' | 'peer-gone';
+/** Why a message was not sent or received: its deadline passed, the ring is closed, the pipe's writer died, or it can never go through without waiting. */
+export type Refusal = 'timeout' | 'closed' | 'peer-gone' | 'too-large';
 
 export interface RingTransfer {
   block: BlockTransfer;
   writeLock: BlockTransfer;
   readLock: BlockTransfer;
-}
-
-function left(until: number): number {
-  return until === Infinity ? SLICE_MS : Math.max(0, Math.min(SLICE_MS, until - performance.now()));
 }
 
 export class Ring {
@@ -81,7 +111,7 @@ export class Ring {
   readonly mask: number;
   readonly writeLock: Lock;
   readonly readLock: Lock;
-  /** Messages (with their 4-byte length) up to this size travel whole; larger ones stream in pieces of it. */
+  /** Messages (with their 4-byte length) up to this size travel whole; larger ones stream in chunks of it. */
   readonly wholeLimit: number;
 
   constructor(capacity = DEFAULT_CAPACITY, parts?: { block: Block; writeLock: Lock; readLock: Lock }) {
@@ -101,7 +131,10 @@ export class Ring {
     this.writeLock = parts.writeLock;
     this.readLock = parts.readLock;
     this.wholeLimit = this.capacity >>> 2;
+    // Both sides' state stays consistent however a holder dies: the next taker of a dead holder's
+    // lock goes on (a writer first ends the message the dead one left unfinished).
     this.readLock.recoverable = true;
+    this.writeLock.recoverable = true;
   }
 
   reduce(dest: 'process' | 'thread'): RingTransfer {
@@ -124,6 +157,10 @@ export class Ring {
     return Atomics.add(this.i32, this.base + word, n);
   }
 
+  #store(word: number, value: number): void {
+    Atomics.store(this.i32, this.base + word, value);
+  }
+
   get count(): number {
     return this.load(COUNT);
   }
@@ -133,17 +170,26 @@ export class Ring {
   }
 
   close(): void {
-    Atomics.store(this.i32, this.base + CLOSED, 1);
+    this.#store(CLOSED, 1);
     this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
     this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
   }
 
   setWriter(pid: number): void {
-    Atomics.store(this.i32, this.base + WRITER_PID, pid);
+    this.#store(WRITER_PID, pid);
   }
 
   #used(): number {
     return (this.load(TAIL) - this.load(HEAD)) >>> 0;
+  }
+
+  /** Bytes available to read now. */
+  available(): number {
+    return this.#used();
+  }
+
+  roomFor(n: number): boolean {
+    return this.capacity - this.#used() >= n;
   }
 
   #bump(seq: number, waiting: number, n: number): void {
@@ -151,13 +197,7 @@ export class Ring {
     if (Atomics.load(this.i32, this.base + waiting) > 0) wake(this.i32, this.base + seq, n);
   }
 
-  // A pipe's writer that died leaves its reader at EOF, as a closed pipe would.
-  #writerGone(): boolean {
-    const pid = this.load(WRITER_PID);
-    return pid !== 0 && pid !== process.pid && hasNative() && !native().processAlive(pid);
-  }
-
-  // ---- waiting (sync and async twins) --------------------------------------------------------
+  // ---- waiting ---------------------------------------------------------------------------------
 
   #spin(ready: () => boolean, otherSide: Lock): boolean {
     if (!otherSide.locked()) return false;
@@ -167,46 +207,38 @@ export class Ring {
     return false;
   }
 
-  /** Wait until `ready()` holds; the caller holds the lock for its side. */
-  waitSync(side: 'data' | 'space', ready: () => boolean, until: number): WaitOutcome {
+  /**
+   * Wait until `ready()` (data for a reader, room for a writer) or `deadline`. `end` may stop the
+   * wait first: it is asked before every sleep, with `slept` true after a slice ran out (the time
+   * to look at things that cost a syscall, like whether a peer process lives).
+   */
+  *waitFor(side: 'data' | 'space', ready: () => boolean, deadline: Deadline, end?: (slept: boolean) => WaitOutcome | undefined): WaitPlan<WaitOutcome> {
     const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
-    if (this.#spin(ready, side === 'data' ? this.writeLock : this.readLock)) return 'ready';
+    if (ready()) return 'ready';
+    if (!expired(deadline) && this.#spin(ready, side === 'data' ? this.writeLock : this.readLock)) return 'ready';
+    let slept = false;
     for (;;) {
       const s = this.load(seq);
       if (ready()) return 'ready';
-      if (this.closed && (side === 'space' || this.count === 0)) return 'closed';
-      const ms = left(until);
-      if (ms === 0) return 'timeout';
+      const stop = end?.(slept);
+      if (stop !== undefined) return stop;
+      if (expired(deadline)) return 'timeout';
       this.add(waiting, 1);
-      const r = waitSync(this.i32, this.base + seq, s, ms);
-      this.add(waiting, -1);
-      if (r === WAIT_TIMED_OUT && side === 'data' && this.#writerGone() && !ready()) return 'peer-gone';
+      try {
+        slept = (yield sleepOn(this.i32, this.base + seq, s, deadline, SLICE_MS)) === WAIT_TIMED_OUT;
+      } finally {
+        this.add(waiting, -1);
+      }
     }
   }
 
-  async waitAsync(side: 'data' | 'space', ready: () => boolean, until: number): Promise<WaitOutcome> {
-    const [seq, waiting] = side === 'data' ? [DATA_SEQ, READERS_WAITING] : [SPACE_SEQ, WRITERS_WAITING];
-    if (this.#spin(ready, side === 'data' ? this.writeLock : this.readLock)) return 'ready';
-    for (;;) {
-      const s = this.load(seq);
-      if (ready()) return 'ready';
-      if (this.closed && (side === 'space' || this.count === 0)) return 'closed';
-      const ms = left(until);
-      if (ms === 0) return 'timeout';
-      this.add(waiting, 1);
-      const r = await waitAsync(this.i32, this.base + seq, s, ms);
-      this.add(waiting, -1);
-      if (r === WAIT_TIMED_OUT && side === 'data' && this.#writerGone() && !ready()) return 'peer-gone';
-    }
-  }
+  // ---- writing ---------------------------------------------------------------------------------
 
-  // ---- writing (the caller holds writeLock) ---------------------------------------------------
-
-  #copyIn(position: number, data: Uint8Array): void {
+  #copyIn(position: number, data: Uint8Array, from = 0, n = data.length - from): void {
     const at = position & this.mask;
-    const first = Math.min(data.length, this.capacity - at);
-    copy(this.bytes, at, data, 0, first);
-    if (first < data.length) copy(this.bytes, 0, data, first, data.length - first);
+    const first = Math.min(n, this.capacity - at);
+    copy(this.bytes, at, data, from, first);
+    if (first < n) copy(this.bytes, 0, data, from + first, n - first);
   }
 
   #commit(n: number): void {
@@ -214,56 +246,29 @@ export class Ring {
     this.#bump(DATA_SEQ, READERS_WAITING, 1);
   }
 
-  // Scratch for the length and tag: one for writing, one for reading, as a process may do both at once.
-  readonly #header = new Uint8Array(5);
+  // Scratch for lengths, ids and the tag: one for writing, one for reading, as a process may do both at once.
+  readonly #header = new Uint8Array(LARGE_HEADER);
   readonly #headerView = new DataView(this.#header.buffer);
-  readonly #readHeader = new Uint8Array(4);
+  readonly #readHeader = new Uint8Array(LARGE_HEADER);
   readonly #readHeaderView = new DataView(this.#readHeader.buffer);
 
-  // The 4-byte length, then the tag byte if there is one (tag < 0: none); its size.
-  #frame(body: Uint8Array, tag: number): number {
-    const tagged = tag >= 0 ? 1 : 0;
-    this.#headerView.setUint32(0, body.length + tagged, true);
-    if (tagged === 1) this.#header[4] = tag;
-    return 4 + tagged;
-  }
-
-  /**
-   * Write one message: the tag byte (if `tag` ≥ 0) and `body`, so a caller with a header byte
-   * need not copy its body to prepend it. Yields the bytes of room it needs before it can go on;
-   * the driver waits for them (sync or async, as the caller runs). A message larger than
-   * `wholeLimit` streams through the ring in pieces.
-   */
-  *write(body: Uint8Array, tag = -1): Generator<number, void, void> {
-    const headerBytes = this.#frame(body, tag);
-    if (headerBytes + body.length <= this.wholeLimit) {
-      yield headerBytes + body.length;
-      this.#writeWhole(body, tag);
-      return;
-    }
-    yield headerBytes;
-    this.#copyIn(this.load(TAIL), this.#header.subarray(0, headerBytes));
-    this.add(COUNT, 1);
-    this.#commit(headerBytes);
-    // Pieces of a quarter ring: the reader copies one out while the next goes in.
-    const piece = this.wholeLimit;
-    for (let offset = 0; offset < body.length; ) {
-      yield Math.min(piece, body.length - offset);
-      const n = Math.min(this.capacity - this.#used(), body.length - offset, piece);
-      this.#copyIn(this.load(TAIL), body.subarray(offset, offset + n));
-      this.#commit(n);
-      offset += n;
-    }
+  #u32In(position: number, value: number, second?: number): void {
+    this.#headerView.setUint32(0, value, true);
+    if (second === undefined) return this.#copyIn(position, this.#header, 0, 4);
+    this.#headerView.setUint32(4, second, true);
+    this.#copyIn(position, this.#header);
   }
 
   // The caller holds the write lock and has checked `roomFor(size)` (`size` counts the 4-byte length and the tag).
-  #writeWhole(body: Uint8Array, tag = -1): void {
-    const headerBytes = this.#frame(body, tag);
+  #writeWhole(body: Uint8Array, tag: number): void {
+    const tagged = tag >= 0 ? 1 : 0;
     const tail = this.load(TAIL);
-    this.#copyIn(tail, headerBytes === 5 ? this.#header : this.#header.subarray(0, 4));
-    this.#copyIn((tail + headerBytes) >>> 0, body);
+    this.#headerView.setUint32(0, body.length + tagged, true);
+    this.#header[4] = tag;
+    this.#copyIn(tail, this.#header, 0, 4 + tagged);
+    this.#copyIn((tail + 4 + tagged) >>> 0, body);
     this.add(COUNT, 1);
-    this.#commit(body.length + headerBytes);
+    this.#commit(body.length + 4 + tagged);
   }
 
   /**
@@ -282,11 +287,126 @@ export class Ring {
     }
   }
 
-  roomFor(n: number): boolean {
-    return this.capacity - this.#used() >= n;
+  /** The bytes a large message of `length` payload bytes takes in the ring, with the room it keeps for an end mark. */
+  #largeSize(length: number): number {
+    return LARGE_HEADER + length + CHUNK_HEADER * Math.ceil(length / this.wholeLimit) + MARK_BYTES;
   }
 
-  // ---- reading (the caller holds readLock) ----------------------------------------------------
+  /**
+   * Send one message: the tag byte (if `tag` ≥ 0) and `body`, so a caller with a header byte need
+   * not copy its body to prepend it. Takes the write lock, waits for `admit()` (a queue's maxsize)
+   * and for room, all by `deadline`. A deadline already passed means "now or not at all": a
+   * message that does not fit whole now is refused before any of it goes in.
+   */
+  *send(body: Uint8Array, tag: number, deadline: Deadline, admit?: () => boolean): WaitPlan<'sent' | Refusal> {
+    if (this.closed) return 'closed';
+    if (!(yield* this.writeLock.acquirePlan(deadline))) return 'timeout';
+    try {
+      this.#endDeadWritersMessage();
+      const closed = (): WaitOutcome | undefined => (this.closed ? 'closed' : undefined);
+      if (admit !== undefined) {
+        const outcome = yield* this.waitFor('space', admit, deadline, closed);
+        if (outcome !== 'ready') return outcome;
+      }
+      const length = body.length + (tag >= 0 ? 1 : 0);
+      if (length + 4 <= this.wholeLimit) {
+        const outcome = yield* this.waitFor('space', () => this.roomFor(length + 4), deadline, closed);
+        if (outcome !== 'ready') return outcome;
+        this.#writeWhole(body, tag);
+        return 'sent';
+      }
+      const size = this.#largeSize(length);
+      if (expired(deadline) && !this.roomFor(size)) return size > this.capacity ? 'too-large' : 'timeout';
+      for (;;) {
+        const outcome = yield* this.#writeLarge(body, tag, deadline);
+        if (outcome !== 'dropped') return outcome;
+      }
+    } finally {
+      this.writeLock.release();
+    }
+  }
+
+  // One attempt at a large message: its header, then chunks as room comes. 'dropped': its reader
+  // gave up on it, so it was ended and must be sent again. However it ends short, it is ended
+  // with a mark, so readers skip it.
+  *#writeLarge(body: Uint8Array, tag: number, deadline: Deadline): WaitPlan<'sent' | 'dropped' | Refusal> {
+    const tagged = tag >= 0 ? 1 : 0;
+    const length = body.length + tagged;
+    const closed = (): WaitOutcome | undefined => (this.closed ? 'closed' : undefined);
+    const header = yield* this.waitFor('space', () => this.roomFor(LARGE_HEADER + MARK_BYTES), deadline, closed);
+    if (header !== 'ready') return header;
+    const id = (this.load(LAST_ID) % ID_MASK) + 1;
+    const at = this.load(TAIL);
+    this.#store(LAST_ID, id);
+    this.#store(LARGE_AT, at);
+    this.#store(LARGE, id);
+    let sent = false;
+    try {
+      this.#u32In(at, length, id);
+      this.add(COUNT, 1);
+      this.#commit(LARGE_HEADER);
+      for (let offset = 0; offset < length; ) {
+        const n = Math.min(this.wholeLimit, length - offset);
+        const room = yield* this.waitFor('space', () => this.roomFor(CHUNK_HEADER + n + MARK_BYTES) || this.load(LARGE) !== id, deadline, closed);
+        if (room !== 'ready') return room;
+        if (this.load(LARGE) !== id) return 'dropped';
+        this.#writeChunk(body, tagged === 1 ? tag : -1, offset, n);
+        offset += n;
+      }
+      sent = Atomics.compareExchange(this.i32, this.base + LARGE, id, 0) === id;
+      return sent ? 'sent' : 'dropped';
+    } finally {
+      if (!sent) this.#endLarge();
+    }
+  }
+
+  // Chunk [n][payload offset..offset+n), where the payload is the tag byte (if any) then the body.
+  #writeChunk(body: Uint8Array, tag: number, offset: number, n: number): void {
+    const tail = this.load(TAIL);
+    this.#u32In(tail, n);
+    let at = (tail + CHUNK_HEADER) >>> 0;
+    let from = offset;
+    let left = n;
+    if (tag >= 0) {
+      if (offset === 0) {
+        this.#header[0] = tag;
+        this.#copyIn(at, this.#header, 0, 1);
+        at = (at + 1) >>> 0;
+        left--;
+      } else from--;
+    }
+    this.#copyIn(at, body, from, left);
+    this.#commit(CHUNK_HEADER + n);
+  }
+
+  // End the large message being written here: a mark in the room kept for it, and no message in flight.
+  #endLarge(): void {
+    this.#u32In(this.load(TAIL), END_MARK);
+    this.#commit(MARK_BYTES);
+    this.#store(LARGE, 0);
+  }
+
+  // The caller holds the write lock. A writer that died in the middle of a large message left it
+  // unfinished: end it, so readers skip it (a message whose header never went in needs nothing).
+  #endDeadWritersMessage(): void {
+    if (this.load(LARGE) === 0) return;
+    if (this.load(TAIL) === this.load(LARGE_AT)) this.#store(LARGE, 0);
+    else this.#endLarge();
+  }
+
+  // A reader waiting for a chunk: if the writer died holding the write lock, take it over, end
+  // the message it left, and give the lock back (the wait then finds the mark).
+  #rescueFromDeadWriter(): undefined {
+    if (!this.writeLock.takeFromDeadOwner()) return undefined;
+    try {
+      this.#endDeadWritersMessage();
+    } finally {
+      this.writeLock.release();
+    }
+    return undefined;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
 
   #copyOut(position: number, out: Uint8Array, from = 0, n = out.length - from): void {
     const at = position & this.mask;
@@ -295,28 +415,23 @@ export class Ring {
     if (first < n) copy(out, from + first, this.bytes, 0, n - first);
   }
 
+  #u32Out(position: number, second = false): number {
+    this.#copyOut(position, this.#readHeader, 0, second ? 8 : 4);
+    return this.#readHeaderView.getUint32(second ? 4 : 0, true);
+  }
+
   #consume(n: number): void {
     Atomics.add(this.i32, this.base + HEAD, n);
     this.#bump(SPACE_SEQ, WRITERS_WAITING, 1);
   }
 
-  hasMessage(): boolean {
-    return this.load(PARTIAL) === 0 && this.#used() >= 4;
-  }
-
-  /** Bytes available to read now. */
-  available(): number {
-    return this.#used();
-  }
-
   // The next message if all of it is here and it travels whole (the caller holds the read lock); else undefined.
   #readWhole(): Uint8Array | undefined {
-    if (this.load(PARTIAL) !== 0) return undefined;
+    if (this.load(READING) !== 0) return undefined;
     const used = this.#used();
     if (used < 4) return undefined;
     const head = this.load(HEAD);
-    this.#copyOut(head, this.#readHeader);
-    const length = this.#readHeaderView.getUint32(0, true);
+    const length = this.#u32Out(head);
     if (length + 4 > this.wholeLimit || used < length + 4) return undefined;
     const out = new Uint8Array(length);
     this.#copyOut((head + 4) >>> 0, out);
@@ -336,43 +451,137 @@ export class Ring {
   }
 
   /**
-   * Read one message. Yields the number of bytes it needs available before it can go on; the
-   * driver waits for them. Returns the payload.
+   * Receive one message: takes the read lock, then the next message as it arrives, all by
+   * `deadline`. A deadline already passed means "now or not at all": a message that is not all
+   * here is left untouched. A reader that gives up in the middle of a message asks its writer to
+   * send it again, so nothing a live writer sent is lost.
    */
-  *read(): Generator<number, Uint8Array, void> {
-    // A reader that died in the middle of a large message left the rest of it: skip it.
-    for (let partial = this.load(PARTIAL); partial > 0; partial = this.load(PARTIAL)) {
-      yield 1;
-      const n = Math.min(partial, this.#used());
-      Atomics.store(this.i32, this.base + PARTIAL, partial - n);
-      this.#consume(n);
-      if (partial - n === 0) this.add(COUNT, -1);
+  *receive(deadline: Deadline): WaitPlan<Uint8Array | Refusal> {
+    if (!(yield* this.readLock.acquirePlan(deadline))) return 'timeout';
+    try {
+      return yield* this.#read(deadline);
+    } finally {
+      this.readLock.release();
     }
-    yield 4;
-    this.#copyOut(this.load(HEAD), this.#readHeader);
-    const length = this.#readHeaderView.getUint32(0, true);
+  }
+
+  *#read(deadline: Deadline): WaitPlan<Uint8Array | Refusal> {
+    for (;;) {
+      if (this.load(READING) !== 0) {
+        const skipped = yield* this.#skipLeftover(deadline);
+        if (skipped !== 'done') return skipped;
+      }
+      const data = yield* this.waitFor('data', () => this.#used() >= 4, deadline, (slept) => this.#atEnd(slept));
+      if (data !== 'ready') return data;
+      const head = this.load(HEAD);
+      const length = this.#u32Out(head);
+      if (length === END_MARK) {
+        this.#consume(MARK_BYTES);
+        continue;
+      }
+      if (length + 4 <= this.wholeLimit) return this.#readWhole()!;
+      if (expired(deadline) && !this.#allHere()) return this.#largeSize(length) > this.capacity ? 'too-large' : 'timeout';
+      const message = yield* this.#readLarge(head, length, deadline);
+      if (message !== 'ended') return message;
+    }
+  }
+
+  // Nothing to read and nothing will come: the ring is closed, or a pipe's writer died.
+  #atEnd(slept: boolean): WaitOutcome | undefined {
+    if (this.#used() !== 0) return undefined;
+    if (this.closed) return 'closed';
+    if (!slept) return undefined;
+    const pid = this.load(WRITER_PID);
+    return pid !== 0 && pid !== process.pid && !processAlive(pid) ? 'peer-gone' : undefined;
+  }
+
+  // Whether the large message at HEAD is all in the ring (or ended early), so that it can be read without waiting.
+  #allHere(): boolean {
+    const head = this.load(HEAD);
+    const used = this.#used();
+    let left = this.#u32Out(head);
+    for (let at = LARGE_HEADER; left > 0; ) {
+      if (used < at + CHUNK_HEADER) return false;
+      const n = this.#u32Out((head + at) >>> 0);
+      if (n === END_MARK) return true;
+      at += CHUNK_HEADER + n;
+      left -= n;
+    }
+    return true;
+  }
+
+  // Take the large message whose header is at `head`. 'ended': its writer ended it early, so there
+  // is no message to return (the caller reads the next one).
+  *#readLarge(head: number, length: number, deadline: Deadline): WaitPlan<Uint8Array | 'ended' | 'timeout'> {
+    const id = this.#u32Out(head, true);
+    // Where it ends, and who reads it, before any of it is consumed: a reader that takes over
+    // from this one (if it dies) knows what is left.
+    this.#store(READ_AT, head);
+    this.#store(READ_END, head + this.#largeSize(length) - MARK_BYTES);
+    this.#store(READING, id);
+    this.#consume(LARGE_HEADER);
     // Uninitialised memory for a large message: every byte is written before it is returned.
     const out = length > 65536 ? new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length) : new Uint8Array(length);
-    if (length + 4 <= this.wholeLimit) {
-      yield length + 4;
-      this.#copyOut((this.load(HEAD) + 4) >>> 0, out);
-      this.add(COUNT, -1);
-      this.#consume(length + 4);
-      return out;
+    const taken = yield* this.#chunks(out, deadline);
+    return taken === 'done' ? out : taken;
+  }
+
+  // A message that a reader left in its middle (it died, or gave up): skip the rest of it, or read
+  // it afresh if its header was never consumed.
+  *#skipLeftover(deadline: Deadline): WaitPlan<'done' | 'timeout'> {
+    if (this.load(HEAD) === this.load(READ_AT)) {
+      this.#store(READING, 0);
+      return 'done';
     }
-    Atomics.store(this.i32, this.base + PARTIAL, length);
-    this.#consume(4);
-    const piece = this.wholeLimit;
-    for (let offset = 0; offset < length; ) {
-      yield Math.min(piece, length - offset);
-      const n = Math.min(this.#used(), length - offset, piece);
-      this.#copyOut(this.load(HEAD), out, offset, n);
+    this.#drop(this.load(READING));
+    const skipped = yield* this.#chunks(null, deadline);
+    return skipped === 'timeout' ? 'timeout' : 'done';
+  }
+
+  // Read (or with `out` null, skip) the chunks of the message being read, until its end or an end mark.
+  *#chunks(out: Uint8Array | null, deadline: Deadline): WaitPlan<'done' | 'ended' | 'timeout'> {
+    const end = this.load(READ_END);
+    const id = this.load(READING);
+    let offset = 0;
+    for (let head = this.load(HEAD); head !== end; head = this.load(HEAD)) {
+      const data = yield* this.waitFor('data', () => this.#used() >= CHUNK_HEADER, deadline, (slept) => (slept ? this.#rescueFromDeadWriter() : undefined));
+      // Past its deadline, a reader gives up on a message its writer is still sending (and asks
+      // for it again); once the writer is done, the rest is here to take.
+      if (data !== 'ready' && this.#drop(id)) return 'timeout';
+      if (data !== 'ready') continue;
+      const n = this.#u32Out(head);
+      if (n === END_MARK) {
+        this.#consume(MARK_BYTES);
+        this.#doneReading();
+        return 'ended';
+      }
+      if (out !== null) this.#copyOut((head + CHUNK_HEADER) >>> 0, out, offset, n);
       offset += n;
-      Atomics.store(this.i32, this.base + PARTIAL, length - offset);
-      this.#consume(n);
+      this.#consume(CHUNK_HEADER + n);
     }
+    this.#doneReading();
+    return 'done';
+  }
+
+  // Ask the writer of message `id` to end it and send it again, if it is still sending it; true if it is (or was already asked).
+  #drop(id: number): boolean {
+    const large = this.load(LARGE);
+    if (large === (id | DROPPED)) return true;
+    if (large !== id || Atomics.compareExchange(this.i32, this.base + LARGE, id, id | DROPPED) !== id) return false;
+    this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
+    return true;
+  }
+
+  #doneReading(): void {
     this.add(COUNT, -1);
-    return out;
+    this.#store(READING, 0);
+    // A put waiting for the count to drop below maxsize sleeps on SPACE_SEQ.
+    this.#bump(SPACE_SEQ, WRITERS_WAITING, 1);
+  }
+
+  /** Whether something (or the end of the stream) can be received, waiting until `deadline`. */
+  *poll(deadline: Deadline): WaitPlan<boolean> {
+    return (yield* this.waitFor('data', () => this.#used() > 0, deadline, (slept) => this.#atEnd(slept))) !== 'timeout';
   }
 
   /** JoinableQueue: wake join() waiters once UNFINISHED reaches 0. */
@@ -380,7 +589,8 @@ export class Ring {
     wake(this.i32, this.base + UNFINISHED, Infinity);
   }
 
-  waitUnfinishedAsync(value: number, ms: number): Promise<number> {
-    return waitAsync(this.i32, this.base + UNFINISHED, value, ms);
+  /** JoinableQueue.join: until UNFINISHED is 0 (woken when it gets there; a slice bounds a missed wake). */
+  *unfinishedPlan(): WaitPlan<void> {
+    for (let n = this.load(UNFINISHED); n > 0; n = this.load(UNFINISHED)) yield sleepOn(this.i32, this.base + UNFINISHED, n, Infinity, SLICE_MS);
   }
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   BufferTooShort, Empty, EOFError, Event, Full, JoinableQueue, Pipe, Queue, SimpleQueue, ValueError, type Connection,
 } from 'multiprocessing-ts';
+import { waitUntil } from '../helpers/leaks.js';
 import { defineSuite } from '../helpers/suite.js';
 import { HUGE, LONG } from '../helpers/timeouts.js';
 
@@ -153,13 +154,15 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
     assert.equal(await q.get({ timeout: 10_000 }), 'still works');
   }, { only: { backends: ['process'], reason: 'only a process can be killed in the middle of a get' } });
 
-  test('Queue: a consumer killed halfway through a large message leaves the queue whole for the next one', async () => {
-    // A 64 KiB ring: messages over 16 KiB stream through it in pieces, so a 100 KiB one cannot
+  test('Queue: a consumer killed halfway through a large message: its producer sends it again, whole, to the next one', async () => {
+    // A 64 KiB ring: messages over 16 KiB stream through it in pieces, so a 200 KiB one cannot
     // be in it at once. The writer fills the ring and is then stopped (SIGSTOP); the first
-    // consumer takes pieces of what is there and waits for the rest; it is killed there.
+    // consumer takes pieces of what is there and waits for the rest; it is killed there. The
+    // writer, continued, fills the ring again and is still sending when the next consumer comes.
+    // (Had it sent all of it, the message would be lost with the consumer, as in Python.)
     const q = new Queue<Uint8Array | string>(0, undefined, 64 * 1024);
     const ring = q.ring;
-    const big = 100 * 1024;
+    const big = 200 * 1024;
     const writer = new Process({
       target: async (queue: Queue<Uint8Array | string>, size: number) => {
         await queue.put(new Uint8Array(size).fill(1));
@@ -168,23 +171,198 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
       args: [q, big],
     });
     writer.start();
-    const until = performance.now() + LONG;
-    assert.equal(await ring.waitAsync('data', () => ring.available() > ring.capacity - ring.wholeLimit, until), 'ready');
+    await waitUntil(() => ring.available() > ring.capacity - ring.wholeLimit, LONG, 'the writer to fill the ring');
     process.kill(writer.pid!, 'SIGSTOP');
     const consumer = new Process({ target: async (queue: Queue<Uint8Array | string>) => void (await queue.get()), args: [q] });
     try {
       consumer.start();
-      assert.equal(await ring.waitAsync('space', () => ring.available() < ring.wholeLimit, until), 'ready');
+      await waitUntil(() => ring.available() < ring.wholeLimit, LONG, 'the consumer to take what is in the ring');
       consumer.kill();
       await consumer.join();
     } finally {
       process.kill(writer.pid!, 'SIGCONT');
     }
-    assert.equal(await q.get({ timeout: LONG }), 'after', 'the rest of the large message was not skipped');
+    const again = await q.get({ timeout: LONG });
+    assert.ok(again instanceof Uint8Array && again.length === big && again.every((b) => b === 1), 'the large message was not sent again whole');
+    assert.equal(await q.get({ timeout: LONG }), 'after');
     await writer.join();
     assert.equal(writer.exitcode, 0);
     assert.equal(q.qsize(), 0);
   }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped and killed in the middle of a get' } });
+
+  // ---- a producer stopped or killed between the pieces of a large message (issue 14.2) ----------
+  // A 64 KiB ring: a 100 KiB message cannot be in it at once, so it travels in pieces. The writer
+  // fills the ring and then waits for room between pieces, where it is stopped (SIGSTOP); readers
+  // take what is there and wait for the rest; then the writer is killed (or continued).
+  const SMALL_RING = 64 * 1024;
+  const BIG = 100 * 1024;
+
+  async function stoppedWriter(q: Queue<Uint8Array | string>, fill: number): Promise<InstanceType<typeof Process>> {
+    const writer = new Process({
+      target: async (queue: Queue<Uint8Array | string>, size: number, value: number) => {
+        await queue.put(new Uint8Array(size).fill(value));
+      },
+      args: [q, BIG, fill],
+    });
+    writer.start();
+    await waitUntil(() => q.ring.available() > q.ring.capacity - q.ring.wholeLimit, LONG, 'the writer to fill the ring');
+    process.kill(writer.pid!, 'SIGSTOP');
+    return writer;
+  }
+
+  async function killStopped(writer: InstanceType<typeof Process>): Promise<void> {
+    process.kill(writer.pid!, 'SIGKILL');
+    await writer.join();
+    assert.equal(writer.exitcode, -9);
+  }
+
+  /** Runs `target` in a child and fails if it has not ended within `ms` (a synchronous call that blocks). */
+  async function runWithin<A extends unknown[]>(ms: number, what: string, target: (...args: A) => unknown, args: A): Promise<void> {
+    const p = new Process({ target: target as (...a: unknown[]) => unknown, args: args as unknown[] });
+    p.start();
+    await p.join(ms);
+    if (p.exitcode === null) {
+      p.kill();
+      await p.join();
+      assert.fail(`${what} blocked for ${ms} ms`);
+    }
+    assert.equal(p.exitcode, 0, `${what}: the child failed`);
+  }
+
+  /** A child's target: getNowait() must throw Empty (the child exits 3 if it returns something). */
+  async function getNowaitFindsNothing(queue: Queue<unknown>): Promise<void> {
+    const { Empty: EmptyError } = await import('multiprocessing-ts');
+    try {
+      queue.getNowait();
+    } catch (err) {
+      if (err instanceof EmptyError) return;
+      throw err;
+    }
+    process.exit(3);
+  }
+
+  test('Queue: a producer killed between the pieces of a large message: the waiting get() skips it, and other producers and consumers go on', async () => {
+    const q = new Queue<Uint8Array | string>(0, undefined, SMALL_RING);
+    const results = new Queue<Uint8Array | string>();
+    const writer = await stoppedWriter(q, 1);
+    try {
+      // A second producer waits (asynchronously) for the write lock the stopped writer holds.
+      const producer = new Process({ target: async (queue: Queue<Uint8Array | string>) => queue.put('after'), args: [q] });
+      producer.start();
+      const first = q.get({ timeout: LONG });
+      await waitUntil(() => q.ring.available() === 0, LONG, 'the reader to take what is in the ring');
+      // A second consumer waits for the read lock the parent's get() holds.
+      const consumer = new Process({ target: async (queue: Queue<Uint8Array | string>, out: Queue<Uint8Array | string>) => out.put(await queue.get({ timeout: 50_000 })), args: [q, results] });
+      consumer.start();
+      await killStopped(writer);
+      assert.equal(await first, 'after');
+      await producer.join();
+      assert.equal(producer.exitcode, 0, 'the second producer did not get the write lock of the dead one');
+      await q.put('for the second consumer');
+      assert.equal(await results.get({ timeout: LONG }), 'for the second consumer');
+      await consumer.join();
+      assert.equal(consumer.exitcode, 0);
+      assert.equal(q.qsize(), 0);
+    } finally {
+      if (writer.exitcode === null) process.kill(writer.pid!, 'SIGKILL');
+    }
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped and killed between pieces' } });
+
+  test('Queue: get({ timeout }) gives up at its deadline in the middle of a stalled large message, and the message still arrives whole', async () => {
+    const q = new Queue<Uint8Array | string>(0, undefined, SMALL_RING);
+    const writer = await stoppedWriter(q, 7);
+    try {
+      const started = performance.now();
+      await assert.rejects(q.get({ timeout: 300 }), isCode(Empty, 'ERR_MP_EMPTY'));
+      assert.ok(performance.now() - started >= 290, 'get() gave up before its deadline');
+      // While the writer is stopped, getNowait() finds no whole message and does not wait.
+      await runWithin(10_000, 'getNowait() on a message still arriving', getNowaitFindsNothing, [q]);
+    } finally {
+      process.kill(writer.pid!, 'SIGCONT');
+    }
+    const big = await q.get({ timeout: LONG });
+    assert.ok(big instanceof Uint8Array && big.length === BIG && big.every((b) => b === 7), 'the stalled message did not arrive whole');
+    await writer.join();
+    assert.equal(writer.exitcode, 0);
+    assert.equal(q.qsize(), 0);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped between pieces' } });
+
+  test('Queue: getNowait() never blocks on a large message whose producer is stopped or dead, and the queue goes on', async () => {
+    const q = new Queue<Uint8Array | string>(0, undefined, SMALL_RING);
+    const writer = await stoppedWriter(q, 2);
+    const nowait = getNowaitFindsNothing;
+    try {
+      await runWithin(10_000, 'getNowait() on a stopped producer\'s message', nowait, [q]);
+      await killStopped(writer);
+      await runWithin(10_000, 'getNowait() on a dead producer\'s message', nowait, [q]);
+    } finally {
+      if (writer.exitcode === null) process.kill(writer.pid!, 'SIGKILL');
+    }
+    await q.put('after');
+    assert.equal(q.getNowait(), 'after');
+    assert.equal(q.qsize(), 0);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped and killed between pieces' } });
+
+  test('Pipe: a writer killed between the pieces of a large send: a second writer blocked in send() goes on, and recv() skips the dead one\'s message', async () => {
+    const [reader, writerEnd] = Pipe<Uint8Array | string>(false);
+    const ring = reader.rings.incoming!;
+    const writer = new Process({ target: (w: Connection<Uint8Array | string>, size: number) => w.send(new Uint8Array(size)), args: [writerEnd, 3 * ring.capacity] });
+    writer.start();
+    try {
+      await waitUntil(() => ring.available() > ring.capacity - ring.wholeLimit, LONG, 'the writer to fill the pipe');
+      process.kill(writer.pid!, 'SIGSTOP');
+      // send() is synchronous: the second writer's thread blocks on the write lock. (It becomes the
+      // pipe's writing process when its end arrives, so the reader does not see EOF when the first dies.)
+      const sending = new Event();
+      const second = new Process({
+        target: (w: Connection<Uint8Array | string>, s: Event) => {
+          s.set();
+          w.send('after');
+        },
+        args: [writerEnd, sending],
+      });
+      second.start();
+      assert.equal(await sending.wait(LONG), true);
+      const got = reader.recv();
+      await waitUntil(() => ring.available() === 0, LONG, 'the reader to take what is in the pipe');
+      await killStopped(writer);
+      assert.equal(await got, 'after');
+      await second.join();
+      assert.equal(second.exitcode, 0, 'the second writer did not get the write lock of the dead one');
+    } finally {
+      if (writer.exitcode === null) process.kill(writer.pid!, 'SIGKILL');
+    }
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'only a process can be stopped and killed between pieces' } });
+
+  // ---- putNowait/getNowait never wait (issue 14.3) ------------------------------------------------
+
+  test('Queue: putNowait() and put({ block: false }) never wait: Full when the message is larger than the free space or the whole ring', async () => {
+    const report = new Queue<string>();
+    const steps = async (out: Queue<string>, ringSize: number): Promise<void> => {
+      const { Full: FullError, Queue: Q } = await import('multiprocessing-ts');
+      const outcome = async (fn: () => unknown): Promise<string> => {
+        try {
+          const value = await fn();
+          return value instanceof Uint8Array ? `bytes:${value.length}` : `ok:${String(value)}`;
+        } catch (err) {
+          return err instanceof FullError ? `Full:${err.code}` : `error:${(err as Error).name}:${(err as { code?: string }).code}`;
+        }
+      };
+      await out.put(await outcome(() => new Q().putNowait(new Uint8Array(2 << 20))));
+      const q = new Q<Uint8Array>(0, undefined, ringSize);
+      await q.put(new Uint8Array(40 * 1024));
+      await out.put(await outcome(() => q.putNowait(new Uint8Array(30 * 1024))));
+      await out.put(await outcome(() => q.put(new Uint8Array(30 * 1024), { block: false })));
+      await out.put(await outcome(() => q.getNowait()));
+      await out.put(await outcome(() => q.putNowait(new Uint8Array(30 * 1024))));
+      await out.put(await outcome(() => q.getNowait()));
+      await out.put('end');
+    };
+    await runWithin(LONG / 2, 'putNowait()/getNowait() of large messages', steps, [report, SMALL_RING]);
+    const seen: string[] = [];
+    for (let s = await report.get(); s !== 'end'; s = await report.get()) seen.push(s);
+    assert.deepEqual(seen, ['Full:ERR_MP_TOO_LARGE', 'Full:ERR_MP_FULL', 'Full:ERR_MP_FULL', `bytes:${40 * 1024}`, 'ok:undefined', `bytes:${30 * 1024}`]);
+  }, { timeout: LONG });
 
   test('Queue: close() ends async iteration after the rest is drained; put after close is a ValueError', async () => {
     const q = new Queue<number>();
