@@ -110,16 +110,18 @@ export class Queue<T = unknown> {
     if (maxsize < 0) throw new ValueError(`"maxsize" must be 0 (unbounded) or more, got ${maxsize}`, { code: 'ERR_MP_BAD_VALUE' });
     this.maxsize = maxsize;
     this.ring = ring ?? new Ring(capacity);
+    this.#admit = maxsize > 0 ? () => this.ring.count < maxsize : undefined;
   }
 
-  #notFull = (): boolean => this.ring.count < this.maxsize;
+  // What a put waits for besides room: fewer than maxsize objects in the queue (if bounded).
+  readonly #admit: (() => boolean) | undefined;
 
   /**
    * Put `obj` at the end, waiting while the queue is full. A Uint8Array is copied as it goes in,
    * not before (as with a stream's `write`): leave it unchanged until the promise resolves.
    * A message larger than a quarter of the queue's ring streams through it as consumers take it;
-   * a consumer that gives up in its middle has it sent again, so it resolves once a consumer has
-   * taken all of it.
+   * if the consumer taking it gives up (a get timeout) or dies while this put is still sending it,
+   * the rest is skipped and the message is sent again: it is taken whole or not at all.
    * @throws {Full} when it stays full (non-blocking, or past the timeout); code ERR_MP_TOO_LARGE
    *   when a non-blocking put's message is larger than the whole ring (only a waiting put can send it)
    * @throws {ValueError} after close()
@@ -138,12 +140,12 @@ export class Queue<T = unknown> {
 
   #tryPutNow(message: Encoded): boolean {
     if (this.ring.closed) throw closedError();
-    return this.ring.tryWriteNow(message.body, message.tag, this.maxsize > 0 ? this.#notFull : undefined);
+    return this.ring.tryWriteNow(message.body, message.tag, this.#admit);
   }
 
   async #putSlow(message: Encoded, opts?: QueueOptions): Promise<void> {
     const { deadline } = blockingOptions(opts);
-    sent(await runAsync(this.ring.send(message.body, message.tag, deadline, this.maxsize > 0 ? this.#notFull : undefined)), message);
+    sent(await runAsync(this.ring.send(message.body, message.tag, deadline, this.#admit)), message);
   }
 
   /**
@@ -154,7 +156,7 @@ export class Queue<T = unknown> {
   putNowait(obj: T): void {
     const message = encode(obj);
     if (this.#tryPutNow(message)) return;
-    sent(runSync(this.ring.send(message.body, message.tag, performance.now(), this.maxsize > 0 ? this.#notFull : undefined)), message);
+    sent(runSync(this.ring.send(message.body, message.tag, performance.now(), this.#admit)), message);
   }
 
   /**

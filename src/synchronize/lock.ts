@@ -42,6 +42,7 @@ const SLICE_MS = 200;
 const SPINS = 100;
 
 const PID = process.pid;
+const FOREVER = { block: true, deadline: Infinity } as const;
 const MY_TID = threadId + 1;
 
 /** Options of `acquire`: Python's `block` (false: return at once whether it was taken) and `timeout` (milliseconds, then false). */
@@ -168,10 +169,9 @@ abstract class SemLockBase extends Acquirable {
     return false;
   }
 
-  // The wait of a blocking take (after `tryTake` failed): spin a little, then sleep in slices
-  // until `deadline`, checking between slices that the owner is alive. Returns whether it was taken.
+  // The wait of a blocking take (after `tryTake` and the spin failed): sleep in slices until
+  // `deadline`, checking between slices that the owner is alive. Returns whether it was taken.
   *#takePlan(deadline: Deadline): WaitPlan<boolean> {
-    if (this.#spin()) return true;
     const i32 = this.#i32;
     const index = this.#base + STATE;
     for (;;) {
@@ -190,14 +190,19 @@ abstract class SemLockBase extends Acquirable {
   *acquirePlan(deadline: Deadline): WaitPlan<boolean> {
     if (this.tryTake()) return true;
     if (expired(deadline)) return false;
+    if (this.#spin()) return true;
     return yield* this.#takePlan(deadline);
   }
 
-  /** @internal Take the lock as `options` say: now (a boolean), or by the returned plan. */
+  /**
+   * @internal Take the lock as `options` say: now (a boolean), or by the returned plan. The spin
+   * comes before the plan is made: a contended take usually ends in it, and must start at once.
+   */
   protected start(options: AcquireOptions | boolean | undefined): boolean | WaitPlan<boolean> {
-    const { block, deadline } = blockingOptions(options);
+    const { block, deadline } = options === undefined ? FOREVER : blockingOptions(options);
     if (this.tryTake()) return true;
-    return block ? this.#takePlan(deadline) : false;
+    if (!block) return false;
+    return this.#spin() || this.#takePlan(deadline);
   }
 
   // Before sleeping: the lock is taken (0; taken as CONTENDED, since others may sleep), or the
