@@ -5,13 +5,16 @@ import { intOption, parse, required, UsageError } from './args.js';
 
 const USAGE = `Usage: mpts worker --redis URL --name NAME --module FILE [options]
 
-Take the tasks of the Redis-backed pool NAME and run them here, in a local pool of processes.
-Tasks name exports of FILE, which is loaded from this machine's disk.
+Take the tasks of the Redis-backed pool NAME and run them here: in this process when the
+concurrency is 1, otherwise each in a process of a local pool. Tasks name exports of FILE, which
+is loaded from this machine's disk.
 
   --redis URL             Redis to use, e.g. redis://10.0.0.1:6379
   --name NAME             the pool's name (as given to the submitter's Pool)
   --module FILE           the module whose exports are the tasks
   --concurrency N         tasks at once (default: the number of CPUs)
+  --isolate               run each task in a local pool process, even with concurrency 1
+  --in-process            run every task in this process, even with concurrency above 1
   --prefix P              prefix of the Redis keys (default: mpts)
   --lock-duration MS      lease on a running task; a dead worker's tasks run elsewhere after it (default 30000)
   --stalled-interval MS   how often to look for tasks of dead workers (default 30000)
@@ -27,6 +30,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
       name: { type: 'string' },
       module: { type: 'string' },
       concurrency: { type: 'string', short: 'c' },
+      isolate: { type: 'boolean' },
+      'in-process': { type: 'boolean' },
       prefix: { type: 'string' },
       'lock-duration': { type: 'string' },
       'stalled-interval': { type: 'string' },
@@ -37,11 +42,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`mpts worker: unexpected argument "${positionals[0]}"`);
+    if (values.isolate === true && values['in-process'] === true) throw new UsageError('mpts worker: --isolate and --in-process exclude each other');
     opts = {
       redis: required('worker', 'redis', values.redis),
       name: required('worker', 'name', values.name),
       module: required('worker', 'module', values.module),
       concurrency: intOption('worker', 'concurrency', values.concurrency, undefined),
+      isolate: values.isolate === true ? true : values['in-process'] === true ? false : undefined,
       prefix: typeof values.prefix === 'string' ? values.prefix : undefined,
       lockDuration: intOption('worker', 'lock-duration', values['lock-duration'], undefined),
       stalledInterval: intOption('worker', 'stalled-interval', values['stalled-interval'], undefined),
@@ -53,7 +60,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const worker = await serve(opts);
-  console.error(`mpts worker: pid ${process.pid} serving "${worker.name}" from ${opts.module} with concurrency ${worker.concurrency}`);
+  console.error(`mpts worker: pid ${process.pid} serving "${worker.name}" from ${opts.module} with concurrency ${worker.concurrency}${worker.isolated ? ' (isolated)' : ' (in process)'}`);
   return new Promise<number>((resolve) => {
     let signals = 0;
     const stop = (signal: NodeJS.Signals): void => {

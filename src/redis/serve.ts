@@ -1,28 +1,40 @@
 // The working side of the distributed pool: a BullMQ worker that takes jobs from Redis and runs
-// each in a local Pool of processes. What `mpts worker` runs.
+// each either here, in this process (as a bare BullMQ worker does), or in a local Pool of
+// processes (isolated). What `mpts worker` runs.
 //
-// Two kinds of death, two mechanisms. A local pool process that dies mid-task (a crash inside the
-// task) makes the job fail here with WorkerLostError, and BullMQ retries it (the submitter's
-// `attempts`). A whole worker that dies (kill -9, a lost machine) stops renewing its lease on the
-// job; after `lockDuration` the stalled-job check of any other worker puts the job back in the
-// queue, up to `maxStalledCount` times. An error thrown by the task itself is its result: it goes
-// back to the submitter and is not retried, as in a local Pool.
+// Two kinds of death, two mechanisms. An isolated task whose local pool process dies (a crash
+// inside the task) makes the job fail here with WorkerLostError, and BullMQ retries it (the
+// submitter's `attempts`). A whole worker that dies (kill -9, a lost machine, or a task run here
+// that crashed it) stops renewing its lease on the job; after `lockDuration` the stalled-job check
+// of any other worker puts the job back in the queue, up to `maxStalledCount` times. An error
+// thrown by the task itself is its result: it goes back to the submitter and is not retried, as in
+// a local Pool.
 
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Worker as BullWorker, Job } from 'bullmq';
-import { fromModule, type ModuleTarget } from '../codec/targets.js';
+import { loadTarget } from '../codec/target-loader.js';
+import { fromModule, type AnyFunction, type ModuleTarget } from '../codec/targets.js';
 import { WorkerLostError } from '../errors.js';
 import { positiveInt } from '../arguments.js';
 import { Pool as LocalPool, submitTask } from '../pool/pool.js';
+import { runTask, type Call } from '../pool/task-runner.js';
 import { cpuCount } from '../process/current.js';
 import { bullmq, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeValue, encodeOutcome, type JobData } from './wire.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends RedisTarget {
-  /** Tasks run at once: the size of the local pool of processes. Default: the number of CPUs. */
+  /** Tasks run at once (the size of the local pool of processes, when isolated). Default: the number of CPUs. */
   concurrency?: number;
+  /**
+   * Run each task in a process of a local pool (true), or in this worker's own process (false), as
+   * a bare BullMQ worker does: one hop less per task, but a task that crashes the process takes the
+   * worker with it (its job then comes back after the lease, see `maxStalledCount`), and tasks
+   * here share one thread, so `concurrency` above 1 overlaps only their waiting. Default: false
+   * when `concurrency` is 1 (the worker process is the one process), true otherwise.
+   */
+  isolate?: boolean;
   /**
    * The module whose exports tasks name (path or URL, on this machine). Tasks then name only the
    * export, so submitters on other machines need not share a path with this one. Without it, a task
@@ -44,14 +56,14 @@ export interface ServeOptions extends RedisTarget {
  */
 export class Worker {
   readonly #bull: BullWorker<JobData, string>;
-  readonly #pool: LocalPool;
+  readonly #pool: LocalPool | undefined;
   readonly #target: ResolvedTarget;
   readonly #concurrency: number;
   #completed = 0;
   #closing: Promise<void> | undefined;
 
   /** @internal */
-  constructor(bull: BullWorker<JobData, string>, pool: LocalPool, target: ResolvedTarget, concurrency: number) {
+  constructor(bull: BullWorker<JobData, string>, pool: LocalPool | undefined, target: ResolvedTarget, concurrency: number) {
     this.#bull = bull;
     this.#pool = pool;
     this.#target = target;
@@ -69,6 +81,11 @@ export class Worker {
     return this.#concurrency;
   }
 
+  /** Whether tasks run in a local pool of processes (true) or in this process (false): see `isolate` of {@link ServeOptions}. */
+  get isolated(): boolean {
+    return this.#pool !== undefined;
+  }
+
   /** Tasks (jobs) this worker has finished, successfully or with the task's own error. */
   get completed(): number {
     return this.#completed;
@@ -78,15 +95,15 @@ export class Worker {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#bull.close();
-      this.#pool.close();
-      await this.#pool.join();
+      this.#pool?.close();
+      await this.#pool?.join();
     })();
     return this.#closing;
   }
 
   /** Stop now: running tasks are abandoned, and other workers take them over once their lease runs out. */
   async terminate(): Promise<void> {
-    await Promise.all([this.#bull.close(true), this.#pool.terminate()]);
+    await Promise.all([this.#bull.close(true), this.#pool?.terminate()]);
   }
 
   /** `await using worker = await serve({...})`: close when the scope ends. */
@@ -97,7 +114,8 @@ export class Worker {
 
 /**
  * Serve a distributed pool: take its tasks from Redis and run them here, `concurrency` at a time,
- * each in a process of a local Pool. Resolves once connected to Redis.
+ * in this process or each in a process of a local Pool (see `isolate`). Resolves once connected
+ * to Redis.
  * @example
  * const worker = await serve({ redis: 'redis://10.0.0.1:6379', name: 'scan', module: './tasks.js', concurrency: 4 });
  * process.on('SIGTERM', () => void worker.close());
@@ -105,6 +123,8 @@ export class Worker {
 export async function serve(options: ServeOptions): Promise<Worker> {
   const target = resolveTarget(options, 'serve');
   const concurrency = options.concurrency === undefined ? cpuCount() : positiveInt(options.concurrency, 'concurrency');
+  const isolate = options.isolate ?? concurrency > 1;
+  if (typeof isolate !== 'boolean') throw new TypeError(`Expected "isolate" to be a boolean, got ${String(isolate)}`);
   const lockDuration = options.lockDuration === undefined ? 30_000 : positiveInt(options.lockDuration, 'lockDuration');
   const stalledInterval = options.stalledInterval === undefined ? 30_000 : positiveInt(options.stalledInterval, 'stalledInterval');
   const maxStalledCount = options.maxStalledCount === undefined ? 3 : positiveInt(options.maxStalledCount, 'maxStalledCount');
@@ -116,23 +136,12 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     if (moduleUrl.startsWith('file:')) await access(fileURLToPath(moduleUrl));
   }
 
-  const pool = new LocalPool(concurrency);
-  const targets = new Map<string, ModuleTarget>();
-  const targetFor = (data: JobData): ModuleTarget => {
-    const url = moduleUrl ?? data.u;
-    if (moduleUrl === undefined && !url.startsWith('file:')) throw new TypeError(`Task module ${url} is not a file: URL; start the worker with a module`);
-    const id = `${url}#${data.e}`;
-    let t = targets.get(id);
-    if (t === undefined) targets.set(id, (t = fromModule(url, data.e)));
-    return t;
-  };
-
+  const pool = isolate ? new LocalPool(concurrency) : undefined;
+  const run = pool === undefined ? inProcess(moduleUrl) : inPool(pool, moduleUrl);
   const processor = async (job: Job<JobData, string>): Promise<string> => {
-    const data = job.data;
     let value: unknown;
     try {
-      // One local task per job, of the job's kind: a map's chunk was sized by the submitter.
-      value = await submitTask(pool, data.k, targetFor(data), decodeValue(data.a) as unknown[]);
+      value = await run(job.data);
     } catch (err) {
       // The local process died under the task: let BullMQ retry it (job attempts).
       if (err instanceof WorkerLostError) throw err;
@@ -154,9 +163,43 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   try {
     await bull.waitUntilReady();
   } catch (err) {
-    await Promise.all([bull.close(true).catch(() => undefined), pool.terminate()]);
+    await Promise.all([bull.close(true).catch(() => undefined), pool?.terminate()]);
     throw err;
   }
   void bull.run().catch(onError);
   return new Worker(bull, pool, target, concurrency);
+}
+
+type Runner = (data: JobData) => unknown;
+
+// The module URL of a job: the worker's own module, or the submitter's file: URL.
+function moduleOf(data: JobData, moduleUrl: string | undefined): string {
+  const url = moduleUrl ?? data.u;
+  if (moduleUrl === undefined && !url.startsWith('file:')) throw new TypeError(`Task module ${url} is not a file: URL; start the worker with a module`);
+  return url;
+}
+
+// One local task per job, of the job's kind: a map's chunk was sized by the submitter.
+function inPool(pool: LocalPool, moduleUrl: string | undefined): Runner {
+  const targets = new Map<string, ModuleTarget>();
+  return (data) => {
+    const url = moduleOf(data, moduleUrl);
+    const id = `${url}#${data.e}`;
+    let t = targets.get(id);
+    if (t === undefined) targets.set(id, (t = fromModule(url, data.e)));
+    return submitTask(pool, data.k, t, decodeValue(data.a) as unknown[]);
+  };
+}
+
+// The call made here, as a pool process would make it.
+function inProcess(moduleUrl: string | undefined): Runner {
+  const loaded = new Map<string, AnyFunction>();
+  const noWait = (): void => undefined;
+  return async (data) => {
+    const url = moduleOf(data, moduleUrl);
+    const id = `${url}#${data.e}`;
+    let fn = loaded.get(id);
+    if (fn === undefined) loaded.set(id, (fn = await loadTarget({ kind: 'module', url, exportName: data.e })));
+    return runTask(data.k, fn as Call, decodeValue(data.a), noWait);
+  };
 }
