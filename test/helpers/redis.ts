@@ -1,6 +1,7 @@
 // A private redis-server per test file, on a free loopback port, with no persistence; and
 // `mpts worker` processes run from source. Files skip (with a notice) where redis-server is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,12 +65,17 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Start a redis-server on a free loopback port; retried if another program takes the port first. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Start a redis-server on a free loopback port; retried if another program takes the port first.
+ * Listening also on the `also` addresses (beyond loopback), it requires a password, which `url` carries.
+ */
+export async function startRedis(also: string[] = []): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mpts-redis-'));
+  const password = also.length > 0 ? randomBytes(16).toString('hex') : undefined;
+  const auth = password === undefined ? [] : ['--requirepass', password];
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...also, ...auth, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitForLine(child, 'stdout', /Ready to accept connections/, 'redis-server');
     } catch (err) {
@@ -80,7 +86,7 @@ export async function startRedis(): Promise<RedisServer> {
     child.stdout?.resume();
     child.stderr?.resume();
     return {
-      url: `redis://127.0.0.1:${port}`,
+      url: `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`,
       async stop() {
         child.kill('SIGTERM');
         await exited(child);
