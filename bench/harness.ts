@@ -55,6 +55,8 @@ export interface Case {
   measure?: Measure;
   /** Repetitions and warm-ups when the command line names none: full run and --quick (default 40/5 and 5/2). */
   repetitions?: { reps: number; warmup: number; quick: { reps: number; warmup: number } };
+  /** Which statistic of the repetition times ratios compare: the median (default) or the p90 (a tail-latency target). */
+  ratioOf?: 'median' | 'p90';
   /** Called after the run: a line for the report on what was found at run time (e.g. a calibration). */
   details?: () => string | undefined;
   /** Files to (re)write under bench/ with the report, e.g. a chart: path → content (`all`: the results of this run so far, this one included). */
@@ -361,7 +363,8 @@ export async function runCase(c: Case, options: RunOptions): Promise<CaseResult>
     if (target !== undefined) r.target = target;
     if (s.check !== undefined) r.check = s.check;
     if (r.median === undefined || base === undefined) return;
-    r.ratio = speed ? base.median! / r.median : r.median / base.median!;
+    const stat = c.ratioOf === 'p90' ? (x: SystemResult): number => x.p90! : (x: SystemResult): number => x.median!;
+    r.ratio = speed ? stat(base) / stat(r) : stat(r) / stat(base);
     if (target !== undefined) r.pass = speed ? r.ratio >= target : r.ratio <= target;
   });
   const result: CaseResult = { name: c.name, description: c.description, options, systems: results };

@@ -291,7 +291,9 @@ export class Pool {
       await this.#ready;
       for (let i = 0; i < batch.length; i += ADD_BATCH) {
         const part = batch.slice(i, i + ADD_BATCH);
-        await this.#queue.addBulk(part.map(({ id, data }) => ({ name: data.e, data, opts: { ...opts, jobId: id } })));
+        // One job (an apply): one script call, not addBulk's MULTI/EXEC transaction around it.
+        if (part.length === 1) await this.#queue.add(part[0]!.data.e, part[0]!.data, { ...opts, jobId: part[0]!.id });
+        else await this.#queue.addBulk(part.map(({ id, data }) => ({ name: data.e, data, opts: { ...opts, jobId: id } })));
         const keyed: string[] = [];
         for (const { id } of part) {
           const entry = this.#pending.get(id);
