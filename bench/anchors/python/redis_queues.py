@@ -57,6 +57,8 @@ def serve(system, url):
         from redis import Redis
         from rq import Queue, Worker
 
+        # Imported here, so that each forked work horse finds the tasks without reading the disk.
+        __import__("redis_queues")
         conn = Redis.from_url(url)
         Worker([Queue(QUEUE, connection=conn)], connection=conn).work(logging_level="ERROR")
 
