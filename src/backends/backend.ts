@@ -9,8 +9,11 @@ export interface ChildHandle {
   readonly pid: number;
   /** The child's identity: its pid for a process, its threadId for a thread. */
   readonly ident: number;
-  /** Post a message; throws PicklingError when it cannot be cloned. */
-  send(message: unknown): void;
+  /**
+   * Post a message; throws PicklingError when it cannot be cloned. A thread hands over the
+   * ArrayBuffers in `transfer` instead of copying them; a process copies them.
+   */
+  send(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Called once with Python's exitcode: the exit status, or -N after signal N. */
   onExit(listener: (exitcode: number) => void): void;
@@ -23,9 +26,29 @@ export interface ChildHandle {
   unref(): void;
 }
 
+/** V8 heap limits of a child, as worker_threads' `resourceLimits`. */
+export interface ResourceLimits {
+  /** Largest main heap (old generation), MB. */
+  readonly maxOldGenerationSizeMb?: number;
+  /** Largest heap for new objects (young generation), MB. */
+  readonly maxYoungGenerationSizeMb?: number;
+  /** Pre-allocated memory range for generated code, MB (threads only: a process has no such flag). */
+  readonly codeRangeSizeMb?: number;
+  /** Largest stack of the child's main thread, MB. */
+  readonly stackSizeMb?: number;
+}
+
 export interface LaunchOptions {
   /** Shown in errors about the launch itself. */
   readonly name: string;
+  /** The child's environment (default: the parent's). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** The child's `process.argv.slice(2)`. */
+  readonly argv?: readonly string[] | undefined;
+  /** Node options of the child, instead of the parent's `process.execArgv`. */
+  readonly execArgv?: readonly string[] | undefined;
+  /** V8 heap limits of the child. */
+  readonly resourceLimits?: ResourceLimits | undefined;
 }
 
 export interface Backend {

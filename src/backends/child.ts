@@ -8,7 +8,8 @@
 /** How a child talks to its parent, whatever the backend. */
 export interface ParentChannel {
   readonly backend: 'process' | 'thread';
-  send(message: unknown): void;
+  /** Post a message; a thread hands over the ArrayBuffers in `transfer`, a process copies them. */
+  send(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Take the next message now, if one is waiting, instead of from the event loop (threads only: a port reads synchronously). */
   poll?(): { message: unknown } | undefined;

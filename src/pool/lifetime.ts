@@ -3,18 +3,19 @@
 // CPython: Pool.__init__, _repopulate_pool, close, terminate and join in Lib/multiprocessing/pool.py.
 
 import { totalmem } from 'node:os';
+import type { LaunchOptions } from '../backends/backend.js';
 import { getBackend } from '../backends/index.js';
 import { ValueError } from '../errors.js';
 import { nextIdentity } from '../process/current.js';
 import type { BackendKind } from '../runtime.js';
-import { notRunningError, type PoolState } from './core.js';
+import { notRunningError, terminatedError, type PoolState } from './core.js';
 import type { PoolStartMessage, WorkerToPool } from './messages.js';
 import { WorkerSlot } from './worker-slot.js';
 
 /** What the pool does when its workers speak, start and end. */
 export interface LifetimeHooks {
   /** A worker sent results, or its initializer's error. */
-  message(slot: WorkerSlot, message: Exclude<WorkerToPool, { t: 'exiting' }>): void;
+  message(slot: WorkerSlot, message: Exclude<WorkerToPool, { t: 'exiting' | 'recycle' }>): void;
   /** A new worker can take tasks. */
   started(slot: WorkerSlot): void;
   /** A worker ended, after every message it sent. */
@@ -25,11 +26,20 @@ export interface LifetimeHooks {
   busy(): boolean;
   /** Whether tasks wait for a worker: a closed pool still replaces workers for them. */
   queued(): boolean;
+  /** How many workers the work wants now: those running tasks, and one per task that waits. */
+  demand(): number;
 }
 
 export interface LifetimeOptions {
   backend: BackendKind;
+  /** The most workers. */
   size: number;
+  /** The fewest workers: those above it start on demand and retire after `idleTimeout` ms idle. */
+  min: number;
+  /** Milliseconds a worker above `min` may stay idle; Infinity: it never retires. */
+  idleTimeout: number;
+  /** How each worker is started: its environment, arguments, Node options and heap limits. */
+  launch: Omit<LaunchOptions, 'name'>;
   /** Names the workers `${prefix}-N`. */
   prefix: string;
   start: Omit<PoolStartMessage, 'name' | 'identity'>;
@@ -39,6 +49,10 @@ export interface LifetimeOptions {
 export class PoolLifetime {
   readonly #backend: BackendKind;
   readonly #size: number;
+  readonly #min: number;
+  readonly #idleTimeout: number;
+  readonly #launchOptions: Omit<LaunchOptions, 'name'>;
+  readonly #idleTimers = new Map<WorkerSlot, NodeJS.Timeout>();
   readonly #prefix: string;
   readonly #start: Omit<PoolStartMessage, 'name' | 'identity'>;
   readonly #hooks: LifetimeHooks;
@@ -54,6 +68,9 @@ export class PoolLifetime {
   constructor(options: LifetimeOptions) {
     this.#backend = options.backend;
     this.#size = options.size;
+    this.#min = options.min;
+    this.#idleTimeout = options.idleTimeout;
+    this.#launchOptions = options.launch;
     this.#prefix = options.prefix;
     this.#start = options.start;
     this.#hooks = options.hooks;
@@ -73,6 +90,11 @@ export class PoolLifetime {
     if (this.#state !== 'RUN') throw this.#brokenBy ?? notRunningError(this.#state);
   }
 
+  /** @throws {ValueError} when the pool was terminated or broken (a closed pool still runs what it accepted) */
+  assertNotTerminated(): void {
+    if (this.#state === 'TERMINATE') throw this.#brokenBy ?? terminatedError('all work');
+  }
+
   /** Take no more tasks; false when the pool was not running. */
   close(): boolean {
     if (this.#state !== 'RUN') return false;
@@ -85,6 +107,8 @@ export class PoolLifetime {
     if (this.#state === 'TERMINATE') return false;
     this.#state = 'TERMINATE';
     this.#stopPacing();
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
     for (const slot of this.#slots) slot.kill();
     return true;
   }
@@ -122,6 +146,36 @@ export class PoolLifetime {
     if (!this.#referenced) this.#pacing.unref();
   }
 
+  /**
+   * Start workers the work wants (a pool above its minimum grows on demand), and watch the idle
+   * ones: a worker above the minimum idle for `idleTimeout` ms retires. A start that throws breaks
+   * the pool (through the `failed` hook) rather than the call that submitted a task.
+   */
+  adjust(): void {
+    if (this.#min === this.#size) return;
+    this.#refill();
+    if (this.#idleTimeout === Infinity) return;
+    for (const slot of this.#slots) {
+      const timer = this.#idleTimers.get(slot);
+      if (slot.idle && slot.state === 'working') {
+        if (timer === undefined) this.#idleTimers.set(slot, setTimeout(() => this.#idleExpired(slot), this.#idleTimeout).unref());
+      } else if (timer !== undefined) {
+        clearTimeout(timer);
+        this.#idleTimers.delete(slot);
+      }
+    }
+  }
+
+  // Retire a worker that stayed idle, if the pool keeps its minimum without it. It is idle and no
+  // longer open to tasks from now on: it never takes a task with it.
+  #idleExpired(slot: WorkerSlot): void {
+    this.#idleTimers.delete(slot);
+    if (!slot.idle || slot.state !== 'working') return;
+    let working = 0;
+    for (const other of this.#slots) if (other.state === 'working') working++;
+    if (working > this.#min) slot.retire();
+  }
+
   // fill() from the event loop, where a start that throws has no caller to tell but the pool.
   #refill(): void {
     try {
@@ -133,7 +187,8 @@ export class PoolLifetime {
 
   #wanted(): number {
     if (this.#state === 'TERMINATE' || (this.#state === 'CLOSE' && !this.#hooks.queued())) return 0;
-    return this.#size;
+    if (this.#min === this.#size) return this.#size;
+    return Math.min(this.#size, Math.max(this.#min, this.#hooks.demand()));
   }
 
   #stopPacing(): void {
@@ -144,7 +199,7 @@ export class PoolLifetime {
   #launch(): void {
     const identity = nextIdentity();
     const name = `${this.#prefix}-${++this.#started}`;
-    const child = getBackend(this.#backend).launch({ name });
+    const child = getBackend(this.#backend).launch({ ...this.#launchOptions, name });
     try {
       child.send({ ...this.#start, name, identity } satisfies PoolStartMessage);
     } catch (err) {
@@ -157,10 +212,13 @@ export class PoolLifetime {
     child.onMessage((message) => {
       const msg = message as WorkerToPool;
       if (msg.t === 'exiting') slot.exiting(msg.running);
+      else if (msg.t === 'recycle') slot.retire();
       else this.#hooks.message(slot, msg);
     });
     child.onExit((exitcode) => {
       this.#slots.delete(slot);
+      clearTimeout(this.#idleTimers.get(slot));
+      this.#idleTimers.delete(slot);
       this.#hooks.exited(slot, exitcode);
       markExited();
       this.#refill();

@@ -14,6 +14,8 @@ export interface PoolStartMessage extends StartMessage {
   initializer: TargetSpec | null;
   initargs: unknown;
   hasHandles: boolean;
+  /** maxWorkerMemory in bytes, or null. */
+  maxMemory: number | null;
 }
 
 export interface TasksMessage {
@@ -42,5 +44,11 @@ export interface ExitingMessage {
   running: number | null;
 }
 
-export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage;
+/** A worker passed maxWorkerMemory (`used` bytes): it wants no more tasks, and exits after those it holds. */
+export interface RecycleMessage {
+  t: 'recycle';
+  used: number;
+}
+
+export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage | RecycleMessage;
 export type PoolToWorker = TasksMessage | { t: 'exit' };

@@ -34,14 +34,17 @@ import {
   type ResultTuple,
   type TaskKind,
 } from './core.js';
+import { QueueGate, queueFullError } from './backpressure.js';
 import { checkPoolSize, PoolLifetime } from './lifetime.js';
 import { Scheduler } from './scheduler.js';
 import { Stats, type PoolStats } from './stats.js';
 import { AbortGroup, PoolTask } from './task.js';
+import { joinTransfers, movedIn, transferOption } from './transfer.js';
+import { workerSettings, type WorkerOptions } from './worker-options.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-/** Options of {@link Pool}. */
-export interface PoolOptions {
+/** Options of {@link Pool}: Python's, and those Node users expect (see {@link WorkerOptions}). */
+export interface PoolOptions extends WorkerOptions {
   /** Run once in each worker before its first task (e.g. to open a connection). */
   initializer?: Target;
   /** Arguments of the initializer. */
@@ -63,6 +66,12 @@ export interface ApplyOptions<R> extends ResultCallbacks<R> {
   signal?: AbortSignal;
   /** Milliseconds the task may run, counted from when it starts; then it is stopped and rejects with TimeoutError. */
   timeout?: number;
+  /**
+   * ArrayBuffers (anywhere in `args`) to hand over to a worker thread instead of copying: they are
+   * detached here once the task is sent. The process backend copies them. See also {@link move}.
+   * No Python twin; like the transfer list of `postMessage` and piscina's `transferList`.
+   */
+  transfer?: readonly ArrayBuffer[];
 }
 
 /** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */
@@ -75,6 +84,7 @@ export interface MapOptions<R> extends ResultCallbacks<R> {
 
 interface SubmitOptions {
   timeout?: number | undefined;
+  transfer?: readonly ArrayBuffer[] | undefined;
   signal?: AbortSignal | undefined;
   /** The abort listener of the call this task is part of (every chunk of a map shares one). */
   abort?: AbortGroup | undefined;
@@ -105,6 +115,7 @@ export class BasePool {
   readonly #maxTasksPerChild: number | undefined;
   readonly #scheduler: Scheduler;
   readonly #life: PoolLifetime;
+  readonly #gate: QueueGate;
   readonly #stats = new Stats();
   #nextId = 1;
   #flushScheduled = false;
@@ -115,8 +126,10 @@ export class BasePool {
 
   /**
    * Start `processes` workers (default: one per CPU): the first at once, the others over the next
-   * turns of the event loop, which never waits for them.
-   * @throws {ValueError} ERR_MP_POOL_TOO_LARGE above `processesLimit` (see {@link PoolOptions})
+   * turns of the event loop, which never waits for them. With `minProcesses` (or `idleTimeout`),
+   * start that many and the others as tasks need them.
+   * @throws {ValueError} ERR_MP_POOL_TOO_LARGE above `processesLimit`, ERR_MP_BAD_VALUE for an
+   * option out of range (see {@link PoolOptions}) @throws {TypeError} for an option of the wrong type
    */
   constructor(processes?: number, options: PoolOptions = {}) {
     this.#backend = (this.constructor as typeof BasePool).backendKind;
@@ -124,12 +137,17 @@ export class BasePool {
     checkPoolSize(this.#processes, this.#backend, cpuCount(), sizeLimit(options.processesLimit));
     if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = positiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw new TypeError(`Expected "initargs" to be an array, got ${typeof options.initargs}`);
+    const settings = workerSettings(options, this.#processes);
     const initargs = encodeHandles(options.initargs ?? [], this.#backend);
     const me = currentProcess();
     this.#scheduler = new Scheduler(this.#maxTasksPerChild);
+    this.#gate = new QueueGate(settings.maxQueue);
     this.#life = new PoolLifetime({
       backend: this.#backend,
       size: this.#processes,
+      min: settings.min,
+      idleTimeout: settings.idleTimeout,
+      launch: settings.launch,
       prefix: `PoolWorker-${++poolCounter}`,
       start: {
         t: 'start',
@@ -139,6 +157,7 @@ export class BasePool {
         initializer: options.initializer === undefined ? null : describeTarget(options.initializer),
         initargs: initargs.value,
         hasHandles: initargs.hasHandles,
+        maxMemory: settings.maxMemory,
       },
       hooks: {
         message: (slot, msg) => {
@@ -149,16 +168,39 @@ export class BasePool {
         exited: (slot, exitcode) => this.#onExit(slot, exitcode),
         failed: (error) => this.#broken('a worker could not be started', 'create a new Pool when the machine has room for it', error),
         busy: () => this.#isBusy(),
-        queued: () => this.#scheduler.queued > 0,
+        queued: () => this.#scheduler.queued > 0 || this.#gate.waiting,
+        demand: () => this.#demand(),
       },
     });
     this.#life.fill();
     this.#life.updateRef();
   }
 
-  /** Number of worker processes or threads. */
+  /** Number of worker processes or threads: the most this pool runs at once. */
   get processes(): number {
     return this.#processes;
+  }
+
+  /**
+   * Workers alive now: started and not yet exited (those starting and retiring included). Below
+   * `processes` while a pool with `minProcesses` has not needed them all.
+   * No Python twin (Python's `len(pool._pool)`); like piscina's `threads.length`.
+   */
+  get size(): number {
+    return this.#life.slots.size;
+  }
+
+  /**
+   * Resolves once no task waits in the queue for a worker: every task submitted so far has been
+   * handed to one (it may still be running). With `maxQueue`, a producer awaits it before
+   * submitting more. A promise rather than a 'drain' event: it composes with `await` in a
+   * producer loop, leaves no listener behind, and cannot be missed by subscribing too late. It
+   * also resolves when `terminate()` empties the queue.
+   * No Python twin; like piscina's 'drain' event.
+   */
+  drained(): Promise<void> {
+    if (this.#scheduler.queued === 0 && !this.#gate.waiting) return Promise.resolve();
+    return this.#gate.drained();
   }
 
   /** Counters and run/wait time summaries (ms), as piscina offers. */
@@ -226,6 +268,32 @@ export class BasePool {
 
   #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Promise<unknown> {
     this.#life.assertRunning();
+    if (this.#gate.bounded && this.#scheduler.queued >= this.#gate.limit) return Promise.reject(queueFullError(this.#gate.limit));
+    const promise = this.#enqueue(kind, spec, args, options);
+    this.#life.updateRef();
+    this.#schedule();
+    return promise;
+  }
+
+  // A chunk of a map or imap under way: in a bounded queue it waits for room rather than failing,
+  // so that a long map never fails halfway. A closed pool still runs it.
+  #submitChunk(kind: TaskKind, spec: TargetSpec, chunk: unknown[], options: SubmitOptions | undefined): Promise<unknown> {
+    if (!this.#gate.bounded) return this.#submit(kind, spec, chunk, options);
+    return new Promise((resolve, reject) => {
+      this.#gate.whenRoom(() => {
+        try {
+          this.#life.assertNotTerminated();
+          resolve(this.#enqueue(kind, spec, chunk, options));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      this.#life.updateRef();
+      this.#schedule();
+    });
+  }
+
+  #enqueue(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Promise<unknown> {
     if (kind === APPLY && !Array.isArray(args)) return Promise.reject(new TypeError(`Expected "args" to be an array, got ${typeof args}`));
     const timeout = options?.timeout;
     if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0)) {
@@ -233,12 +301,18 @@ export class BasePool {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    let explicit: readonly ArrayBuffer[] = [];
+    try {
+      if (options?.transfer !== undefined) explicit = transferOption(options.transfer);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A process copies what it is sent: only a thread is handed buffers.
+    const transfer = this.#backend === 'thread' ? (joinTransfers([explicit, movedIn(args, kind === STARMAP ? 2 : 1)]) ?? []) : [];
     const encoded = encodeHandles(args, this.#backend);
     const abort = options?.abort ?? (signal === undefined ? undefined : this.#abortGroup(signal));
-    const task = new PoolTask({ id: this.#nextId++, kind, spec, args: encoded.value, hasHandles: encoded.hasHandles, timeout, abort });
+    const task = new PoolTask({ id: this.#nextId++, kind, spec, args: encoded.value, hasHandles: encoded.hasHandles, transfer, timeout, abort });
     this.#scheduler.enqueue(task);
-    this.#life.updateRef();
-    this.#schedule();
     return task.promise;
   }
 
@@ -250,11 +324,12 @@ export class BasePool {
     try {
       this.#life.assertRunning();
       const list = itemList(items);
+      if (this.#gate.bounded && this.#scheduler.queued >= this.#gate.limit) throw queueFullError(this.#gate.limit);
       // Python's default: about four chunks per worker.
       const size = chunkSize(list.length, chunksize, this.#processes * 4);
       const spec = describeTarget(fn);
       const options = signal === undefined ? undefined : { signal, abort: this.#abortGroup(signal) };
-      return mapInChunks(list, size, (chunk) => this.#submit(kind, spec, chunk, options));
+      return mapInChunks(list, size, (chunk) => this.#submitChunk(kind, spec, chunk, options));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -265,14 +340,28 @@ export class BasePool {
     const size = positiveInt(chunksize, 'chunksize');
     const spec = describeTarget(fn);
     // Enough chunks in flight to keep every worker busy, and no more: an endless source is fine.
-    yield* imapChunks(items, size, this.#processes * 2, (chunk) => this.#submit(MAP, spec, chunk, undefined), ordered);
+    yield* imapChunks(items, size, this.#processes * 2, (chunk) => this.#submitChunk(MAP, spec, chunk, undefined), ordered);
   }
 
   // ---- running ----------------------------------------------------------------------------------
 
   #schedule(): void {
-    this.#scheduler.assign(this.#life.slots, this.#give);
-    if (this.#life.state === 'CLOSE' && this.#scheduler.queued === 0) this.#life.retireIdle();
+    const gate = this.#gate;
+    // Chunks waiting for room go in as the workers take what was queued.
+    do this.#scheduler.assign(this.#life.slots, this.#give);
+    while (gate.waiting && gate.release(this.#queued) > 0);
+    this.#life.adjust();
+    if (this.#life.state === 'CLOSE' && this.#scheduler.queued === 0 && !gate.waiting) this.#life.retireIdle();
+    gate.settle(this.#scheduler.queued);
+  }
+
+  readonly #queued = (): number => this.#scheduler.queued;
+
+  // The workers the work wants now: one per worker running tasks, and one per waiting task.
+  #demand(): number {
+    let busy = 0;
+    for (const slot of this.#life.slots) if (slot.load > 0) busy++;
+    return busy + this.#scheduler.queued;
   }
 
   // Tasks given to workers in one turn go out together, one message per worker.
@@ -324,6 +413,7 @@ export class BasePool {
       this.#stopRunning(task, reason);
     } else if (this.#scheduler.remove(task)) {
       this.#settle(task, false, reason);
+      this.#schedule();
       this.#life.updateRef();
     }
   }
@@ -345,8 +435,10 @@ export class BasePool {
     if (this.#life.state === 'TERMINATE') {
       for (const task of [...lost, ...unstarted]) this.#settle(task, false, terminatedError('all work'));
     } else {
-      this.#scheduler.requeue(unstarted);
-      for (const task of lost) this.#settle(task, false, workerLostError(slot.name, exitcode));
+      // A task that handed its buffers to the thread that ended has them no more: it cannot run again.
+      const handedOver = unstarted.filter((task) => task.transfer.length > 0);
+      this.#scheduler.requeue(handedOver.length === 0 ? unstarted : unstarted.filter((task) => task.transfer.length === 0));
+      for (const task of [...lost, ...handedOver]) this.#settle(task, false, workerLostError(slot.name, exitcode));
     }
     this.#schedule();
   }
@@ -356,11 +448,13 @@ export class BasePool {
     if (error === undefined) return;
     for (const task of this.#scheduler.takeAll()) this.#settle(task, false, error);
     for (const slot of this.#life.slots) for (const task of slot.drop()) this.#settle(task, false, error);
+    this.#gate.release(this.#queued, true);
+    this.#gate.settle(0);
     this.#life.updateRef();
   }
 
   #isBusy(): boolean {
-    if (this.#scheduler.queued > 0) return true;
+    if (this.#scheduler.queued > 0 || this.#gate.waiting) return true;
     for (const slot of this.#life.slots) if (slot.load > 0) return true;
     return false;
   }
@@ -380,7 +474,11 @@ export class BasePool {
    * Python: Pool.terminate
    */
   async terminate(): Promise<void> {
-    if (this.#life.terminate()) for (const task of this.#scheduler.takeAll()) this.#settle(task, false, terminatedError('all work'));
+    if (this.#life.terminate()) {
+      for (const task of this.#scheduler.takeAll()) this.#settle(task, false, terminatedError('all work'));
+      this.#gate.release(this.#queued, true);
+      this.#gate.settle(0);
+    }
     await this.#life.waitForWorkers();
   }
 

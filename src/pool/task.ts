@@ -14,6 +14,8 @@ export interface TaskInit {
   spec: TargetSpec;
   args: unknown;
   hasHandles: boolean;
+  /** ArrayBuffers handed over with the arguments (thread backend), not copied. */
+  transfer: ArrayBuffer[];
   timeout: number | undefined;
   abort: AbortGroup | undefined;
 }
@@ -26,6 +28,7 @@ export class PoolTask {
   readonly spec: TargetSpec;
   readonly args: unknown;
   readonly hasHandles: boolean;
+  readonly transfer: ArrayBuffer[];
   readonly submitted = performance.now();
   readonly timeout: number | undefined;
   readonly abort: AbortGroup | undefined;
@@ -43,6 +46,7 @@ export class PoolTask {
     this.spec = init.spec;
     this.args = init.args;
     this.hasHandles = init.hasHandles;
+    this.transfer = init.transfer;
     this.timeout = init.timeout;
     this.abort = init.abort;
     this.promise = new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import type { ChildHandle } from '../backends/backend.js';
 import type { TaskTuple } from './core.js';
 import type { TasksMessage } from './messages.js';
 import type { PoolTask } from './task.js';
+import { joinTransfers } from './transfer.js';
 
 /**
  * What a worker that ended leaves: the task it was running, which is lost (it may have done
@@ -27,6 +28,8 @@ export class WorkerSlot {
   readonly #inflight = new Map<number, PoolTask>();
   readonly #known = new Set<string>();
   #batch: TaskTuple[] = [];
+  // The ArrayBuffers the batch's tasks hand over (thread backend).
+  #transfers: ArrayBuffer[][] = [];
   #dispatched = 0;
   #alone = false;
   #state: SlotState = 'working';
@@ -49,6 +52,11 @@ export class WorkerSlot {
     return this.#dispatched;
   }
 
+  /** Taking tasks, retiring (asked to exit after its tasks), or killed. */
+  get state(): SlotState {
+    return this.#state;
+  }
+
   /** Whether the scheduler may give this worker another task. */
   get open(): boolean {
     return this.#state === 'working' && !this.#alone;
@@ -67,6 +75,7 @@ export class WorkerSlot {
     const firstTime = !this.#known.has(task.key);
     if (firstTime) this.#known.add(task.key);
     this.#batch.push(task.sent(this, firstTime, onTimeout));
+    if (task.transfer.length > 0) this.#transfers.push(task.transfer);
   }
 
   /**
@@ -76,9 +85,11 @@ export class WorkerSlot {
   flush(): [PoolTask, unknown][] {
     if (this.#batch.length === 0) return [];
     const batch = this.#batch;
+    const transfers = this.#transfers;
     this.#batch = [];
+    this.#transfers = [];
     try {
-      this.#post(batch);
+      this.#post(batch, joinTransfers(transfers));
       return [];
     } catch {
       return this.#sendOneByOne(batch);
@@ -88,11 +99,11 @@ export class WorkerSlot {
   #sendOneByOne(batch: TaskTuple[]): [PoolTask, unknown][] {
     const failed: [PoolTask, unknown][] = [];
     for (const tuple of batch) {
+      const task = this.#inflight.get(tuple[0]);
+      if (task === undefined) continue;
       try {
-        this.#post([tuple]);
+        this.#post([tuple], task.transfer);
       } catch (err) {
-        const task = this.#inflight.get(tuple[0]);
-        if (task === undefined) continue;
         // The next task of this target must carry the source again if this one did.
         if (tuple[3] !== 0) this.#known.delete(tuple[2]);
         this.release(task);
@@ -102,8 +113,8 @@ export class WorkerSlot {
     return failed;
   }
 
-  #post(batch: TaskTuple[]): void {
-    this.child.send({ t: 'tasks', b: batch } satisfies TasksMessage);
+  #post(batch: TaskTuple[], transfer: readonly ArrayBuffer[] | undefined): void {
+    this.child.send({ t: 'tasks', b: batch } satisfies TasksMessage, transfer);
   }
 
   /** The task whose result came back, no longer held here. */
@@ -141,6 +152,7 @@ export class WorkerSlot {
     const held = [...this.#inflight.values()];
     this.#inflight.clear();
     this.#batch = [];
+    this.#transfers = [];
     this.#alone = false;
     return held;
   }

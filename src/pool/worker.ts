@@ -9,6 +9,7 @@
 // returned long ago (a batch of tiny tasks runs in one go) and a later one may be running.
 
 import { inspect } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { registerChildMode, type ParentChannel } from '../backends/child.js';
 import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
@@ -16,8 +17,9 @@ import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { TargetSpec } from '../codec/targets.js';
 import { enterChild } from '../process/current.js';
 import type { ResultTuple, TaskTuple } from './core.js';
-import type { ExitingMessage, PoolStartMessage, PoolToWorker, ResultsMessage } from './messages.js';
+import type { ExitingMessage, PoolStartMessage, PoolToWorker, RecycleMessage, ResultsMessage } from './messages.js';
 import { isThenable, runTask, type Call } from './task-runner.js';
+import { joinTransfers, movedIn } from './transfer.js';
 
 // Results are held back at most this long, so that a burst of tiny tasks costs one message.
 const FLUSH_MS = 2;
@@ -35,6 +37,8 @@ interface LoadedTarget {
 class ResultBatch {
   readonly #channel: ParentChannel;
   #out: ResultTuple[] = [];
+  // The ArrayBuffers the results hand over (those a task returned through move()).
+  #transfers: ArrayBuffer[][] = [];
   #lastFlush = performance.now();
 
   constructor(channel: ParentChannel) {
@@ -42,23 +46,26 @@ class ResultBatch {
   }
 
   /** Add a result; the batch goes out if the last one went FLUSH_MS ago. */
-  add(result: ResultTuple, now: number): void {
+  add(result: ResultTuple, now: number, transfer: ArrayBuffer[]): void {
     this.#out.push(result);
+    if (transfer.length > 0) this.#transfers.push(transfer);
     if (now - this.#lastFlush >= FLUSH_MS) this.flush();
   }
 
   readonly flush = (): void => {
     if (this.#out.length === 0) return;
     const batch = this.#out;
+    const transfers = this.#transfers;
     this.#out = [];
+    this.#transfers = [];
     this.#lastFlush = performance.now();
     try {
-      this.#send(batch);
+      this.#send(batch, joinTransfers(transfers));
     } catch {
       // One result could not be cloned: send the others, and a PicklingError for that one.
       for (const result of batch) {
         try {
-          this.#send([result]);
+          this.#send([result], result[1] === 1 ? movedIn(result[2], 1) : undefined);
         } catch (err) {
           const message = `The result of task ${result[0]} cannot be sent back: ${(err as Error).message}. Return structured-clone data`;
           const error = Object.assign(new Error(message), { name: 'PicklingError', code: 'ERR_MP_UNPICKLABLE_RESULT' });
@@ -68,8 +75,8 @@ class ResultBatch {
     }
   };
 
-  #send(batch: ResultTuple[]): void {
-    this.#channel.send({ t: 'results', r: batch } satisfies ResultsMessage);
+  #send(batch: ResultTuple[], transfer?: readonly ArrayBuffer[]): void {
+    this.#channel.send({ t: 'results', r: batch } satisfies ResultsMessage, transfer);
   }
 }
 
@@ -82,10 +89,24 @@ class PoolWorker {
   #draining = false;
   #exiting = false;
   #running: number | null = null;
+  readonly #maxMemory: number | null;
+  #overMemory = false;
 
-  constructor(channel: ParentChannel) {
+  constructor(channel: ParentChannel, maxMemory: number | null) {
     this.#channel = channel;
     this.#results = new ResultBatch(channel);
+    this.#maxMemory = maxMemory;
+  }
+
+  // maxWorkerMemory: past it, ask the pool (once) to send no more tasks and let this worker exit
+  // after those it holds (tasks sent before the pool heard it). A process measures its resident set; a thread, which shares its
+  // process's, its own V8 heap.
+  #checkMemory(): void {
+    if (this.#maxMemory === null || this.#overMemory) return;
+    const used = this.#channel.backend === 'process' ? process.memoryUsage.rss() : getHeapStatistics().used_heap_size;
+    if (used <= this.#maxMemory) return;
+    this.#overMemory = true;
+    this.#channel.send({ t: 'recycle', used } satisfies RecycleMessage);
   }
 
   readonly receive = (message: unknown): void => {
@@ -147,7 +168,9 @@ class PoolWorker {
         result = [id, 0, encodeError(target === undefined ? err : explainReferenceError(err, target.spec)), performance.now() - began];
       }
       this.#running = null;
-      this.#results.add(result, began + result[3]);
+      // Before the result: the pool hears it before it could give this worker another task.
+      this.#checkMemory();
+      this.#results.add(result, began + result[3], result[1] === 1 ? movedIn(result[2], 1) : []);
     }
     queue.length = 0;
     this.#head = 0;
@@ -177,7 +200,7 @@ class PoolWorker {
 
 async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
   enterChild({ name: start.name, daemon: true, identity: start.identity, parent: start.parent, backend: channel.backend });
-  const worker = new PoolWorker(channel);
+  const worker = new PoolWorker(channel, start.maxMemory);
   process.on('exit', worker.sayGoodbye);
   process.on('unhandledRejection', (reason) => {
     process.stderr.write(`${start.name}: a task left a promise rejected with no handler; the worker goes on:\n${inspect(reason)}\n`);

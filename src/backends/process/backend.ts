@@ -4,7 +4,7 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
+import type { Backend, ChildHandle, LaunchOptions, ResourceLimits } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
 import { childEntryUrl } from '../../runtime.js';
@@ -81,21 +81,33 @@ class ProcessChild implements ChildHandle {
   }
 }
 
+// worker_threads' resourceLimits as V8 flags. A young generation is three semi-spaces; V8's
+// stack size is in KiB. A process has no flag for the code range: it is not limited.
+function heapFlags(limits: ResourceLimits | undefined): string[] {
+  if (limits === undefined) return [];
+  const flags: string[] = [];
+  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  if (limits.maxYoungGenerationSizeMb !== undefined) flags.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
+  if (limits.stackSizeMb !== undefined) flags.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
+  return flags;
+}
+
 export const processBackend: Backend = {
   kind: 'process',
-  launch(_options: LaunchOptions): ChildHandle {
+  launch(options: LaunchOptions): ChildHandle {
     // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. Then, when
     // present: the resource tracker's pipe, so the tracker outlives every process of the tree;
     // and in the 'posix' platform variant a lifeline, a pipe whose end here closes when this
     // process dies however it dies, which a thread of the child watches (child-entry.ts).
     const entry = fileURLToPath(childEntryUrl(import.meta.url, 'child-entry'));
     const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
-    const env: NodeJS.ProcessEnv = { ...process.env, MPTS_PARENT_PID: String(process.pid) };
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
     const tracker = trackerPipeForChildren();
     if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);
     const lifeline = platformVariant === 'posix' && hasNative() ? stdio.push('pipe') - 1 : undefined;
     if (lifeline !== undefined) env.MPTS_LIFELINE_FD = String(lifeline);
-    const child = new ProcessChild(fork(entry, [], { serialization: 'advanced', execArgv: process.execArgv, stdio, env }));
+    const execArgv = [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)];
+    const child = new ProcessChild(fork(entry, [...(options.argv ?? [])], { serialization: 'advanced', execArgv, stdio, env }));
     if (lifeline !== undefined) child.holdLifeline(lifeline);
     return child;
   },

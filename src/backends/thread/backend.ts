@@ -25,10 +25,10 @@ function hookModules(execArgv: readonly string[]): string[] {
   return specs;
 }
 
-function workerSource(): { source: string | URL; eval: boolean } {
+function workerSource(execArgv: readonly string[]): { source: string | URL; eval: boolean } {
   const entry = childEntryUrl(import.meta.url, 'child-entry');
   const major = Number(process.versions.node.split('.')[0]);
-  const hooks = major < 22 ? hookModules(process.execArgv) : [];
+  const hooks = major < 22 ? hookModules(execArgv) : [];
   if (hooks.length === 0) return { source: entry, eval: false };
   const parent = pathToFileURL(`${process.cwd()}/`).href;
   // A --import module without hooks is harmless to register: it simply adds none. `data.active`
@@ -55,9 +55,9 @@ class ThreadChild implements ChildHandle {
     worker.on('error', (err) => process.stderr.write(`Process ${name}:\n${inspect(err)}\n`));
   }
 
-  send(message: unknown): void {
+  send(message: unknown, transfer?: readonly ArrayBuffer[]): void {
     try {
-      this.#worker.postMessage(message);
+      this.#worker.postMessage(message, transfer);
     } catch (err) {
       throw asPicklingError(err, 'the arguments');
     }
@@ -96,7 +96,16 @@ class ThreadChild implements ChildHandle {
 export const threadBackend: Backend = {
   kind: 'thread',
   launch(options: LaunchOptions): ChildHandle {
-    const { source, eval: isEval } = workerSource();
-    return new ThreadChild(new Worker(source, { eval: isEval, stdin: false, name: options.name }), options.name);
+    const { source, eval: isEval } = workerSource(options.execArgv ?? process.execArgv);
+    const worker = new Worker(source, {
+      eval: isEval,
+      stdin: false,
+      name: options.name,
+      ...(options.env === undefined ? {} : { env: { ...options.env } }),
+      ...(options.argv === undefined ? {} : { argv: [...options.argv] }),
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: { ...options.resourceLimits } }),
+    });
+    return new ThreadChild(worker, options.name);
   },
 };

@@ -7,7 +7,7 @@ if (port === null) throw new Error('This module is the entry of a worker thread 
 
 runChild({
   backend: 'thread',
-  send: (message) => port.postMessage(message),
+  send: (message, transfer) => port.postMessage(message, transfer),
   onMessage: (listener) => port.on('message', listener),
   poll: () => receiveMessageOnPort(port),
   unref: () => port.unref(),
