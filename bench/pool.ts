@@ -2,13 +2,14 @@
 //   pool-throughput  100,000 trivial tasks submitted at once (tasks/s), and map with default chunks
 //   pool-round-trip  10,000 sequential apply() calls (µs per round trip)
 //   pool-cpu         40 tasks of ~20 ms of CPU each (speed-up over running them serially)
+//   pool-transfer    a 64 MiB ArrayBuffer argument and result, copied or handed over with move()
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'multiprocessing-ts';
-import { Pool as ThreadPool } from 'multiprocessing-ts/threads';
+import { move, Pool as ThreadPool } from 'multiprocessing-ts/threads';
 import { Piscina } from 'piscina';
 import { FixedClusterPool, FixedThreadPool } from 'poolifier';
 import Tinypool from 'tinypool';
@@ -417,4 +418,44 @@ export const poolCpu: Case = {
     (pythonIterations === undefined ? '.' : `; Python: ${pythonIterations.toLocaleString('en-US')} steps.`),
 };
 
-export const poolCases: Case[] = [poolThroughput, poolRoundTrip, poolCpu];
+// ---- workload 4: a large ArrayBuffer argument, copied or handed over -----------------------------
+
+const TRANSFER_BYTES = 64 * 2 ** 20;
+const TRANSFER_TRIPS = 10;
+
+// The task reads one byte and returns the buffer: the same bytes travel there and back.
+const echoCopy = (b: ArrayBuffer): ArrayBuffer => b;
+const echoMove = async (b: ArrayBuffer): Promise<ArrayBuffer> => (await import('multiprocessing-ts/threads')).move(b);
+
+function transferSystem(name: string, moved: boolean, extra: Partial<System> = {}): System {
+  let pool: InstanceType<typeof ThreadPool> | undefined;
+  let buffer = new ArrayBuffer(0);
+  return {
+    name,
+    kind: 'ours',
+    ...extra,
+    async setup() {
+      pool = new ThreadPool(1);
+      buffer = new ArrayBuffer(TRANSFER_BYTES);
+      buffer = moved ? await pool.apply(echoMove, [move(buffer)]) : await pool.apply(echoCopy, [buffer]);
+    },
+    async run() {
+      for (let i = 0; i < TRANSFER_TRIPS; i++) buffer = moved ? await pool!.apply(echoMove, [move(buffer)]) : await pool!.apply(echoCopy, [buffer]);
+      expect(buffer.byteLength, TRANSFER_BYTES, 'the buffer that came back');
+    },
+    async teardown() {
+      await pool?.terminate();
+      pool = undefined;
+    },
+  };
+}
+
+export const poolTransfer: Case = {
+  name: 'pool-transfer',
+  description: `${TRANSFER_TRIPS} sequential round trips of a 64 MiB ArrayBuffer argument returned as the result, thread backend, 1 worker: copied, or handed over with move() both ways.`,
+  measure: { unit: 'ms per round trip', of: (ms) => ms / TRANSFER_TRIPS, digits: 2 },
+  repetitions: { reps: 10, warmup: 2, quick: { reps: 2, warmup: 1 } },
+  systems: [transferSystem('ours, thread backend, copied', false), transferSystem('ours, thread backend, move()', true, { baseline: 'ours, thread backend, copied' })],
+};
+
+export const poolCases: Case[] = [poolThroughput, poolRoundTrip, poolCpu, poolTransfer];

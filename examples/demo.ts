@@ -119,6 +119,10 @@ const examples: Example[] = [
   { title: 'Listener and Client', file: 'features/listener-client.ts', about: 'A server and a client process talk over a socket with an authkey, in CPython\'s wire format.' },
   { title: 'Pool initializer', file: 'features/pool-initializer.ts', about: 'Each worker runs the initializer once, which prepares what its tasks use.' },
   { title: 'Pool maxTasksPerChild', file: 'features/pool-max-tasks-per-child.ts', about: 'Each worker is replaced by a fresh one after three tasks.' },
+  { title: 'Pool minProcesses and idleTimeout', file: 'features/pool-elastic.ts', about: 'One worker at rest, four while four tasks run, one again after 100 ms idle.' },
+  { title: 'Pool maxQueue and drained()', file: 'features/pool-max-queue.ts', about: 'A full queue rejects with Full; a producer waits on drained(); a long map waits for room.' },
+  { title: 'Pool env, argv, execArgv and limits', file: 'features/pool-worker-options.ts', about: 'What each worker is started with, and how much memory it may use.' },
+  { title: 'move(): ArrayBuffers handed to threads', file: 'features/pool-move.ts', about: 'A buffer handed over to a worker thread and one handed back, not copied.' },
   { title: 'The Redis tier in code', file: 'features/redis-pool.ts', about: 'A worker (serve()) and a Pool and Queue in Redis, at $REDIS_URL (default redis://127.0.0.1:6379); skipped without a server.' },
 ];
 

@@ -59,6 +59,38 @@ const features: { name: string; output: string[] }[] = [
     name: 'pool-max-tasks-per-child',
     output: ['12 tasks ran in at least 4 different worker processes', 'no worker ran more than 3 tasks: true', 'none of them was the main process: true'],
   },
+  {
+    name: 'pool-elastic',
+    output: ['at rest: 1 worker', '4 tasks running at once: 4 workers', 'they ran in 4 processes', 'after 100 ms idle: 1 worker again', 'and it still works: 6 * 7 = 42'],
+  },
+  {
+    name: 'pool-max-queue',
+    output: [
+      'a third task waiting: Full (ERR_MP_QUEUE_FULL)',
+      'the two queued ran: 4, 9',
+      'producer: 50 tasks, sum of squares 40425, never more than 2 waiting: true',
+      'map of 100 chunks: sum 328350',
+    ],
+  },
+  {
+    name: 'pool-worker-options',
+    output: [
+      "worker's GREETING: hello from the pool",
+      "worker's arguments: --mode fast",
+      'worker runs with --no-deprecation: true',
+      "worker's heap limit is under 256 MiB: true",
+      'this process has no GREETING: true',
+    ],
+  },
+  {
+    name: 'pool-move',
+    output: [
+      'sum computed in a thread: 1048576',
+      'handed over, not copied: the buffer here is now 0 bytes',
+      'transfer option: 2, 4, 6; here 0 samples are left',
+      'a task handed back 4 numbers: 0.5, 0.5, 0.5, 0.5',
+    ],
+  },
 ];
 
 async function checkFeature(name: string, output: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
