@@ -421,7 +421,7 @@ export const poolCpu: Case = {
 // ---- workload 4: a large ArrayBuffer argument, copied or handed over -----------------------------
 
 const TRANSFER_BYTES = 64 * 2 ** 20;
-const TRANSFER_TRIPS = 10;
+const TRANSFER_TRIPS = 2;
 
 // The task reads one byte and returns the buffer: the same bytes travel there and back.
 const echoCopy = (b: ArrayBuffer): ArrayBuffer => b;
@@ -454,7 +454,7 @@ export const poolTransfer: Case = {
   name: 'pool-transfer',
   description: `${TRANSFER_TRIPS} sequential round trips of a 64 MiB ArrayBuffer argument returned as the result, thread backend, 1 worker: copied, or handed over with move() both ways.`,
   measure: { unit: 'ms per round trip', of: (ms) => ms / TRANSFER_TRIPS, digits: 2 },
-  repetitions: { reps: 10, warmup: 2, quick: { reps: 2, warmup: 1 } },
+  repetitions: { reps: 5, warmup: 1, quick: { reps: 2, warmup: 1 } },
   systems: [transferSystem('ours, thread backend, copied', false), transferSystem('ours, thread backend, move()', true, { baseline: 'ours, thread backend, copied' })],
 };
 

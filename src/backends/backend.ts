@@ -26,7 +26,10 @@ export interface ChildHandle {
   unref(): void;
 }
 
-/** V8 heap limits of a child, as worker_threads' `resourceLimits`. */
+/**
+ * V8 heap limits of a pool's workers (the `resourceLimits` option of Pool). No Python twin; the
+ * `resourceLimits` of Node's `worker_threads` and piscina.
+ */
 export interface ResourceLimits {
   /** Largest main heap (old generation), MB. */
   readonly maxOldGenerationSizeMb?: number;

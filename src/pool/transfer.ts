@@ -4,7 +4,7 @@
 // move() marks the buffer itself (in a registry shared by every copy of the package in this
 // thread) and returns it, so that `fn(buf: ArrayBuffer)` still type-checks with `move(buf)`.
 
-/** What move() accepts: an ArrayBuffer, or a view whose whole buffer is handed over. */
+/** What {@link move} accepts: an ArrayBuffer, or a view whose whole buffer is handed over. No Python twin. */
 export type Movable = ArrayBuffer | ArrayBufferView;
 
 interface Registry {
