@@ -48,9 +48,10 @@ export interface WorkerOptions {
   /** The workers' `process.argv.slice(2)`. No Python twin; like piscina's `argv`. */
   argv?: readonly string[];
   /**
-   * The workers' Node options, instead of this process's `process.execArgv` (as `fork()` and
-   * `new Worker()` take them: spread `process.execArgv` to keep its loaders). Threads accept only
-   * the options Node allows per thread. No Python twin; like piscina's `execArgv`.
+   * The workers' Node options, instead of this process's `process.execArgv`, as `fork()` and
+   * `new Worker()` take them. A process: spread `process.execArgv` to keep this one's loaders
+   * (`--import tsx`). A thread: give only options Node allows per thread (not V8 flags); this
+   * process's loaders still apply. No Python twin; like piscina's `execArgv`.
    */
   execArgv?: readonly string[];
 }

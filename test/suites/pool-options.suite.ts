@@ -157,7 +157,8 @@ export default defineSuite({ area: 'Pool options', backends: ['process', 'thread
     await using pool = new Pool(1, {
       env: { MPTS_POOL_OPTION: 'from-the-pool', PATH: process.env.PATH },
       argv: ['--alpha', 'beta'],
-      execArgv: [...process.execArgv, '--no-deprecation'],
+      // A process takes the parent's options only if given them; a thread accepts only per-thread ones.
+      execArgv: backend === 'process' ? [...process.execArgv, '--no-deprecation'] : ['--no-deprecation'],
     });
     const seen = await pool.apply(() => ({ env: process.env.MPTS_POOL_OPTION, home: process.env.HOME, argv: process.argv.slice(2), execArgv: process.execArgv }));
     assert.equal(seen.env, 'from-the-pool');
@@ -255,7 +256,7 @@ export default defineSuite({ area: 'Pool options', backends: ['process', 'thread
     await using pool = new Pool(1);
     // Tiny tasks measured: the worker now takes several tasks at a time, so the next one is sent
     // to it while the first still runs.
-    for (let i = 0; i < 10; i++) await pool.apply(square, [i]);
+    await pool.map(square, Array.from({ length: 200 }, (_, i) => i), 1);
     const release = new Event();
     const dies = pool.applyAsync(async (e: Event) => {
       await e.wait();
@@ -263,6 +264,7 @@ export default defineSuite({ area: 'Pool options', backends: ['process', 'thread
     }, [release]);
     const buffer = new ArrayBuffer(8);
     const after = pool.applyAsync((b: ArrayBuffer) => b.byteLength, [move(buffer)]);
+    assert.equal(pool.stats.queued, 0, 'the second task went to the worker with the first');
     release.set();
     await assert.rejects(dies.get(), isCode(WorkerLostError, 'ERR_MP_WORKER_LOST'));
     if (handedOver) await assert.rejects(after.get(), isCode(WorkerLostError, 'ERR_MP_WORKER_LOST'));

@@ -25,10 +25,12 @@ function hookModules(execArgv: readonly string[]): string[] {
   return specs;
 }
 
-function workerSource(execArgv: readonly string[]): { source: string | URL; eval: boolean } {
+// A thread given Node options of its own (a pool's execArgv) does not run the parent's --import
+// modules either, on any Node: it registers them the same way.
+function workerSource(ownExecArgv: boolean): { source: string | URL; eval: boolean } {
   const entry = childEntryUrl(import.meta.url, 'child-entry');
   const major = Number(process.versions.node.split('.')[0]);
-  const hooks = major < 22 ? hookModules(execArgv) : [];
+  const hooks = major < 22 || ownExecArgv ? hookModules(process.execArgv) : [];
   if (hooks.length === 0) return { source: entry, eval: false };
   const parent = pathToFileURL(`${process.cwd()}/`).href;
   // A --import module without hooks is harmless to register: it simply adds none. `data.active`
@@ -96,7 +98,7 @@ class ThreadChild implements ChildHandle {
 export const threadBackend: Backend = {
   kind: 'thread',
   launch(options: LaunchOptions): ChildHandle {
-    const { source, eval: isEval } = workerSource(options.execArgv ?? process.execArgv);
+    const { source, eval: isEval } = workerSource(options.execArgv !== undefined);
     const worker = new Worker(source, {
       eval: isEval,
       stdin: false,
