@@ -224,7 +224,7 @@ const RULES: Record<string, Rule> = {
   'multiprocessing.reducer': { ts: 'registerHandleType', note: 'how a class travels to children' },
   'Process.sentinel': { na: 'an fd to wait on: `await p.join()` instead' },
   'Process.authkey': { na: 'children get the keys of what they are given (managers, connections) with it' },
-  ...Object.fromEntries(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore'].map((c) => [`${c}.__enter__`, { ts: 'withLock', note: '`withLock(fn)`, `withLockSync(fn)`' }])),
+  ...Object.fromEntries(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Condition'].map((c) => [`${c}.__enter__`, { ts: 'withLock', note: '`withLock(fn)`, `withLockSync(fn)`' }])),
   'Pool.Process': { na: 'the pool\'s process class: pools start their workers on their backend' },
   'IMapIterator.next': { ts: 'imap', note: 'imap() and imapUnordered() return async iterables' },
   'IMapIterator.__iter__': { ts: 'imap', note: '`for await (const r of pool.imap(...))`' },

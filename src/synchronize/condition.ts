@@ -5,14 +5,15 @@ import { ValueError } from '../errors.js';
 import { deadlineOf, expired, type Deadline } from '../shm/deadline.js';
 import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
 import { wake } from '../shm/waiter.js';
-import { Lock, RLock } from './lock.js';
-import { allocateWords, rebuildBlock, reduceBlock, registerShared, wordsOf, type BlockTransfer, type Words } from './shared-object.js';
+import { Lock, RLock, type AcquireOptions } from './lock.js';
+import { Acquirable, allocateWords, rebuildBlock, reduceBlock, registerShared, wordsOf, type BlockTransfer, type Words } from './shared-object.js';
 
 /**
  * A condition variable shared by processes and threads, over a Lock or RLock (an RLock by default).
+ * `withLock(fn)` / `withLockSync(fn)` hold its lock around `fn`, as Lock's do (Python's `with cond:`).
  * Python: multiprocessing.Condition
  */
-export class Condition {
+export class Condition extends Acquirable {
   /** @internal */
   readonly words: Words;
   readonly lock: Lock | RLock;
@@ -21,20 +22,24 @@ export class Condition {
 
   constructor(lock?: Lock | RLock, /** @internal */ words?: Words) {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) throw new TypeError('Expected the lock of a Condition to be a Lock or an RLock');
+    super();
     this.lock = lock ?? new RLock();
     this.words = words ?? allocateWords(1);
     this.#i32 = this.words.i32;
     this.#index = this.words.base;
   }
 
-  acquire(options?: { block?: boolean; timeout?: number }): Promise<boolean> {
+  /** Take the condition's lock. Python: Condition.acquire */
+  acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     return this.lock.acquire(options);
   }
 
-  acquireSync(options?: { block?: boolean; timeout?: number }): boolean {
+  /** {@link acquire}, blocking this thread. */
+  acquireSync(options?: AcquireOptions | boolean): boolean {
     return this.lock.acquireSync(options);
   }
 
+  /** Give the condition's lock back. Python: Condition.release */
   release(): void {
     this.lock.release();
   }

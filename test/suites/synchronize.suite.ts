@@ -261,6 +261,36 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     await assert.rejects(cond.wait(1), isCode(ValueError, 'ERR_MP_NOT_OWNER'));
   }, { timeout: LONG }); // CPython: _TestCondition.test_notify_all / test_waitfor
 
+  test('Condition: withLock() holds its lock around a wait in a child, withLockSync() around the notify, and both release when fn throws', async () => {
+    const cond = new Condition(new Lock());
+    const data = Value('i', 0, { lock: false });
+    const waiting = new Event();
+    const p = new Process({
+      target: async (c: Condition, d: SharedValue, w: Event) => {
+        const ok = await c.withLock(() => {
+          w.set();
+          return c.waitFor(() => d.value === 42, 30_000);
+        });
+        d.value = ok && !c.lock.locked() ? 43 : -1;
+      },
+      args: [cond, data, waiting],
+    });
+    p.start();
+    assert.equal(await waiting.wait(LONG), true);
+    assert.equal(cond.withLockSync(() => {
+      data.value = 42;
+      cond.notifyAll();
+      return cond.lock.locked();
+    }), true);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    assert.equal(data.value, 43);
+    const boom = new Error('boom');
+    await assert.rejects(cond.withLock(() => { throw boom; }), (e: unknown) => e === boom);
+    assert.throws(() => cond.withLockSync(() => { throw boom; }), (e: unknown) => e === boom);
+    assert.equal(cond.lock.locked(), false);
+  }, { timeout: LONG }); // CPython: _TestCondition (with cond:)
+
   test('Barrier: the parent and two children pass together; a timed-out wait breaks it for everyone', async () => {
     const barrier = new Barrier(3);
     const indexes = SharedArray('i', 3, { lock: false });
