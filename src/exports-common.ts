@@ -37,3 +37,5 @@ export { Pipe, Connection } from './queues/pipe.js';
 export { CalledProcessError, TimeoutExpired } from './subprocess/errors.js';
 export type { Command, CapturedOutput } from './subprocess/errors.js';
 export * from './managers.js';
+export { Logger, getLogger, logToStderr } from './logger.js';
+export type { LogLevel, LogLevelName, LogRecord, LogHandler } from './logger.js';

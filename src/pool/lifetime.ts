@@ -6,11 +6,14 @@ import { totalmem } from 'node:os';
 import type { LaunchOptions } from '../backends/backend.js';
 import { getBackend } from '../backends/index.js';
 import { ValueError } from '../errors.js';
+import { DEBUG, getLogger } from '../logger.js';
 import { nextIdentity } from '../process/current.js';
 import type { BackendKind } from '../runtime.js';
 import { notRunningError, terminatedError, type PoolState } from './core.js';
 import type { PoolStartMessage, WorkerToPool } from './messages.js';
 import { WorkerSlot } from './worker-slot.js';
+
+const logger = getLogger();
 
 /** What the pool does when its workers speak, start and end. */
 export interface LifetimeHooks {
@@ -209,6 +212,7 @@ export class PoolLifetime {
     let markExited!: () => void;
     const slot = new WorkerSlot(name, child, new Promise<void>((resolve) => (markExited = resolve)));
     this.#slots.add(slot);
+    if (logger.isEnabledFor(DEBUG)) logger.debug(`added worker ${name}`);
     child.onMessage((message) => {
       const msg = message as WorkerToPool;
       if (msg.t === 'exiting') slot.exiting(msg.running);
@@ -216,6 +220,7 @@ export class PoolLifetime {
       else this.#hooks.message(slot, msg);
     });
     child.onExit((exitcode) => {
+      if (logger.isEnabledFor(DEBUG)) logger.debug(`cleaning up worker ${name} (exitcode ${exitcode})`);
       this.#slots.delete(slot);
       clearTimeout(this.#idleTimers.get(slot));
       this.#idleTimers.delete(slot);

@@ -8,14 +8,18 @@ import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { AnyFunction } from '../codec/targets.js';
+import { applyLogSettings, getLogger, INFO } from '../logger.js';
 import { enterChild, runExitHooks } from './current.js';
 import type { BaseProcess, ProcessStartMessage } from './process.js';
 
 async function runProcess(channel: ParentChannel, start: ProcessStartMessage): Promise<void> {
   enterChild({ name: start.name, daemon: start.daemon, identity: start.identity, parent: start.parent, backend: channel.backend });
   channel.unref();
+  applyLogSettings(start.log);
+  const logger = getLogger();
   let exitcode = 0;
   try {
+    if (logger.isEnabledFor(INFO)) logger.info('child process calling run()');
     const target: AnyFunction | undefined = start.target === null ? undefined : await loadTarget(start.target);
     const payload = await decodeHandles(start.args, start.hasHandles);
     try {
@@ -41,6 +45,7 @@ async function runProcess(channel: ParentChannel, start: ProcessStartMessage): P
     }
   }
   await runExitHooks();
+  if (logger.isEnabledFor(INFO)) logger.info(`process exiting with exitcode ${exitcode}`);
   channel.exit(exitcode);
 }
 

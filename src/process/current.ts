@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { setProcessNameSource } from '../logger.js';
 
 /** What `currentProcess()` tells about the running process or worker thread. */
 export interface ProcessInfo {
@@ -17,6 +18,8 @@ export interface ProcessInfo {
   /** The pid for a process; the threadId for a worker thread. */
   readonly ident: number;
 }
+
+setProcessNameSource(() => currentProcess().name);
 
 /** What `parentProcess()` tells about the parent. */
 export interface ParentInfo {

@@ -8,8 +8,11 @@ import { encodeHandles } from '../codec/handles.js';
 import { loadTarget } from '../codec/target-loader.js';
 import { describeTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
 import { PicklingError, ValueError } from '../errors.js';
+import { DEBUG, getLogger, logSettings, type LogSettings } from '../logger.js';
 import { childEntryUrl, type BackendKind } from '../runtime.js';
 import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
+
+const logger = getLogger();
 
 /** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
 export type ProcessOptions<T extends Target = () => unknown> = {
@@ -34,6 +37,8 @@ export interface ProcessStartMessage extends StartMessage {
   args: unknown;
   hasHandles: boolean;
   subclass: { url: string; className: string } | null;
+  /** The parent's logging, which the child adopts (Python's spawn passes it on). */
+  log: LogSettings | null;
 }
 
 interface ProcessState {
@@ -177,7 +182,9 @@ export class BaseProcess<T extends Target = () => unknown> {
     state.status = 'started';
     children.add(this as BaseProcess);
     installExitHook();
+    if (logger.isEnabledFor(DEBUG)) logger.debug(`started ${state.name} (pid ${child.pid})`);
     child.onExit((exitcode) => {
+      if (logger.isEnabledFor(DEBUG)) logger.debug(`${state.name} ended with exitcode ${exitcode}`);
       state.exitcode = exitcode;
       if (state.status === 'started') state.status = 'stopped';
       children.delete(this as BaseProcess);
@@ -223,6 +230,7 @@ export class BaseProcess<T extends Target = () => unknown> {
       args: value,
       hasHandles,
       subclass,
+      log: logSettings(),
     };
   }
 

@@ -14,6 +14,7 @@ const floors: Record<string, number> = {
   'errors.ts': 0,
   'runtime.ts': 0,
   'arguments.ts': 0,
+  'logger.ts': 0,
   addon: 1,
   shm: 1,
   codec: 1,
