@@ -28,6 +28,7 @@ export { Barrier } from './synchronize/barrier.js';
 export type { BarrierOptions } from './synchronize/barrier.js';
 export { Value, RawValue, SharedArray, RawArray, SharedValue, SharedArrayView } from './sharedctypes/sharedctypes.js';
 export type { TypeCode, ValueOf, SyncOptions } from './sharedctypes/sharedctypes.js';
+export { copy, synchronized } from './sharedctypes/wrappers.js';
 export { SharedMemory } from './sharedctypes/shared-memory.js';
 export type { SharedMemoryOptions } from './sharedctypes/shared-memory.js';
 export { hasNative } from './addon/binding.js';

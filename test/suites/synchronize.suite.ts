@@ -262,7 +262,8 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
   }, { timeout: LONG }); // CPython: _TestCondition.test_notify_all / test_waitfor
 
   test('Condition: withLock() holds its lock around a wait in a child, withLockSync() around the notify, and both release when fn throws', async () => {
-    const cond = new Condition(new Lock());
+    const lock = new Lock();
+    const cond = new Condition(lock);
     const data = Value('i', 0, { lock: false });
     const waiting = new Event();
     const p = new Process({
@@ -271,7 +272,7 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
           w.set();
           return c.waitFor(() => d.value === 42, 30_000);
         });
-        d.value = ok && !c.lock.locked() ? 43 : -1;
+        d.value = ok && !(c.lock as Lock).locked() ? 43 : -1;
       },
       args: [cond, data, waiting],
     });
@@ -280,7 +281,7 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     assert.equal(cond.withLockSync(() => {
       data.value = 42;
       cond.notifyAll();
-      return cond.lock.locked();
+      return lock.locked();
     }), true);
     await p.join();
     assert.equal(p.exitcode, 0);
@@ -288,7 +289,7 @@ export default defineSuite({ area: 'synchronize', backends: ['process', 'thread'
     const boom = new Error('boom');
     await assert.rejects(cond.withLock(() => { throw boom; }), (e: unknown) => e === boom);
     assert.throws(() => cond.withLockSync(() => { throw boom; }), (e: unknown) => e === boom);
-    assert.equal(cond.lock.locked(), false);
+    assert.equal(lock.locked(), false);
   }, { timeout: LONG }); // CPython: _TestCondition (with cond:)
 
   test('Barrier: the parent and two children pass together; a timed-out wait breaks it for everyone', async () => {

@@ -23,7 +23,7 @@ function isBadValue(e: unknown): boolean {
 }
 
 describe('logger', () => {
-  it('getLogger(): one logger named multiprocessing, NOTSET (so WARNING in force), levels as numbers or Python names', () => {
+  it('getLogger(): one logger named multiprocessing, NOTSET (so WARNING in force), levels as numbers or Python names', { timeout: LONG }, () => {
     const logger = getLogger();
     assert.equal(logger, getLogger());
     assert.ok(logger instanceof Logger);
@@ -44,9 +44,9 @@ describe('logger', () => {
     } finally {
       logger.setLevel('NOTSET');
     }
-  }, { timeout: LONG });
+  });
 
-  it('records reach each handler once, with Python\'s level names, and only at or above the level', () => {
+  it('records reach each handler once, with Python\'s level names, and only at or above the level', { timeout: LONG }, () => {
     const logger = getLogger();
     const records: LogRecord[] = [];
     const handler = (r: LogRecord): void => void records.push(r);
@@ -76,9 +76,9 @@ describe('logger', () => {
       logger.removeHandler(handler);
       logger.setLevel('NOTSET');
     }
-  }, { timeout: LONG });
+  });
 
-  it('logToStderr() writes the lines CPython\'s log_to_stderr() writes for the same calls', () => {
+  it('logToStderr() writes the lines CPython\'s log_to_stderr() writes for the same calls', { timeout: LONG }, () => {
     const python = spawnSync('python3', ['-c', [
       'import logging, multiprocessing as mp, multiprocessing.util as util',
       'logger = mp.log_to_stderr(logging.DEBUG)',
@@ -94,10 +94,10 @@ describe('logger', () => {
     assert.equal(ours.status, 0, ours.stderr);
     assert.equal(ours.stderr, python.stderr);
     assert.equal(ours.stderr.split('\n')[0], '[DEBUG/MainProcess] a b');
-  }, { timeout: LONG });
+  });
 
   for (const backend of ['process', 'thread']) {
-    it(`${backend}: a child adopts logToStderr(); a child's start and end, and a pool worker's replacement, are logged at DEBUG/INFO`, async () => {
+    it(`${backend}: a child adopts logToStderr(); a child's start and end, and a pool worker's replacement, are logged at DEBUG/INFO`, { timeout: LONG }, async () => {
       const debug = await runProgram(backend, 'DEBUG');
       assert.equal(debug.code, 0, debug.err);
       const lines = debug.err.trim().split('\n');
@@ -117,6 +117,6 @@ describe('logger', () => {
       const quiet = await runProgram(backend, undefined);
       assert.equal(quiet.code, 0, quiet.err);
       assert.equal(quiet.err, '');
-    }, { timeout: LONG });
+    });
   }
 });
