@@ -29,6 +29,8 @@ export type { BarrierOptions } from './synchronize/barrier.js';
 export { Value, RawValue, SharedArray, RawArray, SharedValue, SharedArrayView } from './sharedctypes/sharedctypes.js';
 export type { TypeCode, ValueOf, SyncOptions } from './sharedctypes/sharedctypes.js';
 export { copy, synchronized } from './sharedctypes/wrappers.js';
+export { ShareableList } from './sharedctypes/shareable-list.js';
+export type { ShareableValue } from './sharedctypes/shareable-list.js';
 export { SharedMemory } from './sharedctypes/shared-memory.js';
 export type { SharedMemoryOptions } from './sharedctypes/shared-memory.js';
 export { hasNative } from './addon/binding.js';

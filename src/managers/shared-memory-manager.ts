@@ -2,6 +2,7 @@
 // created through it (by this program or by any client, Python's included).
 // CPython: SharedMemoryManager and SharedMemoryServer in Lib/multiprocessing/managers.py.
 
+import { ShareableList, type ShareableValue } from '../sharedctypes/shareable-list.js';
 import { SharedMemory } from '../sharedctypes/shared-memory.js';
 import { bind } from './args.js';
 import { BaseManager } from './base-manager.js';
@@ -55,6 +56,12 @@ export class SharedMemoryManager extends BaseManager {
   /** A new segment of `size` bytes, unlinked when the manager's server stops. */
   async SharedMemory(size: number): Promise<SharedMemory> {
     const shm = new SharedMemory({ create: true, size });
+    await this.#track(shm);
+    return shm;
+  }
+
+  // Have the server track a new segment; if it cannot, the segment goes.
+  async #track(shm: SharedMemory): Promise<void> {
     try {
       await this.client.serverCall('track_segment', [shm.name]);
     } catch (err) {
@@ -62,7 +69,16 @@ export class SharedMemoryManager extends BaseManager {
       shm.unlink();
       throw err;
     }
-    return shm;
+  }
+
+  /**
+   * A new ShareableList of `sequence`'s items, whose segment is unlinked when the manager's server stops.
+   * Python: SharedMemoryManager.ShareableList(sequence)
+   */
+  async ShareableList<T extends ShareableValue>(sequence: Iterable<T>): Promise<ShareableList<T>> {
+    const list = new ShareableList<T>(sequence);
+    await this.#track(list.shm);
+    return list;
   }
 
   /** The names of the segments the server tracks. Python: SharedMemoryManager._list_tracked_segments */

@@ -1,7 +1,10 @@
 // sharedctypes' copy() and synchronized(), and shared_memory's ShareableList, across children.
 // CPython: _TestValue.test_copy / _TestArray, _TestSharedMemory.test_shared_memory_ShareableList_* in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
-import { copy, Event, Lock, RawArray, RawValue, SharedArray, synchronized, Value, ValueError, type SharedArrayView, type SharedValue } from 'multiprocessing-ts';
+import {
+  copy, Event, FileNotFoundError, Lock, RawArray, RawValue, ShareableList, SharedArray, SharedMemoryManager, synchronized, Value, ValueError,
+  type ShareableValue, type SharedArrayView, type SharedValue,
+} from 'multiprocessing-ts';
 import { defineSuite } from '../helpers/suite.js';
 import { LONG } from '../helpers/timeouts.js';
 
@@ -74,4 +77,91 @@ export default defineSuite({ area: 'sharedctypes', backends: ['process', 'thread
     assert.equal(raw.value, 4000, 'the same memory');
     assert.deepEqual(rawArray.toArray(), [0, 4000]);
   }, { timeout: LONG }); // CPython: synchronized() as Value/Array(lock=...) use it
+
+  test('ShareableList: Python\'s types and rules, read and written by a child that received it, by another list attached by name', async () => {
+    const sl = new ShareableList<ShareableValue>([7, 2.5, true, null, 'héllo', new Uint8Array([1, 0, 2]), 2n ** 62n, '']);
+    try {
+      assert.equal(sl.length, 8);
+      assert.equal(sl.format, 'qdxxxxxxx?xxxxxx?x8s8sq8s');
+      assert.deepEqual(sl.toArray(), [7, 2.5, true, null, 'héllo', new Uint8Array([1, 0, 2]), 2n ** 62n, '']);
+      assert.equal(sl.get(-1), '');
+      assert.equal(sl.shm.size, 8 * 10 + 8 * 8 + 9 * 8, 'CPython\'s size: header, offsets, data, formats, codes');
+      const p = new Process({
+        target: (list: ShareableList<ShareableValue>) => {
+          list.set(0, 'seven');
+          list.set(1, null);
+          list.set(3, -1.25);
+          list.set(4, new Uint8Array([9, 9]));
+          list.set(-2, -5);
+        },
+        args: [sl],
+      });
+      p.start();
+      await p.join();
+      assert.equal(p.exitcode, 0);
+      const byName = new ShareableList(null, { name: sl.shm.name });
+      try {
+        assert.deepEqual(byName.toArray(), ['seven', null, true, -1.25, new Uint8Array([9, 9]), new Uint8Array([1, 0, 2]), -5, '']);
+        assert.equal(byName.format, '8sxxxxxx?xxxxxxxx?d8s8sq8s');
+        assert.throws(() => byName.set(0, 'nine bytes'), isCode(ValueError, 'ERR_MP_ITEM_TOO_LONG'));
+        assert.throws(() => byName.set(7, 'ééééé'), isCode(ValueError, 'ERR_MP_ITEM_TOO_LONG'), 'ten UTF-8 bytes in a slot of eight');
+        byName.set(7, 'éééé');
+        assert.equal(sl.get(7), 'éééé');
+        assert.throws(() => byName.get(8), (e: unknown) => e instanceof RangeError && (e as { code?: string }).code === 'ERR_MP_INDEX_OUT_OF_RANGE');
+        assert.throws(() => byName.set(-9, 1), (e: unknown) => e instanceof RangeError && (e as { code?: string }).code === 'ERR_MP_INDEX_OUT_OF_RANGE');
+        assert.throws(() => byName.set(0, undefined as unknown as null), TypeError);
+        assert.throws(() => byName.set(0, 2n ** 63n), isCode(ValueError, 'ERR_MP_BAD_VALUE'));
+        assert.deepEqual(sl.toArray().slice(0, 2), ['seven', null], 'nothing written by a refused set');
+      } finally {
+        byName.shm.close();
+      }
+    } finally {
+      sl.shm.close();
+      sl.shm.unlink();
+    }
+    assert.throws(() => new ShareableList(null, { name: sl.shm.name }), isCode(FileNotFoundError, 'ENOENT'));
+  }, { timeout: LONG }); // CPython: _TestSharedMemory.test_shared_memory_ShareableList_basics
+
+  test('ShareableList: count() and index() compare as Python\'s ==; an empty list; a bad item leaves no segment', () => {
+    const sl = new ShareableList<ShareableValue>([1, true, 1.0, 2n, 'a', 'a', new Uint8Array([1]), null]);
+    try {
+      assert.equal(sl.count(1), 3, 'True == 1 == 1.0');
+      assert.equal(sl.count(2), 1);
+      assert.equal(sl.count('a'), 2);
+      assert.equal(sl.count(new Uint8Array([1])), 1);
+      assert.equal(sl.count(null), 1);
+      assert.equal(sl.index(2), 3);
+      assert.equal(sl.index('a'), 4);
+      assert.throws(() => sl.index('b'), isCode(ValueError, 'ERR_MP_NOT_FOUND'));
+    } finally {
+      sl.shm.close();
+      sl.shm.unlink();
+    }
+    const empty = new ShareableList();
+    try {
+      assert.equal(empty.length, 0);
+      assert.equal(empty.format, '');
+      assert.deepEqual(empty.toArray(), []);
+    } finally {
+      empty.shm.close();
+      empty.shm.unlink();
+    }
+    assert.throws(() => new ShareableList([1, {} as unknown as null]), TypeError);
+  }, { timeout: LONG }); // CPython: test_shared_memory_ShareableList_basics (count, index)
+
+  test('SharedMemoryManager.ShareableList(): the server unlinks the list\'s segment when it stops', async () => {
+    const smm = new SharedMemoryManager();
+    await smm.start();
+    let name: string;
+    try {
+      const sl = await smm.ShareableList(['a', 1, 2.5]);
+      name = sl.shm.name;
+      assert.deepEqual(sl.toArray(), ['a', 1, 2.5]);
+      assert.ok((await smm.listSegments()).includes(name));
+      sl.shm.close();
+    } finally {
+      await smm.shutdown();
+    }
+    assert.throws(() => new ShareableList(null, { name }), isCode(FileNotFoundError, 'ENOENT'));
+  }, { timeout: LONG }); // CPython: _TestSharedMemory.test_shared_memory_SharedMemoryManager_basics
 });
