@@ -58,7 +58,7 @@ function pyEquals(a: ShareableValue, b: ShareableValue): boolean {
   if (numeric(a) && numeric(b)) {
     const x = typeof a === 'boolean' ? Number(a) : a;
     const y = typeof b === 'boolean' ? Number(b) : b;
-    return x == y; // eslint-disable-line eqeqeq -- a number equals a bigint of the same value, as in Python
+    return x == y; // == : a number equals a bigint of the same value, as in Python
   }
   if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((byte, i) => byte === b[i]);
   return a === b;

@@ -65,7 +65,10 @@ export default defineSuite({ area: 'sharedctypes', backends: ['process', 'thread
       if (!(await g.wait(30_000))) throw new Error('never told to go');
       for (let i = 0; i < 2000; i++) {
         c.getLock().withLockSync(() => (c.value += 1));
-        a.getLock().withLockSync(() => ((a.getObj() as Int32Array)[1] += 1)); // a Lock: get()/set() would take it again
+        a.getLock().withLockSync(() => {
+          const cells = a.getObj() as Int32Array; // a Lock: get()/set() would take it again
+          cells[1] = cells[1]! + 1;
+        });
       }
     };
     const children = [0, 1].map(() => new Process({ target: add, args: [counter, cells, go] }));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { getLogger, logToStderr, Logger, ValueError, type LogRecord } from 'multiprocessing-ts';
+import { getLogger, Logger, ValueError, type LogRecord } from 'multiprocessing-ts';
 import { LONG } from '../helpers/timeouts.js';
 
 const program = fileURLToPath(new URL('../fixtures/log-program.ts', import.meta.url));
