@@ -20,28 +20,51 @@ const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Bar
 
 /** The API bound to one backend. */
 export interface Context {
+  /** The backend this context starts children on. Python: `ctx.get_start_method()` ('process' stands for spawn; there is no fork). */
   readonly kind: BackendKind;
+  /** Process bound to this backend. Python: `ctx.Process` */
   readonly Process: typeof Process;
+  /** Pool bound to this backend. Python: `ctx.Pool` */
   readonly Pool: typeof Pool;
+  /** Python: `multiprocessing.current_process` (the same function in every context). */
   readonly currentProcess: typeof currentProcess;
+  /** Python: `multiprocessing.parent_process` */
   readonly parentProcess: typeof parentProcess;
+  /** Python: `multiprocessing.active_children` */
   readonly activeChildren: typeof activeChildren;
+  /** Python: `multiprocessing.cpu_count` */
   readonly cpuCount: typeof cpuCount;
+  /** Python: `ctx.Lock` */
   readonly Lock: typeof Lock;
+  /** Python: `ctx.RLock` */
   readonly RLock: typeof RLock;
+  /** Python: `ctx.Semaphore` */
   readonly Semaphore: typeof Semaphore;
+  /** Python: `ctx.BoundedSemaphore` */
   readonly BoundedSemaphore: typeof BoundedSemaphore;
+  /** Python: `ctx.Event` */
   readonly Event: typeof Event;
+  /** Python: `ctx.Condition` */
   readonly Condition: typeof Condition;
+  /** Python: `ctx.Barrier` */
   readonly Barrier: typeof Barrier;
+  /** Python: `ctx.Value` */
   readonly Value: typeof Value;
+  /** Python: `ctx.RawValue` */
   readonly RawValue: typeof RawValue;
+  /** Python: `ctx.Array` (renamed: `Array` is JavaScript's own). */
   readonly SharedArray: typeof SharedArray;
+  /** Python: `ctx.RawArray` */
   readonly RawArray: typeof RawArray;
+  /** Python: `multiprocessing.shared_memory.SharedMemory` (not on Python's context; the same class in both contexts here). */
   readonly SharedMemory: typeof SharedMemory;
+  /** Python: `ctx.Queue` */
   readonly Queue: typeof Queue;
+  /** Python: `ctx.SimpleQueue` */
   readonly SimpleQueue: typeof SimpleQueue;
+  /** Python: `ctx.JoinableQueue` */
   readonly JoinableQueue: typeof JoinableQueue;
+  /** Python: `ctx.Pipe` */
   readonly Pipe: typeof Pipe;
 }
 

@@ -21,6 +21,10 @@ export class ProcessError extends Error {
   /** A stable code that tells cases of one class apart without parsing messages. */
   code: string;
 
+  /**
+   * Python: `ProcessError(message)`; the options add the stable `code` and the `cause`, which
+   * Python spells `raise ... from cause`.
+   */
   constructor(message: string, opts: ProcessErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = opts.code ?? 'ERR_MP';
@@ -42,6 +46,10 @@ export class Full extends ProcessError {}
 export class EOFError extends ProcessError {}
 /** `recvBytesInto` with a buffer too small; `payload` holds the whole message. Python: multiprocessing.BufferTooShort */
 export class BufferTooShort extends ProcessError {
+  /**
+   * Python: `BufferTooShort(payload)`; here the message comes first.
+   * @param payload - the whole message, as Python's `e.args[0]`.
+   */
   constructor(message: string, readonly payload?: Uint8Array, opts?: ProcessErrorOptions) {
     super(message, opts);
   }
@@ -54,12 +62,23 @@ export class PicklingError extends ProcessError {}
 export class UnpicklingError extends PicklingError {}
 /** An error raised on the far side of a manager. Python: multiprocessing.managers.RemoteError */
 export class RemoteError extends ProcessError {
+  /**
+   * Python: `RemoteError(text)`, whose one argument holds the far side's formatted traceback;
+   * here it is split into the message, the far side's class name and its stack.
+   * @param remoteName - the class name of the error raised on the far side, e.g. `KeyError`.
+   * @param remoteStack - the far side's stack or traceback text.
+   */
   constructor(message: string, readonly remoteName = 'Error', readonly remoteStack = '', opts?: ProcessErrorOptions) {
     super(message, opts);
   }
 }
 /** A pool worker died while it held the task. (Python's Pool hangs instead.) */
 export class WorkerLostError extends ProcessError {
+  /**
+   * No Python twin (Python's `Pool` waits forever for a dead worker's task).
+   * @param exitcode - the dead worker's exit code, as `Process.exitcode`; `null` if killed by a signal.
+   * @param signal - the signal that killed it, e.g. `'SIGKILL'`, or `null`.
+   */
   constructor(message: string, readonly exitcode: number | null = null, readonly signal: string | null = null, opts?: ProcessErrorOptions) {
     super(message, opts);
   }
@@ -71,6 +90,10 @@ export class BrokenBarrierError extends ProcessError {}
  * The lock stays broken: what it protected may be half-updated. (An addition to Python's errors.)
  */
 export class OwnerDiedError extends ProcessError {
+  /**
+   * No Python twin: Python's lock waits forever for a dead holder.
+   * @param ownerPid - the pid of the holder that died (0 if unknown).
+   */
   constructor(message: string, readonly ownerPid = 0, opts?: ProcessErrorOptions) {
     super(message, opts);
   }
@@ -94,10 +117,14 @@ export interface OSErrorOptions extends ProcessErrorOptions {
  * Python: OSError
  */
 export class OSError extends ProcessError {
+  /** The error number, positive. Python: `OSError.errno` */
   readonly errno: number;
+  /** The system call that failed, e.g. `shm_open`. Python has no such field (Node's `err.syscall`). */
   readonly syscall: string;
+  /** The file or name the call was about. Python: `OSError.filename` */
   readonly filename: string | undefined;
 
+  /** Python: `OSError(errno, strerror, filename)`; here the message comes first and the rest are options. */
   constructor(message: string, opts: OSErrorOptions = {}) {
     super(message, opts);
     this.errno = opts.errno ?? 0;
@@ -118,8 +145,11 @@ export class MemoryError extends ProcessError {}
 /** Base of the subprocess errors. Python: subprocess.SubprocessError */
 export class SubprocessError extends ProcessError {}
 
-// Only the prototype is used (the codec never calls a constructor), so any signature will do.
-type ErrorClass = abstract new (...args: never[]) => Error;
+/**
+ * An error class, as {@link errorClasses} lists them (only the prototype is used: the codec never
+ * calls a constructor, so any signature will do). No Python twin (pickle names the class).
+ */
+export type ErrorClass = abstract new (...args: never[]) => Error;
 
 const table: Record<string, ErrorClass> = {};
 

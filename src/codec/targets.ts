@@ -17,6 +17,7 @@ const kModuleTarget = Symbol.for('multiprocessing-ts.module-target');
  * Create one with {@link fromModule} or {@link moduleTargets}.
  */
 export interface ModuleTarget<F extends AnyFunction = AnyFunction> {
+  /** The brand that tells a module target from a function. No Python twin (Python pickles functions by name). */
   readonly [kModuleTarget]: true;
   /** The module's URL (`file:` URL for local files). */
   readonly url: string;

@@ -54,6 +54,10 @@ export class Listener {
   #listenError: Error | undefined;
   #lastAccepted: Address | undefined;
 
+  /**
+   * Listen on `address` (port 0 picks a free one; see `address` for the one bound).
+   * Python: `Listener(address=None, family=None, backlog=1, authkey=None)`
+   */
   constructor(address: Address = ['127.0.0.1', 0], options: ConnectionOptions = {}) {
     checkAddress(address);
     this.#authkey = keyOf(options.authkey);
@@ -131,6 +135,7 @@ export class Listener {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** `await using` closes the listener. Python: `with Listener(...) as listener:` */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -82,11 +82,14 @@ export class Connection<T = unknown> {
     });
   }
 
+  /** Whether `close()` was called. Python: `Connection.closed` */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Always true: a socket connection is duplex. Python: `Connection.readable` */
   readonly readable = true;
+  /** Always true: a socket connection is duplex. Python: `Connection.writable` */
   readonly writable = true;
 
   #checkOpen(): void {

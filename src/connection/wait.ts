@@ -3,6 +3,7 @@
 
 /** Anything with Python's `poll(timeout)`: our socket Connections and our Pipe's Connections. */
 export interface Waitable {
+  /** Whether there is something to read, waiting at most `timeout` ms. Python: `Connection.poll(timeout)` (seconds there) */
   poll(timeout?: number): Promise<boolean>;
 }
 

@@ -47,6 +47,7 @@ export class BaseManager {
   #client: ManagerClient | undefined;
   #state: State = 'initial';
 
+  /** Python: `BaseManager(address=None, authkey=None, serializer='pickle', ctx=None, *, shutdown_timeout=1.0)`; `serializer` is always pickle here. */
   constructor(options: ManagerOptions = {}) {
     this.#options = { ...options };
     const key = keyOf(options.authkey);
@@ -178,6 +179,7 @@ export class BaseManager {
     await this.#server?.close();
   }
 
+  /** `await using m = new SyncManager(); await m.start()` shuts it down at the end of the block. Python: `with manager:` (`BaseManager.__exit__`) */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }

@@ -34,6 +34,7 @@ export class BaseProxy {
   #ready: Promise<unknown> | undefined;
   readonly #unregister = {};
 
+  /** Made by a manager (`manager.dict()`, `manager.Queue()`, …), not by user code. Python: `BaseProxy(token, serializer, manager, authkey, exposed)` */
   constructor(init: ProxyInit) {
     this.token = init.token;
     this.client = init.client;
@@ -83,10 +84,12 @@ export class BaseProxy {
     if (!this.client.closed) await this.client.serverCall('decref', [this.token.id]);
   }
 
+  /** `await using` support: {@link BaseProxy.decref} that never throws. No Python twin (Python decrefs from a finalizer). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.decref().catch(() => undefined);
   }
 
+  /** Names the proxy class, typeid and id, as Python's `BaseProxy.__repr__`; {@link BaseProxy.repr} gives the referent's `repr()`. */
   toString(): string {
     return `<${this.constructor.name} object, typeid ${JSON.stringify(this.token.typeid)} at ${this.token.id}>`;
   }
@@ -134,23 +137,28 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   }
 
   /** @throws {Full} */
+  /** `put(obj, block=False)`. @throws {Full} Python: `Queue.put_nowait` */
   async putNowait(obj: T): Promise<void> {
     await this.callMethod('put_nowait', [obj]);
   }
 
   /** @throws {Empty} */
+  /** `get(block=False)`. @throws {Empty} Python: `Queue.get_nowait` */
   async getNowait(): Promise<T> {
     return (await this.callMethod('get_nowait')) as T;
   }
 
+  /** The approximate number of items. Python: `Queue.qsize` */
   async qsize(): Promise<number> {
     return Number(await this.callMethod('qsize'));
   }
 
+  /** Whether the queue is empty (approximate, as in Python). Python: `Queue.empty` */
   async empty(): Promise<boolean> {
     return (await this.callMethod('empty')) === true;
   }
 
+  /** Whether the queue is full (approximate, as in Python). Python: `Queue.full` */
   async full(): Promise<boolean> {
     return (await this.callMethod('full')) === true;
   }
@@ -198,18 +206,22 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
     return Number(await this.callMethod('__len__'));
   }
 
+  /** The keys, as an Array (Python returns a view). Python: `dict.keys` */
   async keys(): Promise<K[]> {
     return (await this.callMethod('keys')) as K[];
   }
 
+  /** The values, as an Array (Python returns a view). Python: `dict.values` */
   async values(): Promise<V[]> {
     return (await this.callMethod('values')) as V[];
   }
 
+  /** The `[key, value]` pairs, as an Array (Python returns a view). Python: `dict.items` */
   async items(): Promise<[K, V][]> {
     return ((await this.callMethod('items')) as unknown[][]).map((pair) => [pair[0] as K, pair[1] as V]);
   }
 
+  /** Remove every item. Python: `dict.clear` */
   async clear(): Promise<void> {
     await this.callMethod('clear');
   }
@@ -224,11 +236,13 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
     return (await this.callMethod('pop', [key, ...dflt])) as V;
   }
 
+  /** Remove and return the last inserted `[key, value]` pair. @throws {RemoteError} KeyError when empty. Python: `dict.popitem` */
   async popitem(): Promise<[K, V]> {
     const pair = (await this.callMethod('popitem')) as unknown[];
     return [pair[0] as K, pair[1] as V];
   }
 
+  /** `d.setdefault(key, default)`: the value, after storing `dflt` when missing. Python: `dict.setdefault` */
   async setdefault(key: K, dflt: V | null = null): Promise<V | null> {
     return (await this.callMethod('setdefault', [key, dflt])) as V | null;
   }
@@ -257,10 +271,12 @@ function slice(start?: number | null, stop?: number | null, step?: number | null
 
 /** A list held by a manager. Python: ListProxy */
 export class ListProxy<T = unknown> extends BaseProxy {
+  /** `l.append(obj)`. Python: `list.append` */
   async append(obj: T): Promise<void> {
     await this.callMethod('append', [obj]);
   }
 
+  /** `l.extend(items)` (the iterable is read here, then sent as a list). Python: `list.extend` */
   async extend(items: Iterable<T>): Promise<void> {
     await this.callMethod('extend', [[...items]]);
   }
@@ -290,6 +306,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
     await this.callMethod('__setitem__', [slice(start, stop), [...items]]);
   }
 
+  /** `len(l)`. Python: `list.__len__` */
   async len(): Promise<number> {
     return Number(await this.callMethod('__len__'));
   }
@@ -304,22 +321,27 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return Number(await this.callMethod('index', stop !== undefined ? [value, start ?? 0, stop] : start !== undefined ? [value, start] : [value]));
   }
 
+  /** How many items equal `value`. Python: `list.count` */
   async count(value: T): Promise<number> {
     return Number(await this.callMethod('count', [value]));
   }
 
+  /** Insert `value` before `index`. Python: `list.insert` */
   async insert(index: number, value: T): Promise<void> {
     await this.callMethod('insert', [index, value]);
   }
 
+  /** Remove and return the item at `index` (the last by default). @throws {RemoteError} IndexError. Python: `list.pop` */
   async pop(index?: number): Promise<T> {
     return (await this.callMethod('pop', index === undefined ? [] : [index])) as T;
   }
 
+  /** Remove the first item equal to `value`. @throws {RemoteError} ValueError when missing. Python: `list.remove` */
   async remove(value: T): Promise<void> {
     await this.callMethod('remove', [value]);
   }
 
+  /** Reverse in place. Python: `list.reverse` */
   async reverse(): Promise<void> {
     await this.callMethod('reverse');
   }
@@ -353,6 +375,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return (await super.getValue()) as T[];
   }
 
+  /** `for await (const x of l)`: the items as they are now (one `getValue()` call). Python: `list.__iter__` */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (const item of await this.getValue()) yield item;
   }
@@ -399,14 +422,17 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 
 /** An array.array held by a manager. Python: ArrayProxy */
 export class ArrayProxy<T extends number | bigint = number> extends BaseProxy {
+  /** `len(a)`. Python: `ArrayProxy.__len__` */
   async len(): Promise<number> {
     return Number(await this.callMethod('__len__'));
   }
 
+  /** `a[i]`. @throws {RemoteError} IndexError. Python: `ArrayProxy.__getitem__` */
   async get(index: number): Promise<T> {
     return (await this.callMethod('__getitem__', [index])) as T;
   }
 
+  /** `a[i] = value`. Python: `ArrayProxy.__setitem__` */
   async set(index: number, value: T): Promise<void> {
     await this.callMethod('__setitem__', [index, value]);
   }
@@ -453,10 +479,12 @@ export class ConditionProxy extends AcquirerProxy {
     return (await this.callMethod('wait', [toSeconds(timeout)])) === true;
   }
 
+  /** Wake up to `n` waiters (the caller must hold the condition). Python: `Condition.notify` */
   async notify(n = 1): Promise<void> {
     await this.callMethod('notify', [n]);
   }
 
+  /** Wake every waiter. Python: `Condition.notify_all` */
   async notifyAll(): Promise<void> {
     await this.callMethod('notify_all');
   }
@@ -480,14 +508,17 @@ export class ConditionProxy extends AcquirerProxy {
 
 /** An Event held by a manager. Python: EventProxy */
 export class EventProxy extends BaseProxy {
+  /** Whether the flag is set. Python: `Event.is_set` */
   async isSet(): Promise<boolean> {
     return (await this.callMethod('is_set')) === true;
   }
 
+  /** Set the flag and wake every waiter. Python: `Event.set` */
   async set(): Promise<void> {
     await this.callMethod('set');
   }
 
+  /** Clear the flag. Python: `Event.clear` */
   async clear(): Promise<void> {
     await this.callMethod('clear');
   }
@@ -505,22 +536,27 @@ export class BarrierProxy extends BaseProxy {
     return Number(await this.callMethod('wait', [toSeconds(timeout)]));
   }
 
+  /** Put the barrier in the broken state: waiters get BrokenBarrierError. Python: `Barrier.abort` */
   async abort(): Promise<void> {
     await this.callMethod('abort');
   }
 
+  /** Back to the empty, unbroken state; current waiters get BrokenBarrierError. Python: `Barrier.reset` */
   async reset(): Promise<void> {
     await this.callMethod('reset');
   }
 
+  /** How many parties must wait (an async method here, an attribute in Python). Python: `Barrier.parties` */
   async parties(): Promise<number> {
     return Number(await this.callMethod('__getattribute__', ['parties']));
   }
 
+  /** How many parties are waiting now (an async method here). Python: `Barrier.n_waiting` */
   async nWaiting(): Promise<number> {
     return Number(await this.callMethod('__getattribute__', ['n_waiting']));
   }
 
+  /** Whether the barrier is broken (an async method here). Python: `Barrier.broken` */
   async broken(): Promise<boolean> {
     return (await this.callMethod('__getattribute__', ['broken'])) === true;
   }
@@ -557,6 +593,7 @@ export class IteratorProxy<T = unknown> extends BaseProxy {
     }
   }
 
+  /** `for await (const x of it)`: calls `__next__` until StopIteration. Python: `IteratorProxy.__iter__` */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const step = await this.next();
@@ -572,6 +609,7 @@ export class IteratorProxy<T = unknown> extends BaseProxy {
  * `call()` also takes keyword arguments. Python: AutoProxy
  */
 export class AutoProxy extends BaseProxy {
+  /** Made by a manager for a typeid registered without a proxy type. Python: `AutoProxy(token, serializer, …, exposed)` */
   constructor(init: ProxyInit) {
     super(init);
     const exposed = new Set(init.exposed ?? []);

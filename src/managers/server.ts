@@ -176,6 +176,7 @@ export class Server {
     return this.#closed;
   }
 
+  /** `await using` closes the server. No Python twin (Python's Server is stopped by `shutdown`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

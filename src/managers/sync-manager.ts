@@ -114,18 +114,22 @@ export class SyncManager extends BaseManager {
     return this.create<NamespaceProxy>('Namespace', [], new Map(Object.entries(attributes)));
   }
 
+  /** A Lock held by the server. Python: `SyncManager.Lock` */
   Lock(): Promise<AcquirerProxy> {
     return this.create<AcquirerProxy>('Lock');
   }
 
+  /** A reentrant lock held by the server. Python: `SyncManager.RLock` */
   RLock(): Promise<AcquirerProxy> {
     return this.create<AcquirerProxy>('RLock');
   }
 
+  /** A semaphore with `value` permits. Python: `SyncManager.Semaphore` */
   Semaphore(value = 1): Promise<AcquirerProxy> {
     return this.create<AcquirerProxy>('Semaphore', [value]);
   }
 
+  /** A semaphore that refuses a release past `value`. Python: `SyncManager.BoundedSemaphore` */
   BoundedSemaphore(value = 1): Promise<AcquirerProxy> {
     return this.create<AcquirerProxy>('BoundedSemaphore', [value]);
   }
@@ -135,6 +139,7 @@ export class SyncManager extends BaseManager {
     return this.create<ConditionProxy>('Condition');
   }
 
+  /** An Event held by the server. Python: `SyncManager.Event` */
   Event(): Promise<EventProxy> {
     return this.create<EventProxy>('Event');
   }

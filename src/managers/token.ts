@@ -13,6 +13,7 @@ const MODULE = 'multiprocessing.managers';
  * Python: multiprocessing.managers.Token
  */
 export class Token {
+  /** Python: `Token(typeid, address, id)` */
   constructor(
     /** The registered type id, e.g. `'dict'` or `'get_task_queue'`. */
     public typeid: string,
@@ -22,6 +23,7 @@ export class Token {
     public id: string,
   ) {}
 
+  /** `Token(typeid=…, address=…, id=…)`, as Python's `Token.__repr__`. */
   toString(): string {
     return `Token(typeid=${JSON.stringify(this.typeid)}, address=${JSON.stringify(this.address)}, id=${JSON.stringify(this.id)})`;
   }
@@ -65,10 +67,15 @@ function tokenFromState(state: unknown): Token {
  * Python: RebuildProxy(func, token, serializer, kwds)
  */
 export class ProxyRef {
+  /** Python: `RebuildProxy(func, token, serializer, kwds)` as a pickle carries it. */
   constructor(
+    /** The proxy class Python names, e.g. `multiprocessing.managers.ListProxy`. */
     readonly func: PyGlobal,
+    /** Which object, on which server. */
     readonly token: Token,
+    /** Python's serializer name: `'pickle'` (the only one that crosses to TypeScript). */
     readonly serializer: string = 'pickle',
+    /** The keyword arguments of the proxy class, e.g. `exposed` for an AutoProxy. */
     readonly kwds: Map<unknown, unknown> = new Map(),
   ) {}
 }
@@ -80,6 +87,7 @@ export class ProxyRef {
 export class Namespace {
   [attribute: string]: unknown;
 
+  /** Python: `Namespace(**kwds)`: each entry becomes an attribute. */
   constructor(attributes: Record<string, unknown> | Map<string, unknown> = {}) {
     const entries = attributes instanceof Map ? attributes.entries() : Object.entries(attributes);
     for (const [k, v] of entries) this[k] = v;
@@ -91,7 +99,13 @@ export class Namespace {
  * Python: multiprocessing.managers.Value
  */
 export class ManagedValue<T = unknown> {
-  constructor(public typecode: string, public value: T) {}
+  /** Python: `managers.Value(typecode, value)` */
+  constructor(
+    /** The array-module type code Python gave, e.g. `'i'` or `'d'`. Python: `Value._typecode` */
+    public typecode: string,
+    /** The value when the snapshot was taken. Python: `Value.value` */
+    public value: T,
+  ) {}
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Kwds } from './args.js';
 
 /** A proxy class: what `register(..., { proxytype })` takes. Built by the client from a create reply. */
 export interface ProxyClass<P = unknown> {
+  /** Called by the client with the token, connection and exposed names. Python: `proxytype(token, serializer, manager=, authkey=, exposed=)` */
   new (init: ProxyInit): P;
 }
 
@@ -36,9 +37,13 @@ export interface Registration {
   readonly callable: ((...args: never[]) => unknown) | undefined;
   /** @internal Server side: Python-shaped factory (args, kwds), for the SyncManager types. */
   readonly factory?: (args: unknown[], kwds: Kwds) => unknown;
+  /** The method names clients may call. Python: the registry's `exposed` */
   readonly exposed: readonly string[] | undefined;
+  /** Methods whose results come back as proxies of the given typeid. Python: `method_to_typeid` */
   readonly methodToTypeid: Readonly<Record<string, string>> | undefined;
+  /** The proxy class clients build. Python: `proxytype` */
   readonly proxytype: ProxyClass | undefined;
+  /** Whether the manager has a method named after the typeid. Python: `create_method` */
   readonly createMethod: boolean;
 }
 

@@ -14,9 +14,13 @@ export type ClassBuilder = (args: unknown[], state?: unknown) => unknown;
 
 /** How a JS value is written as a Python object: `module.name(*args)` [+ `__setstate__(state)`]. */
 export interface Reduction {
+  /** The module of the class or function to call, e.g. `'builtins'`. */
   module: string;
+  /** Its (qualified) name, e.g. `'slice'`. */
   name: string;
+  /** The arguments of the call (REDUCE) or of `__new__` (NEWOBJ). */
   args: unknown[];
+  /** The BUILD state (`__setstate__` or the instance dict), if any. */
   state?: unknown;
   /**
    * Write `cls.__new__(cls, *args)` (NEWOBJ, what CPython does for plain objects such as a
@@ -28,7 +32,9 @@ export interface Reduction {
 
 /** The dumping half of `registerClass`: which values it handles and how they reduce. */
 export interface Reducer {
+  /** Whether this reducer handles `v`. */
   test: (v: unknown) => boolean;
+  /** What `v` pickles as. Python: `__reduce__` */
   reduce: (v: never) => Reduction;
 }
 

@@ -10,6 +10,7 @@
  */
 export class Tuple<T = unknown> extends Array<T> {
   // Species: inherited methods would otherwise build (and then write into) a frozen Tuple.
+  /** Array methods that build new arrays (`map`, `slice`…) build plain Arrays, as slicing a Python tuple gives a new object. */
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
@@ -59,6 +60,7 @@ export function tupleFromArray<T>(items: readonly T[]): Tuple<T> {
 export class FrozenSet<T = unknown> extends Set<T> {
   #frozen = false;
 
+  /** Python: `frozenset(iterable)` */
   constructor(items?: Iterable<T> | null) {
     super();
     if (items != null) for (const item of items) super.add(item);
@@ -74,6 +76,7 @@ export class FrozenSet<T = unknown> extends Set<T> {
     throw new TypeError("'frozenset' object has no attribute 'discard'");
   }
 
+  /** Throws a TypeError: a frozenset cannot change (Python's frozenset has no `clear`). */
   override clear(): void {
     throw new TypeError("'frozenset' object has no attribute 'clear'");
   }
@@ -85,7 +88,13 @@ export class FrozenSet<T = unknown> extends Set<T> {
  * `dumps` writes it back as the same global.
  */
 export class PyGlobal {
-  constructor(readonly module: string, readonly name: string) {
+  /** A global by module and name, as pickle's GLOBAL/STACK_GLOBAL opcodes carry it. */
+  constructor(
+    /** Python module, e.g. `'multiprocessing.managers'`. */
+    readonly module: string,
+    /** Python (qualified) name in the module, e.g. `'AutoProxy'`. */
+    readonly name: string,
+  ) {
     Object.freeze(this);
   }
 
@@ -94,6 +103,7 @@ export class PyGlobal {
     return `${this.module}.${this.name}`;
   }
 
+  /** `<global module.name>`. */
   toString(): string {
     return `<global ${this.qualified}>`;
   }
@@ -107,6 +117,7 @@ export class PyGlobal {
  */
 export class PyObject {
   /**
+   * An instance as pickle's REDUCE or NEWOBJ (+ BUILD) rebuilds it. Python: `copyreg.__reduce_ex__`
    * @param module Python module of the class, e.g. `'builtins'`.
    * @param name Python (qualified) name of the class, e.g. `'slice'`.
    * @param args Arguments of the constructor call (REDUCE) or of `__new__` (NEWOBJ).
@@ -131,10 +142,14 @@ export class PyObject {
  * Python: range
  */
 export class PyRange implements Iterable<number | bigint> {
+  /** The first value. Python: `range.start` */
   readonly start: number | bigint;
+  /** The end, not included. Python: `range.stop` */
   readonly stop: number | bigint;
+  /** The difference between values, never 0. Python: `range.step` */
   readonly step: number | bigint;
 
+  /** Python: `range(start, stop, step)` (all three are required but `step`). */
   constructor(start: number | bigint, stop: number | bigint, step: number | bigint = 1) {
     for (const v of [start, stop, step]) if (!(typeof v === 'bigint' || Number.isSafeInteger(v))) throw new TypeError(`range() arguments must be integers, got ${String(v)}`);
     if (BigInt(step) === 0n) throw new RangeError('range() arg 3 must not be zero');
@@ -178,6 +193,7 @@ export class PyIterator<T = unknown> implements IterableIterator<T> {
   readonly #seek: ((state: unknown) => void) | undefined;
 
   /**
+   * An iterator over `source`. Python: `iter(iterable)`
    * @param source The items, read lazily.
    * @param seek @internal Applies a pickled position (BUILD state), for the iterators that have one.
    */
@@ -186,10 +202,13 @@ export class PyIterator<T = unknown> implements IterableIterator<T> {
     this.#seek = seek;
   }
 
+  /** The next item. Python: `next(it)` */
   next(): IteratorResult<T> {
     return this.#source.next();
   }
 
+  /** The iterator itself, as Python's `iter(it)`. */
+  /** `for (const i of range)`. Python: `iter(range)` */
   [Symbol.iterator](): this {
     return this;
   }
@@ -217,11 +236,14 @@ export class PyIterator<T = unknown> implements IterableIterator<T> {
  * `dumps` writes it the way CPython does: REDUCE(class, args) [+ BUILD(state)].
  */
 export class PyException extends Error {
+  /** The exception's class, qualified by module, e.g. `'builtins.KeyError'`. Python: `type(exc)` */
   readonly pyType: string;
+  /** The exception's arguments. Python: `exc.args` */
   readonly args: unknown[];
   /** Extra attributes (BUILD state: a Map of name → value, or a (dict, slots) tuple), if any. */
   declare state?: unknown;
 
+  /** Python: `pyType(*args)`, with `state` as its extra attributes. */
   constructor(pyType: string, args: unknown[] = [], state?: unknown) {
     super(exceptionMessage(pyType, args));
     this.pyType = pyType;

@@ -23,7 +23,9 @@ setProcessNameSource(() => currentProcess().name);
 
 /** What `parentProcess()` tells about the parent. */
 export interface ParentInfo {
+  /** The parent's name. Python: `parent_process().name` */
   readonly name: string;
+  /** The parent's pid (this process's pid on the thread backend). Python: `parent_process().pid` */
   readonly pid: number;
 }
 
