@@ -9,6 +9,7 @@ export {
   BarrierProxy, IteratorProxy,
 } from './managers/proxy.js';
 export type { ProxyQueueOptions, ProxyAcquireOptions } from './managers/proxy.js';
+export type { Kwds } from './managers/args.js';
 export { Token, ProxyRef, Namespace, ManagedValue } from './managers/token.js';
 export type { ManagerOptions, ServerOptions, RegisterOptions, ProxyClass, ProxyInit, Registration, Address } from './managers/types.js';
 // Python tuples (dict keys, values that must stay tuples); the rest of the codec is in multiprocessing-ts/connection.

@@ -33,7 +33,9 @@ export type Popen<Out extends CapturedOutput = CapturedOutput, Err extends Captu
   Err,
   Streams
 >;
-export type { PopenOptions, PopenConstructor, PopenStreams, StdioTarget, OutputData, PipeOutput, PipeStream, StreamsOf, NoExtraKeys } from './subprocess/popen.js';
+export type { PopenOptions, PopenConstructor, PopenStreams, StdioTarget, OutputData, PipeOutput, PipeStream, StreamsOf, NoExtraKeys, IsText, Piped, Prop } from './subprocess/popen.js';
+// The class behind `Popen`, so that the reference documents its methods.
+export type { Popen as PopenClass } from './subprocess/popen.js';
 export { run, call, checkCall, checkOutput, CompletedProcess } from './subprocess/run.js';
 export type { RunOptions, CallOptions, CheckOutputOptions, RunOutput } from './subprocess/run.js';
 export { CalledProcessError, TimeoutExpired } from './subprocess/errors.js';

@@ -42,14 +42,17 @@ export class Connection<T = unknown> {
     return { incoming: this.#in, outgoing: this.#out };
   }
 
+  /** Whether `close()` was called. Python: `Connection.closed` */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Whether this end can receive (false for the sending end of `Pipe(false)`). Python: `Connection.readable` */
   get readable(): boolean {
     return this.#in !== null;
   }
 
+  /** Whether this end can send (false for the receiving end of `Pipe(false)`). Python: `Connection.writable` */
   get writable(): boolean {
     return this.#out !== null;
   }

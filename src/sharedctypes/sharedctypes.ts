@@ -10,11 +10,13 @@ import { wordsOf } from '../synchronize/shared-object.js';
 
 /** Python's array/ctypes type codes. 'l'/'L' are C longs: 64-bit on Linux, so bigint here. */
 export type TypeCode = 'b' | 'B' | 'c' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd';
-type BigCode = 'l' | 'L' | 'q' | 'Q';
+/** The type codes of 64-bit integers, which hold a bigint. Python: the `l`, `L`, `q`, `Q` codes of `array`/`ctypes` */
+export type BigCode = 'l' | 'L' | 'q' | 'Q';
 /** What a type code holds in TypeScript: bigint for the 64-bit integer codes, number otherwise. */
 export type ValueOf<T extends TypeCode> = T extends BigCode ? bigint : number;
 
-type AnyTypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+/** The typed arrays a SharedArray can be viewed as. Python: the `array.array`/ctypes array of each type code */
+export type AnyTypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 type TypedArrayCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): AnyTypedArray; readonly BYTES_PER_ELEMENT: number };
 
 const arrays: Record<TypeCode, TypedArrayCtor> = {

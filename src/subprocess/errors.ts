@@ -51,6 +51,7 @@ export class CalledProcessError extends SubprocessError {
   /** What the command wrote to stderr, if it was captured. */
   stderr: CapturedOutput;
 
+  /** Python: `CalledProcessError(returncode, cmd, output=None, stderr=None)` */
   constructor(returncode: number, cmd: Command, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
     const what = returncode < 0 ? `died with ${signalName(-returncode)} (${-returncode})` : `returned non-zero exit status ${returncode}`;
     super(`Command '${formatCommand(cmd)}' ${what}${stderrHint(stderr)}`, { ...opts, code: opts?.code ?? 'ERR_MP_CALLED_PROCESS' });
@@ -64,6 +65,7 @@ export class CalledProcessError extends SubprocessError {
   get stdout(): CapturedOutput {
     return this.output;
   }
+  /** Sets `output`. Python: the `stdout` property's setter */
   set stdout(value: CapturedOutput) {
     this.output = value;
   }
@@ -89,6 +91,7 @@ export class TimeoutExpired extends SubprocessError {
   /** What the command wrote to stderr before the timeout, if it was captured. */
   stderr: CapturedOutput;
 
+  /** Python: `TimeoutExpired(cmd, timeout, output=None, stderr=None)`, with `timeout` in milliseconds. */
   constructor(cmd: Command, timeout: number, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
     super(`Command '${formatCommand(cmd)}' timed out after ${timeout} ms`, { ...opts, code: opts?.code ?? 'ERR_MP_TIMEOUT_EXPIRED' });
     this.cmd = cmd;
@@ -101,6 +104,7 @@ export class TimeoutExpired extends SubprocessError {
   get stdout(): CapturedOutput {
     return this.output;
   }
+  /** Sets `output`. Python: the `stdout` property's setter */
   set stdout(value: CapturedOutput) {
     this.output = value;
   }

@@ -39,7 +39,9 @@ export type StdioTarget = typeof PIPE | typeof DEVNULL | typeof STDOUT | number 
 
 /** Options of {@link Popen}: Python's keyword arguments. */
 export interface PopenOptions {
+  /** Where the child's stdin comes from: {@link PIPE}, {@link DEVNULL}, a fd, a stream, or null to share ours. Python: `stdin=` */
   stdin?: StdioTarget;
+  /** Where the child's stdout goes: {@link PIPE}, {@link DEVNULL}, a fd, a stream, or null to share ours. Python: `stdout=` */
   stdout?: StdioTarget;
   /** {@link STDOUT} sends stderr where stdout goes. */
   stderr?: StdioTarget;
@@ -60,9 +62,11 @@ export interface PopenOptions {
 /** Type-level: the keys of `O` that `Base` does not have must not be there (catches typos in inferred options). */
 export type NoExtraKeys<O, Base> = { [K in Exclude<keyof O, keyof Base>]: never };
 
-type Prop<O, K extends string> = K extends keyof O ? O[K] : undefined;
+/** Type-level: option `K` of `O`, or undefined when `O` lacks it. */
+export type Prop<O, K extends string> = K extends keyof O ? O[K] : undefined;
 // true, false, or boolean when the options do not say (text: boolean, encoding: string | undefined).
-type IsText<O> = true extends Prop<O, 'text'>
+/** Type-level: whether options `O` select text mode (`text: true` or an `encoding`), or `boolean` when they do not say. Python: `text=`/`encoding=` */
+export type IsText<O> = true extends Prop<O, 'text'>
   ? Prop<O, 'text'> extends true
     ? true
     : boolean
@@ -75,27 +79,48 @@ type IsText<O> = true extends Prop<O, 'text'>
 /** What a captured pipe yields under options `O`: a string in text mode, else bytes. */
 export type OutputData<O> = IsText<O> extends true ? string : IsText<O> extends false ? Uint8Array : string | Uint8Array;
 
-type Piped<O, K extends string> = K extends keyof O ? (O[K] extends typeof PIPE ? 'yes' : typeof PIPE extends O[K] ? 'maybe' : 'no') : 'no';
+/** Type-level: whether options `O` make stream `K` a pipe: `'yes'`, `'maybe'` or `'no'`. */
+export type Piped<O, K extends string> = K extends keyof O ? (O[K] extends typeof PIPE ? 'yes' : typeof PIPE extends O[K] ? 'maybe' : 'no') : 'no';
 
 /** What `communicate()` returns for stdout or stderr under options `O`: data for a pipe, null otherwise. */
-export type PipeOutput<O, K extends 'stdout' | 'stderr'> = { yes: OutputData<O>; maybe: OutputData<O> | null; no: null }[Piped<O, K>];
+export type PipeOutput<O, K extends 'stdout' | 'stderr'> = {
+  /** The options make it a pipe: its data. */
+  yes: OutputData<O>;
+  /** The options may make it a pipe: data or null. */
+  maybe: OutputData<O> | null;
+  /** Not a pipe: null (Python's None). */
+  no: null;
+}[Piped<O, K>];
 
 /** The streams of a Popen: a stream for each pipe, null for the others. */
 export interface PopenStreams {
+  /** The child's stdin when it is a pipe. Python: `Popen.stdin` */
   stdin: Writable | null;
+  /** The child's stdout when it is a pipe. Python: `Popen.stdout` */
   stdout: Readable | null;
+  /** The child's stderr when it is a pipe. Python: `Popen.stderr` */
   stderr: Readable | null;
 }
 
 /** The type of `popen.stdin`, `popen.stdout` or `popen.stderr` under options `O`: a stream for a pipe, null otherwise. */
 export type PipeStream<O, K extends 'stdin' | 'stdout' | 'stderr'> = {
+  /** The options make it a pipe: a stream. */
   yes: K extends 'stdin' ? Writable : Readable;
+  /** The options may make it a pipe: a stream or null. */
   maybe: (K extends 'stdin' ? Writable : Readable) | null;
+  /** Not a pipe: null (Python's None). */
   no: null;
 }[Piped<O, K>];
 
 /** The streams of a Popen made with options `O`. */
-export type StreamsOf<O> = { stdin: PipeStream<O, 'stdin'>; stdout: PipeStream<O, 'stdout'>; stderr: PipeStream<O, 'stderr'> };
+export type StreamsOf<O> = {
+  /** `popen.stdin` under `O`. Python: `Popen.stdin` */
+  stdin: PipeStream<O, 'stdin'>;
+  /** `popen.stdout` under `O`. Python: `Popen.stdout` */
+  stdout: PipeStream<O, 'stdout'>;
+  /** `popen.stderr` under `O`. Python: `Popen.stderr` */
+  stderr: PipeStream<O, 'stderr'>;
+};
 
 const DEFAULT_PATH = '/bin:/usr/bin'; // Python's os.defpath, for an env without PATH
 const TIMED_OUT = Symbol('timed out');
@@ -448,15 +473,21 @@ export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends Capt
     await this.wait();
   }
 
+  /** How `console.log`/`util.inspect` show it, as Python's `repr(popen)`. */
   [inspect.custom](): string {
     return `Popen { args: ${inspect(this.args)}, pid: ${this.pid}, returncode: ${String(this.#returncode)} }`;
   }
 }
 /** `new Popen(args, opts)`, typed: what communicate() yields and which streams are pipes follow the options given. */
 export interface PopenConstructor {
+  /**
+   * Start `args` as a child process. Python: `subprocess.Popen(args, **options)`
+   * (timeouts in milliseconds; options in camelCase).
+   */
   new <const O extends PopenOptions = Record<never, never>>(
     args: Command,
     opts?: O & NoExtraKeys<O, PopenOptions>,
   ): Popen<PipeOutput<O, 'stdout'>, PipeOutput<O, 'stderr'>, StreamsOf<O>>;
+  /** The Popen class's prototype, so `p instanceof Popen` works. */
   readonly prototype: Popen;
 }

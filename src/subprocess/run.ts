@@ -27,7 +27,10 @@ export interface CallOptions extends PopenOptions {
 export type CheckOutputOptions = Omit<RunOptions, 'stdout' | 'captureOutput' | 'check'>;
 
 /** What `run` captured on stdout or stderr under options `O`. */
-export type RunOutput<O, K extends 'stdout' | 'stderr'> = O extends { captureOutput: true } ? OutputData<O> : PipeOutput<O, K>;
+export type RunOutput<O, K extends 'stdout' | 'stderr'> = O extends {
+  /** `run(..., { captureOutput: true })` */
+  captureOutput: true;
+} ? OutputData<O> : PipeOutput<O, K>;
 
 /**
  * A command that has ended, as `run` returns it.
@@ -39,6 +42,7 @@ export type RunOutput<O, K extends 'stdout' | 'stderr'> = O extends { captureOut
  * Python: subprocess.CompletedProcess
  */
 export class CompletedProcess<Out extends CapturedOutput = CapturedOutput, Err extends CapturedOutput = Out> {
+  /** Made by `run`. Python: `CompletedProcess(args, returncode, stdout=None, stderr=None)` */
   constructor(
     /** The command, as given. */
     readonly args: Command,
