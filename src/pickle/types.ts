@@ -172,6 +172,7 @@ export class PyRange implements Iterable<number | bigint> {
     return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
   }
 
+  /** `for (const i of range)`. Python: `iter(range)` */
   *[Symbol.iterator](): Iterator<number | bigint> {
     const n = this.size;
     for (let i = 0n; i < n; i++) yield this.at(Number(i));
@@ -208,7 +209,6 @@ export class PyIterator<T = unknown> implements IterableIterator<T> {
   }
 
   /** The iterator itself, as Python's `iter(it)`. */
-  /** `for (const i of range)`. Python: `iter(range)` */
   [Symbol.iterator](): this {
     return this;
   }

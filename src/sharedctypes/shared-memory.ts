@@ -33,7 +33,9 @@ export interface SharedMemoryOptions {
  * Python: multiprocessing.shared_memory.SharedMemory
  */
 export class SharedMemory {
+  /** The segment's name, to attach from elsewhere. Python: `SharedMemory.name` */
   readonly name: string;
+  /** The size in bytes. Python: `SharedMemory.size` */
   readonly size: number;
   #buf: Uint8Array;
   #fd: number;
@@ -41,6 +43,7 @@ export class SharedMemory {
   #unlinked = false;
   readonly #created: boolean;
 
+  /** Create (`create: true`) or attach to (`name`) a segment. Python: `SharedMemory(name=None, create=False, size=0)` */
   constructor(options: SharedMemoryOptions = {}) {
     const { create = false, size } = options;
     let name = options.name;

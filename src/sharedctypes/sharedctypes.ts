@@ -83,6 +83,7 @@ export class SharedValue<V extends number | bigint = number> {
   readonly #lock: Lock | RLock | null;
   /** @internal */
   readonly block: Block;
+  /** The type code it was made with. Python: `Value._type_` (a ctypes type there) */
   readonly typecode: TypeCode;
 
   /** @internal */
@@ -93,6 +94,7 @@ export class SharedValue<V extends number | bigint = number> {
     this.#lock = lock;
   }
 
+  /** The value, read under the lock (when it has one). Python: `Value.value` */
   get value(): V {
     const lock = this.#lock;
     if (lock === null) return this.#array[0] as V;
@@ -104,6 +106,7 @@ export class SharedValue<V extends number | bigint = number> {
     }
   }
 
+  /** Write the value under the lock (when it has one); a value of the wrong type throws a TypeError. Python: `Value.value = v` */
   set value(v: V) {
     const next = coerce(this.typecode, v);
     const lock = this.#lock;
@@ -146,6 +149,7 @@ export class SharedArrayView<V extends number | bigint = number> {
   readonly array: AnyTypedArray;
   /** @internal */
   readonly block: Block;
+  /** The type code it was made with. Python: `Array._type_` */
   readonly typecode: TypeCode;
 
   /** @internal */
@@ -156,15 +160,18 @@ export class SharedArrayView<V extends number | bigint = number> {
     this.#lock = lock;
   }
 
+  /** The number of items. Python: `len(arr)` */
   get length(): number {
     return this.array.length;
   }
 
+  /** `arr[i]`, read under the lock. @throws {TypeError} for an index outside 0..length-1 (no negative indexes, unlike Python). Python: `arr[i]` */
   get(index: number): V {
     this.#check(index);
     return this.#locked(() => this.array[index] as V);
   }
 
+  /** `arr[i] = value`, under the lock. Python: `arr[i] = value` */
   set(index: number, value: V): void {
     this.#check(index);
     const v = coerce(this.typecode, value);
@@ -176,11 +183,13 @@ export class SharedArrayView<V extends number | bigint = number> {
     return this.#locked(() => Array.from(this.array as unknown as ArrayLike<V>));
   }
 
+  /** The lock that guards the array. @throws {ValueError} for an array made with `lock: false`. Python: `Array.get_lock()` */
   getLock(): Lock | RLock {
     if (this.#lock === null) throw new ValueError('This SharedArray has no lock: it was made with { lock: false }', { code: 'ERR_MP_NO_LOCK' });
     return this.#lock;
   }
 
+  /** The raw typed array over the shared memory (no locking). Python: `Array.get_obj()` */
   getObj(): AnyTypedArray {
     return this.array;
   }

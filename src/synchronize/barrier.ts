@@ -37,6 +37,7 @@ export class Barrier {
   readonly #action: (() => unknown) | undefined;
   readonly #timeout: number | undefined;
 
+  /** A barrier for `parties` parties, in shared memory. Python: `multiprocessing.Barrier(parties, action=None, timeout=None)` (timeout in ms) */
   constructor(parties: number, options: BarrierOptions = {}, /** @internal */ words?: Words) {
     if (words === undefined) {
       if (typeof parties !== 'number' || !Number.isInteger(parties)) throw new TypeError(`Expected "parties" to be an integer, got ${String(parties)}`);

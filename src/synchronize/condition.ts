@@ -16,10 +16,12 @@ import { Acquirable, allocateWords, rebuildBlock, reduceBlock, registerShared, w
 export class Condition extends Acquirable {
   /** @internal */
   readonly words: Words;
+  /** The lock the condition is over. Python: `Condition._lock` */
   readonly lock: Lock | RLock;
   readonly #i32: Int32Array;
   readonly #index: number;
 
+  /** Python: `multiprocessing.Condition(lock=None)` (a new RLock by default). */
   constructor(lock?: Lock | RLock, /** @internal */ words?: Words) {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) throw new TypeError('Expected the lock of a Condition to be a Lock or an RLock');
     super();
@@ -29,17 +31,17 @@ export class Condition extends Acquirable {
     this.#index = this.words.base;
   }
 
-  /** Take the condition's lock. Python: Condition.acquire */
+  /** Take the underlying lock without blocking the event loop; resolves whether it was taken. Python: `Condition.acquire` */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     return this.lock.acquire(options);
   }
 
-  /** {@link acquire}, blocking this thread. */
+  /** Take the underlying lock, blocking this thread. Python: `Condition.acquire` */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     return this.lock.acquireSync(options);
   }
 
-  /** Give the condition's lock back. Python: Condition.release */
+  /** Release the underlying lock. Python: `Condition.release` */
   release(): void {
     this.lock.release();
   }

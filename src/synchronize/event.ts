@@ -16,6 +16,7 @@ export class Event {
   readonly #i32: Int32Array;
   readonly #index: number;
 
+  /** A new, cleared event in shared memory. Python: `multiprocessing.Event()` */
   constructor(/** @internal */ words?: Words) {
     this.words = words ?? allocateWords(1);
     this.#i32 = this.words.i32;

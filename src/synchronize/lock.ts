@@ -97,18 +97,22 @@ abstract class SemLockBase extends Acquirable {
     }
   }
 
+  /** Whether this process's thread holds it. Python: `SemLock._is_mine` */
   protected ownedByMe(): boolean {
     return (Atomics.load(this.#i32, this.#base + STATE) & PID_MASK) === PID && this.#i32[this.#base + OWNER_TID] === MY_TID;
   }
 
+  /** How many times the owner has taken it (an RLock's recursion depth). Python: `SemLock._count` */
   protected get count(): number {
     return this.#i32[this.#base + COUNT] ?? 0;
   }
 
+  /** Records the owner's recursion depth. Python: `SemLock._count` */
   protected set count(value: number) {
     this.#i32[this.#base + COUNT] = value;
   }
 
+  /** Whether anyone holds it. Python: `SemLock._is_zero` (for a lock) */
   protected isHeld(): boolean {
     return Atomics.load(this.#i32, this.#base + STATE) !== 0;
   }
@@ -255,6 +259,7 @@ const NOT_TAKEN = Promise.resolve(false);
  * Python: multiprocessing.Lock
  */
 export class Lock extends SemLockBase {
+  /** A new, free lock in shared memory. Python: `multiprocessing.Lock()` */
   constructor(/** @internal */ words?: Words) {
     super(false, words);
   }
@@ -302,6 +307,7 @@ export class Lock extends SemLockBase {
  * Python: multiprocessing.RLock
  */
 export class RLock extends SemLockBase {
+  /** A new, free recursive lock in shared memory. Python: `multiprocessing.RLock()` */
   constructor(/** @internal */ words?: Words) {
     super(true, words);
   }

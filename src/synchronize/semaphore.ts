@@ -38,6 +38,10 @@ export class Semaphore extends Acquirable {
   readonly #i32: Int32Array;
   readonly #base: number;
 
+  /**
+   * A semaphore with `value` permits, in shared memory. Python: `multiprocessing.Semaphore(value=1)`
+   * (and `BoundedSemaphore(value=1)`, which refuses a release past `value`).
+   */
   constructor(value = 1, /** @internal */ words?: Words) {
     super();
     if (words === undefined) {

@@ -15,7 +15,10 @@ import { isModuleTarget, type Target } from '../codec/targets.js';
 import { currentProcess, isChild } from '../process/current.js';
 import { ThreadProcess, type ProcessOptions } from '../process/process.js';
 
-/** Options of a {@link Thread}: Python's `target`, `args`, `name` and `daemon`. */
+/**
+ * Options of a {@link Thread}: Python's `target`, `args`, `name` and `daemon`.
+ * @typeParam T - the target's type, which `args` must fit.
+ */
 export type ThreadOptions<T extends Target = () => unknown> = ProcessOptions<T>;
 
 let counter = 0;
@@ -46,8 +49,13 @@ function newName(target: Target | undefined): string {
  * await t.join();
  *
  * Python: threading.Thread
+ * @typeParam T - the target's type, which `args` must fit.
  */
 export class Thread<T extends Target = () => unknown> extends ThreadProcess<T> {
+  /**
+   * A thread that has not started yet. Python: `threading.Thread(target=, args=, name=, daemon=)`
+   * @typeParam T - the target's type, which `args` must fit.
+   */
   constructor(opts?: ThreadOptions<T>) {
     const options = (opts ?? {}) as { target?: Target; name?: string };
     super({ ...options, name: options.name ?? newName(options.target) } as ThreadOptions<T>);
