@@ -14,7 +14,11 @@ import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js
 
 const logger = getLogger();
 
-/** Options of a {@link BaseProcess}; `args` must match the target's parameters. */
+/**
+ * Options of a {@link BaseProcess}; `args` must match the target's parameters.
+ * Python: `Process(group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None)` (no `kwargs`: pass an object).
+ * @typeParam T - the target's type, which `args` must fit.
+ */
 export type ProcessOptions<T extends Target = () => unknown> = {
   /** The function to run in the child: a self-contained function or a module export reference. */
   target?: T;
@@ -22,7 +26,15 @@ export type ProcessOptions<T extends Target = () => unknown> = {
   name?: string;
   /** A daemonic child is terminated when the parent exits, and may not start children. */
   daemon?: boolean;
-} & (TargetArgs<T> extends [] ? { args?: [] } : { args: TargetArgs<T> });
+} & (TargetArgs<T> extends []
+  ? {
+      /** The target takes no arguments: none, or `[]`. Python: `args=()` */
+      args?: [];
+    }
+  : {
+      /** The target's arguments, checked against its parameters. Python: `args` */
+      args: TargetArgs<T>;
+    });
 
 type Status = 'initial' | 'started' | 'stopped' | 'closed';
 
@@ -80,6 +92,7 @@ function installExitHook(): void {
  * await p.join();
  *
  * Python: multiprocessing.Process
+ * @typeParam T - the target's type: `args` must fit its parameters.
  */
 export class BaseProcess<T extends Target = () => unknown> {
   /** The backend this class starts its children on. */
@@ -89,6 +102,10 @@ export class BaseProcess<T extends Target = () => unknown> {
 
   declare private [kState]: ProcessState;
 
+  /**
+   * A process that has not started yet. Python: `Process(target=, args=, name=, daemon=)`
+   * @typeParam T - the target's type, which `args` must fit.
+   */
   constructor(opts?: ProcessOptions<T>) {
     const options = (opts ?? {}) as { target?: Target; args?: unknown[]; name?: string; daemon?: boolean };
     if (options.args !== undefined && !Array.isArray(options.args)) {
@@ -123,6 +140,7 @@ export class BaseProcess<T extends Target = () => unknown> {
   get name(): string {
     return this[kState].name;
   }
+  /** Rename it (a started child keeps the name it started with). Python: `Process.name = value` */
   set name(value: string) {
     if (typeof value !== 'string') throw new TypeError(`Expected "name" to be a string, got ${typeof value}`);
     this[kState].name = value;
@@ -132,6 +150,7 @@ export class BaseProcess<T extends Target = () => unknown> {
   get daemon(): boolean {
     return this[kState].daemon;
   }
+  /** Make it daemonic or not; only before `start()`. Python: `Process.daemon = value` */
   set daemon(value: boolean) {
     if (this[kState].status !== 'initial') throw new ValueError('Cannot set "daemon" of a process that has been started', { code: 'ERR_MP_ALREADY_STARTED' });
     this[kState].daemon = Boolean(value);
@@ -311,6 +330,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     });
   }
 
+  /** Name, status and exit code, as Python's `repr(process)` shows them (`[object Process-1 stopped exitcode=0]`). */
   get [Symbol.toStringTag](): string {
     const state = this[kState];
     const status = state.status === 'stopped' ? `stopped exitcode=${state.exitcode}` : state.status;
@@ -318,12 +338,18 @@ export class BaseProcess<T extends Target = () => unknown> {
   }
 }
 
-/** Process on the 'process' backend (OS processes). Python: multiprocessing.Process */
+/**
+ * Process on the 'process' backend (OS processes). Python: multiprocessing.Process
+ * @typeParam T - the target's type, which `args` must fit.
+ */
 export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
   static override readonly backendKind: BackendKind = 'process';
 }
 
-/** Process on the 'thread' backend (worker threads). Python: multiprocessing.dummy.Process */
+/**
+ * Process on the 'thread' backend (worker threads). Python: multiprocessing.dummy.Process
+ * @typeParam T - the target's type, which `args` must fit.
+ */
 export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess<T> {
   static override readonly backendKind: BackendKind = 'thread';
 }

@@ -105,6 +105,10 @@ export class Queue<T = unknown> {
   /** @internal */
   readonly maxsize: number;
 
+  /**
+   * A queue in shared memory; `maxsize` 0 means unbounded (by count; the shared ring's bytes bound it too).
+   * Python: `multiprocessing.Queue(maxsize=0)` (and `JoinableQueue(maxsize=0)`)
+   */
   constructor(maxsize = 0, /** @internal */ ring?: Ring, /** @internal */ capacity = DEFAULT_CAPACITY) {
     if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) throw new TypeError(`Expected "maxsize" to be an integer, got ${String(maxsize)}`);
     if (maxsize < 0) throw new ValueError(`"maxsize" must be 0 (unbounded) or more, got ${maxsize}`, { code: 'ERR_MP_BAD_VALUE' });
@@ -266,6 +270,7 @@ function received(got: Uint8Array | Refusal): Uint8Array {
 export class SimpleQueue<T = unknown> {
   readonly #queue: Queue<T>;
 
+  /** A new, empty queue in shared memory. Python: `multiprocessing.SimpleQueue()` */
   constructor(/** @internal */ queue?: Queue<T>) {
     this.#queue = queue ?? new Queue<T>();
   }
@@ -275,18 +280,22 @@ export class SimpleQueue<T = unknown> {
     return this.#queue;
   }
 
+  /** Put `obj`. Python: `SimpleQueue.put` */
   put(obj: T): Promise<void> {
     return this.#queue.put(obj);
   }
 
+  /** Take the first item, waiting (without blocking the event loop) while it is empty. Python: `SimpleQueue.get` */
   get(): Promise<T> {
     return this.#queue.get();
   }
 
+  /** Whether the queue is empty now. Python: `SimpleQueue.empty` */
   empty(): boolean {
     return this.#queue.empty();
   }
 
+  /** Close the queue for everyone, as {@link Queue.close} does. Python: `SimpleQueue.close` (which closes only this process's end) */
   close(): void {
     this.#queue.close();
   }
