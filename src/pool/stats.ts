@@ -1,10 +1,14 @@
 // Pool observability: counters, and run/wait time summaries over a window of recent tasks.
 
-/** A snapshot of a pool's counters and time summaries (milliseconds). */
+/** A snapshot of a pool's counters and time summaries (milliseconds). No Python twin (Python's Pool has no statistics). */
 export interface PoolStats {
+  /** Tasks that returned a result. */
   readonly completed: number;
+  /** Tasks that threw, timed out, or lost their worker. */
   readonly failed: number;
+  /** Tasks waiting for a worker. */
   readonly queued: number;
+  /** Tasks a worker is running now. */
   readonly running: number;
   /** Run time of recent tasks in a worker. */
   readonly runTime: TimeSummary;
@@ -12,10 +16,15 @@ export interface PoolStats {
   readonly waitTime: TimeSummary;
 }
 
+/** Summary of a window of recent durations, in milliseconds (all 0 before any task). No Python twin. */
 export interface TimeSummary {
+  /** The middle value. */
   readonly median: number;
+  /** The 99th percentile. */
   readonly p99: number;
+  /** The average. */
   readonly mean: number;
+  /** The longest. */
   readonly max: number;
 }
 

@@ -124,6 +124,7 @@ export class Pool {
   #closed: Promise<void> | undefined;
   #drainWaiters: (() => void)[] = [];
 
+  /** Connect to Redis and open the named task queue; workers (`mpts worker`) run the tasks. Python: `Pool(processes)`, with workers on other machines */
   constructor(options: PoolOptions) {
     this.#target = resolveTarget(options, 'Pool');
     this.#attempts = options.attempts === undefined ? 3 : positiveInt(options.attempts, 'attempts');

@@ -59,6 +59,7 @@ export class Queue<T = unknown> {
   #closed = false;
   #disconnected: Promise<void> | undefined;
 
+  /** Open (or create) the named queue in Redis. Python: `multiprocessing.Queue(maxsize)`, held by a manager reachable from every machine */
   constructor(options: RedisQueueOptions) {
     this.#target = resolveTarget(options, 'Queue');
     const maxsize = options.maxsize ?? 0;
