@@ -18,7 +18,7 @@ import { Pipe } from './queues/pipe.js';
 // Shared primitives live in memory that both backends reach, so every context has the same ones.
 const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, RawValue, SharedArray, RawArray, SharedMemory, Queue, SimpleQueue, JoinableQueue, Pipe } as const;
 
-/** The API bound to one backend. */
+/** The API bound to one backend. Python: `multiprocessing.context.BaseContext` */
 export interface Context {
   /** The backend this context starts children on. Python: `ctx.get_start_method()` ('process' stands for spawn; there is no fork). */
   readonly kind: BackendKind;

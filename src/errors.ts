@@ -5,11 +5,11 @@
 
 const kBrand = Symbol.for('multiprocessing-ts.error');
 
-/** Options accepted by every error constructor of this package. */
+/** Options accepted by every error constructor of this package. Python: exceptions take positional args; `cause` is `raise … from cause` */
 export interface ProcessErrorOptions {
-  /** A stable machine-readable code, e.g. `ERR_MP_CLOSED`. */
+  /** A stable machine-readable code, e.g. `ERR_MP_CLOSED`. No Python twin (Python tells cases apart by class and message). */
   code?: string;
-  /** The error that caused this one. */
+  /** The error that caused this one. Python: `__cause__` */
   cause?: unknown;
 }
 
@@ -18,7 +18,7 @@ export interface ProcessErrorOptions {
  * Python: multiprocessing.ProcessError
  */
 export class ProcessError extends Error {
-  /** A stable code that tells cases of one class apart without parsing messages. */
+  /** A stable code that tells cases of one class apart without parsing messages. No Python twin. */
   code: string;
 
   /**
@@ -31,7 +31,7 @@ export class ProcessError extends Error {
   }
 }
 
-/** True for any error of this package, whichever copy of the package created it. */
+/** True for any error of this package, whichever copy of the package created it. Python: `isinstance(e, ProcessError)`, across copies of the package */
 export function isProcessError(value: unknown): value is ProcessError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
 }
@@ -101,13 +101,13 @@ export class OwnerDiedError extends ProcessError {
 /** An operation on an object in the wrong state or with a wrong value. Python: ValueError */
 export class ValueError extends ProcessError {}
 
-/** Options of {@link OSError}: what the system said. */
+/** Options of {@link OSError}: what the system said. Python: the arguments of `OSError(errno, strerror, filename)` */
 export interface OSErrorOptions extends ProcessErrorOptions {
   /** The error number, positive as Python's (`os.constants.errno`). */
   errno?: number;
-  /** The system call that failed, e.g. `shm_open`. */
+  /** The system call that failed, e.g. `shm_open`. No Python twin (Node's `err.syscall`). */
   syscall?: string;
-  /** The file or name it was about. */
+  /** The file or name it was about. Python: `OSError.filename` */
   filename?: string;
 }
 
@@ -173,5 +173,5 @@ registerErrorClasses({
 });
 Object.defineProperty(ProcessError.prototype, kBrand, { value: true, enumerable: false });
 
-/** The package's error classes by name, so the error codec can rebuild them on the far side. */
+/** The package's error classes by name, so the error codec can rebuild them on the far side. No Python twin (pickle finds classes by name). */
 export const errorClasses: Readonly<Record<string, ErrorClass>> = table;

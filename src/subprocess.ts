@@ -17,6 +17,7 @@ export { PIPE, STDOUT, DEVNULL } from './subprocess/popen.js';
  * Unlike Python, a running child keeps this program's event loop alive: Node waits for it
  * before exiting (call `kill()` to end it early).
  *
+ * Python: `subprocess.Popen`
  * @param args the program and its arguments (`['ls', '-l']`), or with `shell: true` a command line
  * @throws {Error} with `code: 'ENOENT'` (or 'EACCES') when the program or the cwd cannot be found
  * @example

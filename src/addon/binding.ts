@@ -156,6 +156,7 @@ function load(): NativeBinding | null {
 /**
  * Whether the native addon (cross-process shared memory and futex waits) is available.
  * Throws ERR_MP_NATIVE_ABI when the only binary there is for another Node version.
+ * No Python twin (Python needs no addon).
  */
 export function hasNative(): boolean {
   return load() !== null;

@@ -8,15 +8,15 @@
 const kHandleType = Symbol.for('multiprocessing-ts.handle-type');
 const MARK = '__mpts_handle__';
 
-/** How one library class travels to another process or thread. */
+/** How one library class travels to another process or thread. Python: a class's `__reduce__`, as `multiprocessing.reduction` registers them */
 export interface HandleType<T extends object = object, D = unknown> {
-  /** Unique name, e.g. 'Queue'. */
+  /** Unique name, e.g. 'Queue'. Python: the class's qualified name */
   readonly name: string;
-  /** URL of the module that registers this type (usually `import.meta.url`). */
+  /** URL of the module that registers this type (usually `import.meta.url`). Python: the class's `__module__` */
   readonly module: string;
-  /** The state a far side on backend `dest` needs to rebuild a live handle (structured-clone safe). */
+  /** The state a far side on backend `dest` needs to rebuild a live handle (structured-clone safe). Python: `__reduce__` */
   reduce(value: T, dest: 'process' | 'thread'): D;
-  /** Build the live handle from reduced state. */
+  /** Build the live handle from reduced state. Python: the rebuild function a `__reduce__` names */
   rebuild(data: D): T;
 }
 
@@ -30,6 +30,7 @@ const registry = new Map<string, HandleType>();
 
 /**
  * Register a handle type and mark instances of `cls` (via its prototype) as travelling with it.
+ * Python: `multiprocessing.reduction.register` (`copyreg.pickle`)
  */
 export function registerHandleType<T extends object, D>(cls: abstract new (...args: never[]) => T, type: HandleType<T, D>): void {
   registry.set(type.name, type as unknown as HandleType);

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PicklingError } from '../errors.js';
 
-/** The widest function type a target can have (`never[]` accepts any parameter list). */
+/** The widest function type a target can have (`never[]` accepts any parameter list). No Python twin (Python's targets are any callable). */
 export type AnyFunction = (...args: never[]) => unknown;
 
 const kModuleTarget = Symbol.for('multiprocessing-ts.module-target');
@@ -15,26 +15,27 @@ const kModuleTarget = Symbol.for('multiprocessing-ts.module-target');
 /**
  * A reference to a function exported by a module, which the child imports itself.
  * Create one with {@link fromModule} or {@link moduleTargets}.
+ * Python: a module-level function, which pickle sends by qualified name
  */
 export interface ModuleTarget<F extends AnyFunction = AnyFunction> {
   /** The brand that tells a module target from a function. No Python twin (Python pickles functions by name). */
   readonly [kModuleTarget]: true;
-  /** The module's URL (`file:` URL for local files). */
+  /** The module's URL (`file:` URL for local files). Python: the function's `__module__` */
   readonly url: string;
-  /** The name of the export. */
+  /** The name of the export. Python: the function's `__qualname__` */
   readonly exportName: string;
-  /** Type-only: the exported function's type. */
+  /** Type-only: the exported function's type. No Python twin. */
   readonly __type?: F;
 }
 
-/** What can run in another process or thread: a self-contained function or a module export. */
+/** What can run in another process or thread: a self-contained function or a module export. Python: the `target` of `Process` or the `func` of `Pool.apply` */
 export type Target<F extends AnyFunction = AnyFunction> = F | ModuleTarget<F>;
 
-/** The function type behind a target. */
+/** The function type behind a target. No Python twin (type-level). */
 export type TargetFunction<T> = T extends ModuleTarget<infer F> ? F : T extends AnyFunction ? T : never;
-/** The argument list a target takes. */
+/** The argument list a target takes. No Python twin (type-level). */
 export type TargetArgs<T> = Parameters<TargetFunction<T>>;
-/** The value a target produces once awaited. */
+/** The value a target produces once awaited. No Python twin (type-level). */
 export type TargetResult<T> = Awaited<ReturnType<TargetFunction<T>>>;
 
 /** A target flattened for the wire. */
@@ -50,6 +51,7 @@ function toUrl(location: string | URL): string {
 
 /**
  * Reference the export `exportName` of the module at `url` as a target.
+ * Python: pickling a module-level function (by module and name)
  * @example
  * const square = fromModule<typeof import('./tasks.js').square>(new URL('./tasks.js', import.meta.url), 'square');
  */
@@ -60,11 +62,12 @@ export function fromModule<F extends AnyFunction>(url: string | URL, exportName:
   return Object.freeze({ [kModuleTarget]: true as const, url: toUrl(url), exportName });
 }
 
-/** The function exports of module type `M`, each as a typed {@link ModuleTarget}. */
+/** The function exports of module type `M`, each as a typed {@link ModuleTarget}. No Python twin (type-level). */
 export type ModuleTargets<M> = { readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends AnyFunction ? ModuleTarget<M[K]> : never };
 
 /**
  * Typed references to every function a module exports, without loading it here.
+ * Python: pickling a module's functions by name
  * @example
  * const tasks = moduleTargets<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
  * new Process({ target: tasks.square, args: [3] });
@@ -82,7 +85,7 @@ export function moduleTargets<M>(url: string | URL): ModuleTargets<M> {
   });
 }
 
-/** True for a {@link ModuleTarget}. */
+/** True for a {@link ModuleTarget}. No Python twin. */
 export function isModuleTarget(value: unknown): value is ModuleTarget {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kModuleTarget] === true;
 }

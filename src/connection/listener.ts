@@ -9,12 +9,12 @@ import { answerChallenge, deliverChallenge } from './auth.js';
 import { Connection } from './socket-connection.js';
 import { isLoopback, keyOf } from './address.js';
 
-/** A TCP address `[host, port]`, or a Unix socket path. */
+/** A TCP address `[host, port]`, or a Unix socket path. Python: an address of `multiprocessing.connection` (a `(host, port)` tuple or a path) */
 export type Address = [host: string, port: number] | string;
 
-/** Options of {@link Listener} and {@link Client}. */
+/** Options of {@link Listener} and {@link Client}. Python: the keyword arguments of `Listener` and `Client` */
 export interface ConnectionOptions {
-  /** Shared secret for the HMAC handshake; required for a TCP address that is not loopback. */
+  /** Shared secret for the HMAC handshake; required for a TCP address that is not loopback. Python: `authkey` (bytes; a string here is UTF-8 encoded) */
   authkey?: string | Uint8Array;
   /** Milliseconds the handshake may take (default 10 s; Python waits forever). */
   handshakeTimeout?: number;
@@ -82,12 +82,12 @@ export class Listener {
     else this.#server.listen(address[1], address[0]);
   }
 
-  /** Resolves once the listener is bound (then `address` is known, with the real port for port 0). */
+  /** Resolves once the listener is bound (then `address` is known, with the real port for port 0). No Python twin (Python's `Listener()` binds before it returns). */
   ready(): Promise<void> {
     return this.#ready;
   }
 
-  /** The bound address: `[host, port]`, or the socket path. */
+  /** The bound address: `[host, port]`, or the socket path. Python: `Listener.address` */
   get address(): Address {
     const a = this.#server.address();
     if (a === null) throw new ValueError('The listener is not bound yet: await ready() first', { code: 'ERR_MP_NOT_READY' });
@@ -96,6 +96,7 @@ export class Listener {
 
   /**
    * Wait for the next connection and authenticate it (if there is an authkey).
+   * Python: `Listener.accept`
    * @throws {AuthenticationError} for a peer with a wrong key (the listener stays usable)
    */
   async accept(): Promise<Connection> {
@@ -125,7 +126,7 @@ export class Listener {
     return this.#lastAccepted;
   }
 
-  /** Stop listening; pending accept() calls reject. */
+  /** Stop listening; pending accept() calls reject. Python: `Listener.close` */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -96,7 +96,7 @@ export class Connection<T = unknown> {
     if (this.#closed) throw new ValueError('The connection is closed', { code: 'ERR_MP_CLOSED' });
   }
 
-  /** Send raw bytes as one message. */
+  /** Send raw bytes as one message. Python: `Connection.send_bytes` */
   sendBytes(buf: Uint8Array, offset = 0, size = buf.length - offset): void {
     this.#checkOpen();
     if (offset < 0 || size < 0 || offset + size > buf.length) throw new ValueError(`offset ${offset} and size ${size} do not fit a buffer of ${buf.length} bytes`, { code: 'ERR_MP_BAD_VALUE' });
@@ -113,7 +113,7 @@ export class Connection<T = unknown> {
     }
   }
 
-  /** Send an object, pickled (protocol 4). */
+  /** Send an object, pickled (protocol 4). Python: `Connection.send` */
   send(obj: T): void {
     this.sendBytes(dumps(obj));
   }
@@ -143,12 +143,12 @@ export class Connection<T = unknown> {
     }
   }
 
-  /** Receive one message's bytes. @throws {UnpicklingError} when it is longer than `maxlength` */
+  /** Receive one message's bytes. Python: `Connection.recv_bytes` @throws {UnpicklingError} when it is longer than `maxlength` */
   recvBytes(maxlength?: number): Promise<Uint8Array> {
     return this.#serial(() => this.#frame(maxlength));
   }
 
-  /** Receive one message into `buf`; resolves its length. @throws {BufferTooShort} when it does not fit */
+  /** Receive one message into `buf`; resolves its length. Python: `Connection.recv_bytes_into` @throws {BufferTooShort} when it does not fit */
   recvBytesInto(buf: Uint8Array, offset = 0): Promise<number> {
     return this.#serial(async () => {
       const bytes = await this.#frame();
@@ -158,12 +158,12 @@ export class Connection<T = unknown> {
     });
   }
 
-  /** Receive one object (unpickled without executing anything). */
+  /** Receive one object (unpickled without executing anything). Python: `Connection.recv` */
   async recv(): Promise<T> {
     return loads(await this.recvBytes()) as T;
   }
 
-  /** Whether a message (or EOF) is there, waiting up to `timeout` ms (null: as long as it takes). */
+  /** Whether a message (or EOF) is there, waiting up to `timeout` ms (null: as long as it takes). Python: `Connection.poll` (seconds there) */
   async poll(timeout: number | null = 0): Promise<boolean> {
     this.#checkOpen();
     const deadline = timeout === null ? Infinity : performance.now() + Math.max(0, timeout);
@@ -175,7 +175,7 @@ export class Connection<T = unknown> {
     }
   }
 
-  /** Close the connection. */
+  /** Close the connection. Python: `Connection.close` */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

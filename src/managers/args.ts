@@ -5,7 +5,7 @@
 
 import { PyException } from '../pickle/index.js';
 
-/** Keyword arguments as they arrive from a pickle (a dict: str keys). */
+/** Keyword arguments as they arrive from a pickle (a dict: str keys). Python: `**kwds` as a pickled dict */
 export type Kwds = Map<unknown, unknown>;
 
 /** A Python TypeError, as a Python caller would see it. */

@@ -102,7 +102,7 @@ export class BaseManager {
     own.set(typeid, { ...(own.get(typeid) as Registration), factory });
   }
 
-  /** The manager's address: the server's bound one once started (with the real port). */
+  /** The manager's address: the server's bound one once started (with the real port). Python: `BaseManager.address` */
   get address(): Address {
     if (this.#server !== undefined) {
       const a = this.#server.address;
@@ -113,7 +113,7 @@ export class BaseManager {
     return this.#options.address ?? ['127.0.0.1', 0];
   }
 
-  /** The key clients and server authenticate with. */
+  /** The key clients and server authenticate with. Python: `BaseManager._authkey` */
   get authkey(): Uint8Array {
     return this.#authkey;
   }
@@ -129,6 +129,7 @@ export class BaseManager {
   /**
    * A server for the registered types, not yet listening: `await server.serveForever()` runs it
    * until a client asks it to shut down (or `server.close()`).
+   * Python: `BaseManager.get_server`
    */
   getServer(): Server {
     if (this.#state !== 'initial') throw new ValueError(`Cannot getServer() on a manager that is ${this.#state}`, { code: 'ERR_MP_BAD_STATE' });
@@ -138,7 +139,7 @@ export class BaseManager {
     return this.#server;
   }
 
-  /** Start the server (in this process: see the module comment) and connect to it. */
+  /** Start the server (in this process: see the module comment) and connect to it. Python: `BaseManager.start` (which starts a server process) */
   async start(): Promise<void> {
     if (this.#state !== 'initial') throw new ValueError(`Cannot start() a manager that is ${this.#state}`, { code: 'ERR_MP_BAD_STATE' });
     const server = this.getServer();
@@ -171,7 +172,7 @@ export class BaseManager {
     return client;
   }
 
-  /** Stop: a started manager stops its server (its objects are freed); a connected one closes its connections. */
+  /** Stop: a started manager stops its server (its objects are freed); a connected one closes its connections. Python: `BaseManager.shutdown` */
   async shutdown(): Promise<void> {
     if (this.#state === 'shutdown') return;
     this.#state = 'shutdown';

@@ -24,11 +24,11 @@ const finalizer = new FinalizationRegistry<{ client: ManagerClient; id: string }
  * Python: multiprocessing.managers.BaseProxy
  */
 export class BaseProxy {
-  /** Which object, on which server. */
+  /** Which object, on which server. Python: `BaseProxy._token` */
   readonly token: Token;
   /** @internal */
   readonly client: ManagerClient;
-  /** The method names the server exposes for this object (from the create reply), if known. */
+  /** The method names the server exposes for this object (from the create reply), if known. Python: `BaseProxy._exposed_` (of an AutoProxy) */
   readonly exposed: readonly string[] | undefined;
   #owned: boolean;
   #ready: Promise<unknown> | undefined;
@@ -67,7 +67,7 @@ export class BaseProxy {
     return this.callMethod('#GETVALUE');
   }
 
-  /** `repr()` of the referent, computed on the server. */
+  /** `repr()` of the referent, computed on the server. Python: `repr(proxy)` computed by the server (`BaseProxy.__repr__` only names the proxy) */
   repr(): Promise<string> {
     return this.callMethod('__repr__') as Promise<string>;
   }
@@ -105,17 +105,17 @@ export class BaseProxy {
 
 /** Options of queue `put`/`get`: Python's block and timeout, in milliseconds. */
 export interface ProxyQueueOptions {
-  /** false: fail at once with Full/Empty instead of waiting. Default true. */
+  /** false: fail at once with Full/Empty instead of waiting. Default true. Python: `block` */
   block?: boolean;
-  /** Wait at most this many milliseconds. */
+  /** Wait at most this many milliseconds. Python: `timeout` (seconds there) */
   timeout?: number;
 }
 
-/** Options of `acquire`. */
+/** Options of `acquire`. Python: `acquire(blocking=True, timeout=None)` */
 export interface ProxyAcquireOptions {
-  /** false: return false at once when it is taken. Default true. */
+  /** false: return false at once when it is taken. Default true. Python: `blocking` */
   block?: boolean;
-  /** Wait at most this many milliseconds. */
+  /** Wait at most this many milliseconds. Python: `timeout` (seconds there) */
   timeout?: number;
 }
 
@@ -126,12 +126,12 @@ export interface ProxyAcquireOptions {
  * const x = await q.get({ timeout: 1000 }); // throws Empty after 1 s
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
-  /** Put `obj`, waiting while the queue is full. @throws {Full} */
+  /** Put `obj`, waiting while the queue is full. Python: `Queue.put(obj, block, timeout)` @throws {Full} */
   async put(obj: T, opts: ProxyQueueOptions = {}): Promise<void> {
     await this.callMethod('put', [obj, opts.block ?? true, toSeconds(opts.timeout)]);
   }
 
-  /** Take the first item, waiting while it is empty. @throws {Empty} */
+  /** Take the first item, waiting while it is empty. Python: `Queue.get(block, timeout)` @throws {Empty} */
   async get(opts: ProxyQueueOptions = {}): Promise<T> {
     return (await this.callMethod('get', [opts.block ?? true, toSeconds(opts.timeout)])) as T;
   }
@@ -163,12 +163,12 @@ export class QueueProxy<T = unknown> extends BaseProxy {
     return (await this.callMethod('full')) === true;
   }
 
-  /** JoinableQueue: mark one item taken with get() as done. */
+  /** JoinableQueue: mark one item taken with get() as done. Python: `JoinableQueue.task_done` */
   async taskDone(): Promise<void> {
     await this.callMethod('task_done');
   }
 
-  /** JoinableQueue: wait until every item put has been marked done. */
+  /** JoinableQueue: wait until every item put has been marked done. Python: `JoinableQueue.join` */
   async join(): Promise<void> {
     await this.callMethod('join');
   }
@@ -176,32 +176,32 @@ export class QueueProxy<T = unknown> extends BaseProxy {
 
 /** A dict held by a manager. Keys and values are Python values (a dict comes back as a Map). Python: DictProxy */
 export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
-  /** `d.get(key, default)`: the value, or `dflt` (null by default) when missing. */
+  /** `d.get(key, default)`: the value, or `dflt` (null by default) when missing. Python: `DictProxy.get` */
   async get(key: K, dflt: V | null = null): Promise<V | null> {
     return (await this.callMethod('get', [key, dflt])) as V | null;
   }
 
-  /** `d[key]`. @throws {RemoteError} KeyError when missing */
+  /** `d[key]`. Python: `DictProxy.__getitem__` @throws {RemoteError} KeyError when missing */
   async getItem(key: K): Promise<V> {
     return (await this.callMethod('__getitem__', [key])) as V;
   }
 
-  /** `d[key] = value`. */
+  /** `d[key] = value`. Python: `DictProxy.__setitem__` */
   async set(key: K, value: V): Promise<void> {
     await this.callMethod('__setitem__', [key, value]);
   }
 
-  /** `del d[key]`. @throws {RemoteError} KeyError when missing */
+  /** `del d[key]`. Python: `DictProxy.__delitem__` @throws {RemoteError} KeyError when missing */
   async delete(key: K): Promise<void> {
     await this.callMethod('__delitem__', [key]);
   }
 
-  /** `key in d`. */
+  /** `key in d`. Python: `DictProxy.__contains__` */
   async has(key: K): Promise<boolean> {
     return (await this.callMethod('__contains__', [key])) === true;
   }
 
-  /** `len(d)`. */
+  /** `len(d)`. Python: `DictProxy.__len__` */
   async len(): Promise<number> {
     return Number(await this.callMethod('__len__'));
   }
@@ -226,12 +226,12 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
     await this.callMethod('clear');
   }
 
-  /** A copy, as a Map. */
+  /** A copy, as a Map. Python: `DictProxy.copy` (a dict there) */
   async copy(): Promise<Map<K, V>> {
     return (await this.callMethod('copy')) as Map<K, V>;
   }
 
-  /** `d.pop(key[, default])`. @throws {RemoteError} KeyError when missing and no default */
+  /** `d.pop(key[, default])`. Python: `DictProxy.pop` @throws {RemoteError} KeyError when missing and no default */
   async pop(key: K, ...dflt: [V?]): Promise<V> {
     return (await this.callMethod('pop', [key, ...dflt])) as V;
   }
@@ -247,18 +247,18 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
     return (await this.callMethod('setdefault', [key, dflt])) as V | null;
   }
 
-  /** `d.update(other)`: a Map, a plain object, or [key, value] pairs. */
+  /** `d.update(other)`: a Map, a plain object, or [key, value] pairs. Python: `DictProxy.update` */
   async update(other: Map<K, V> | Record<string, V> | Iterable<[K, V]>): Promise<void> {
     const map = other instanceof Map ? other : Symbol.iterator in other ? new Map(other as Iterable<[K, V]>) : new Map(Object.entries(other));
     await this.callMethod('update', [map]);
   }
 
-  /** A copy of the whole dict. */
+  /** A copy of the whole dict. Python: `DictProxy._getvalue()` */
   override async getValue(): Promise<Map<K, V>> {
     return (await super.getValue()) as Map<K, V>;
   }
 
-  /** `for await (const key of d)`: the keys, as they are now. */
+  /** `for await (const key of d)`: the keys, as they are now. Python: `iter(d)` (a live iterator there; a snapshot of the keys here) */
   async *[Symbol.asyncIterator](): AsyncIterator<K> {
     for (const key of await this.keys()) yield key;
   }
@@ -281,27 +281,27 @@ export class ListProxy<T = unknown> extends BaseProxy {
     await this.callMethod('extend', [[...items]]);
   }
 
-  /** `l[i]` (negative counts from the end). @throws {RemoteError} IndexError */
+  /** `l[i]` (negative counts from the end). Python: `ListProxy.__getitem__` @throws {RemoteError} IndexError */
   async get(index: number): Promise<T> {
     return (await this.callMethod('__getitem__', [index])) as T;
   }
 
-  /** `l[i] = value`. */
+  /** `l[i] = value`. Python: `ListProxy.__setitem__` */
   async set(index: number, value: T): Promise<void> {
     await this.callMethod('__setitem__', [index, value]);
   }
 
-  /** `del l[i]`. */
+  /** `del l[i]`. Python: `ListProxy.__delitem__` */
   async delete(index: number): Promise<void> {
     await this.callMethod('__delitem__', [index]);
   }
 
-  /** `l[start:stop:step]`. */
+  /** `l[start:stop:step]`. Python: `ListProxy.__getitem__(slice)` */
   async slice(start?: number | null, stop?: number | null, step?: number | null): Promise<T[]> {
     return (await this.callMethod('__getitem__', [slice(start, stop, step)])) as T[];
   }
 
-  /** `l[start:stop] = items`. */
+  /** `l[start:stop] = items`. Python: `ListProxy.__setitem__(slice, items)` */
   async setSlice(start: number | null, stop: number | null, items: Iterable<T>): Promise<void> {
     await this.callMethod('__setitem__', [slice(start, stop), [...items]]);
   }
@@ -311,12 +311,12 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return Number(await this.callMethod('__len__'));
   }
 
-  /** `value in l`. */
+  /** `value in l`. Python: `ListProxy.__contains__` */
   async includes(value: T): Promise<boolean> {
     return (await this.callMethod('__contains__', [value])) === true;
   }
 
-  /** @throws {RemoteError} ValueError when missing */
+  /** Python: `ListProxy.index` @throws {RemoteError} ValueError when missing */
   async index(value: T, start?: number, stop?: number): Promise<number> {
     return Number(await this.callMethod('index', stop !== undefined ? [value, start ?? 0, stop] : start !== undefined ? [value, start] : [value]));
   }
@@ -383,17 +383,17 @@ export class ListProxy<T = unknown> extends BaseProxy {
 
 /** A Namespace held by a manager: attributes by name. Python: NamespaceProxy */
 export class NamespaceProxy extends BaseProxy {
-  /** `ns.name`. @throws {RemoteError} AttributeError when missing */
+  /** `ns.name`. Python: `NamespaceProxy.__getattr__` @throws {RemoteError} AttributeError when missing */
   async get<V = unknown>(name: string): Promise<V> {
     return (await this.callMethod('__getattribute__', [name])) as V;
   }
 
-  /** `ns.name = value`. */
+  /** `ns.name = value`. Python: `NamespaceProxy.__setattr__` */
   async set(name: string, value: unknown): Promise<void> {
     await this.callMethod('__setattr__', [name, value]);
   }
 
-  /** `del ns.name`. */
+  /** `del ns.name`. Python: `NamespaceProxy.__delattr__` */
   async delete(name: string): Promise<void> {
     await this.callMethod('__delattr__', [name]);
   }
@@ -405,12 +405,12 @@ export class NamespaceProxy extends BaseProxy {
 
 /** A Value held by a manager. Python: ValueProxy */
 export class ValueProxy<T = unknown> extends BaseProxy {
-  /** `v.value`. */
+  /** `v.value`. Python: `ValueProxy.get` (the `value` property) */
   async get(): Promise<T> {
     return (await this.callMethod('get')) as T;
   }
 
-  /** `v.value = value`. */
+  /** `v.value = value`. Python: `ValueProxy.set` (the `value` property) */
   async set(value: T): Promise<void> {
     await this.callMethod('set', [value]);
   }
@@ -451,17 +451,17 @@ function acquireArgs(opts: ProxyAcquireOptions | boolean | undefined): unknown[]
 
 /** A Lock, RLock, Semaphore or BoundedSemaphore held by a manager. Python: AcquirerProxy */
 export class AcquirerProxy extends BaseProxy {
-  /** Take it; false when not taken (non-blocking, or past the timeout). */
+  /** Take it; false when not taken (non-blocking, or past the timeout). Python: `AcquirerProxy.acquire(blocking, timeout)` */
   async acquire(opts?: ProxyAcquireOptions | boolean): Promise<boolean> {
     return (await this.callMethod('acquire', acquireArgs(opts))) === true;
   }
 
-  /** Let it go. @throws {RemoteError} RuntimeError/ValueError when not held (or released too many times) */
+  /** Let it go. Python: `AcquirerProxy.release` @throws {RemoteError} RuntimeError/ValueError when not held (or released too many times) */
   async release(): Promise<void> {
     await this.callMethod('release');
   }
 
-  /** Run `fn` while holding it. */
+  /** Run `fn` while holding it. Python: `with proxy:` (`AcquirerProxy.__enter__`/`__exit__`) */
   async withLock<R>(fn: () => R | Promise<R>): Promise<R> {
     await this.acquire();
     try {
@@ -474,7 +474,7 @@ export class AcquirerProxy extends BaseProxy {
 
 /** A Condition held by a manager. Python: ConditionProxy */
 export class ConditionProxy extends AcquirerProxy {
-  /** Release, wait for a notify (or the timeout, ms), take it back; false on timeout. */
+  /** Release, wait for a notify (or the timeout, ms), take it back; false on timeout. Python: `ConditionProxy.wait` (seconds there) */
   async wait(timeout?: number): Promise<boolean> {
     return (await this.callMethod('wait', [toSeconds(timeout)])) === true;
   }
@@ -489,7 +489,7 @@ export class ConditionProxy extends AcquirerProxy {
     await this.callMethod('notify_all');
   }
 
-  /** Wait until `predicate()` is true (checked on each wake-up), at most `timeout` ms; returns its last value. */
+  /** Wait until `predicate()` is true (checked on each wake-up), at most `timeout` ms; returns its last value. Python: `ConditionProxy.wait_for` */
   async waitFor<R>(predicate: () => R | Promise<R>, timeout?: number): Promise<R> {
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     let result = await predicate();
@@ -523,7 +523,7 @@ export class EventProxy extends BaseProxy {
     await this.callMethod('clear');
   }
 
-  /** Wait until set, at most `timeout` ms; whether it is set. */
+  /** Wait until set, at most `timeout` ms; whether it is set. Python: `EventProxy.wait` (seconds there) */
   async wait(timeout?: number): Promise<boolean> {
     return (await this.callMethod('wait', [toSeconds(timeout)])) === true;
   }
@@ -531,7 +531,7 @@ export class EventProxy extends BaseProxy {
 
 /** A Barrier held by a manager. Python: BarrierProxy */
 export class BarrierProxy extends BaseProxy {
-  /** Wait for the others; resolves this party's index. @throws {BrokenBarrierError} */
+  /** Wait for the others; resolves this party's index. Python: `BarrierProxy.wait` (seconds there) @throws {BrokenBarrierError} */
   async wait(timeout?: number): Promise<number> {
     return Number(await this.callMethod('wait', [toSeconds(timeout)]));
   }
@@ -564,7 +564,7 @@ export class BarrierProxy extends BaseProxy {
 
 /** An iterator held by a manager (what iterating a dict on the server hands out). Python: IteratorProxy */
 export class IteratorProxy<T = unknown> extends BaseProxy {
-  /** The next item, or `{ done: true }` at the end. */
+  /** The next item, or `{ done: true }` at the end. Python: `IteratorProxy.__next__` */
   async next(): Promise<IteratorResult<T, undefined>> {
     return this.#step('__next__', []);
   }
@@ -625,7 +625,7 @@ export class AutoProxy extends BaseProxy {
     });
   }
 
-  /** Call an exposed method with positional and keyword arguments. */
+  /** Call an exposed method with positional and keyword arguments. Python: `BaseProxy._callmethod(method, args, kwds)` */
   call(method: string, args: readonly unknown[] = [], kwds?: Record<string, unknown>): Promise<unknown> {
     return this.callMethod(method, args, kwds);
   }

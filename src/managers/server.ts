@@ -130,7 +130,7 @@ export class Server {
     return this.#listening;
   }
 
-  /** Listen, then serve until `close()` or a client's `shutdown` request (the program stays alive meanwhile). */
+  /** Listen, then serve until `close()` or a client's `shutdown` request (the program stays alive meanwhile). Python: `Server.serve_forever` */
   async serveForever(): Promise<void> {
     // This process now exists to serve (Python's serve_forever never returns): it may poll
     // briefly for the next request instead of sleeping. A server from start() shares its
@@ -149,19 +149,19 @@ export class Server {
     return this.#done;
   }
 
-  /** The bound address (the real port when asked for port 0). */
+  /** The bound address (the real port when asked for port 0). Python: `Server.address` */
   get address(): Address {
     const a = this.#net?.address();
     if (a === null || a === undefined) return this.#requestedAddress;
     return typeof a === 'string' ? a : [a.address, a.port];
   }
 
-  /** How many objects the server holds (those held only inside other objects included). */
+  /** How many objects the server holds (those held only inside other objects included). Python: `Server.number_of_objects` */
   get numberOfObjects(): number {
     return this.#objects.size;
   }
 
-  /** Stop listening, end every connection (their waits end), and free every object. */
+  /** Stop listening, end every connection (their waits end), and free every object. Python: `Server.shutdown` (on the server's side) */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     this.#closed = (async () => {

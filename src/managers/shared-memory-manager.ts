@@ -34,6 +34,7 @@ function unlinkSegment(name: string): void {
  * Python: multiprocessing.managers.SharedMemoryManager
  */
 export class SharedMemoryManager extends BaseManager {
+  /** A server that also tracks the segments it creates, to unlink them when it stops. Python: `SharedMemoryManager.get_server` */
   override getServer(): Server {
     const server = super.getServer();
     const segments = new Set<string>();
@@ -53,7 +54,7 @@ export class SharedMemoryManager extends BaseManager {
     return server;
   }
 
-  /** A new segment of `size` bytes, unlinked when the manager's server stops. */
+  /** A new segment of `size` bytes, unlinked when the manager's server stops. Python: `SharedMemoryManager.SharedMemory` */
   async SharedMemory(size: number): Promise<SharedMemory> {
     const shm = new SharedMemory({ create: true, size });
     await this.#track(shm);

@@ -87,29 +87,29 @@ export class SyncManager extends BaseManager {
     this.register('Iterator', undefined, { proxytype: IteratorProxy, exposed: ITERATOR_EXPOSED, createMethod: false });
   }
 
-  /** A queue.Queue on the server (`maxsize` 0: unbounded). */
+  /** A queue.Queue on the server (`maxsize` 0: unbounded). Python: `SyncManager.Queue` */
   Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
     return this.create<QueueProxy<T>>('Queue', maxsize === 0 ? [] : [maxsize]);
   }
 
-  /** A queue with taskDone()/join(). */
+  /** A queue with taskDone()/join(). Python: `SyncManager.JoinableQueue` */
   JoinableQueue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
     return this.create<QueueProxy<T>>('JoinableQueue', maxsize === 0 ? [] : [maxsize]);
   }
 
-  /** A dict, from a Map, a plain object or [key, value] pairs. */
+  /** A dict, from a Map, a plain object or [key, value] pairs. Python: `SyncManager.dict` */
   dict<K = unknown, V = unknown>(init?: Map<K, V> | Record<string, V> | Iterable<[K, V]>): Promise<DictProxy<K, V>> {
     if (init === undefined) return this.create<DictProxy<K, V>>('dict');
     const map = init instanceof Map ? init : Symbol.iterator in init ? new Map(init as Iterable<[K, V]>) : new Map(Object.entries(init));
     return this.create<DictProxy<K, V>>('dict', [map]);
   }
 
-  /** A list. */
+  /** A list. Python: `SyncManager.list` */
   list<T = unknown>(items?: Iterable<T>): Promise<ListProxy<T>> {
     return this.create<ListProxy<T>>('list', items === undefined ? [] : [[...items]]);
   }
 
-  /** A Namespace with these attributes. */
+  /** A Namespace with these attributes. Python: `SyncManager.Namespace` */
   Namespace(attributes: Record<string, unknown> = {}): Promise<NamespaceProxy> {
     return this.create<NamespaceProxy>('Namespace', [], new Map(Object.entries(attributes)));
   }
@@ -134,7 +134,7 @@ export class SyncManager extends BaseManager {
     return this.create<AcquirerProxy>('BoundedSemaphore', [value]);
   }
 
-  /** A Condition over its own RLock. */
+  /** A Condition over its own RLock. Python: `SyncManager.Condition` (our server refuses a `lock` argument) */
   Condition(): Promise<ConditionProxy> {
     return this.create<ConditionProxy>('Condition');
   }
@@ -144,7 +144,7 @@ export class SyncManager extends BaseManager {
     return this.create<EventProxy>('Event');
   }
 
-  /** A Barrier for `parties`; `timeout` (ms) is the default of its waits. */
+  /** A Barrier for `parties`; `timeout` (ms) is the default of its waits. Python: `SyncManager.Barrier` (our server refuses an `action`) */
   Barrier(parties: number, options: { timeout?: number } = {}): Promise<BarrierProxy> {
     return this.create<BarrierProxy>('Barrier', options.timeout === undefined ? [parties] : [parties, null, options.timeout / 1000]);
   }
@@ -154,7 +154,7 @@ export class SyncManager extends BaseManager {
     return this.create<ValueProxy<T>>('Value', [typecode, value]);
   }
 
-  /** An array.array of numbers with this typecode ('i', 'd', 'q'...). */
+  /** An array.array of numbers with this typecode ('i', 'd', 'q'...). Python: `SyncManager.Array` */
   Array<T extends number | bigint = number>(typecode: string, sequence: Iterable<NoInfer<T>>): Promise<ArrayProxy<T>> {
     return this.create<ArrayProxy<T>>('Array', [typecode, [...sequence]]);
   }

@@ -15,11 +15,11 @@ const MODULE = 'multiprocessing.managers';
 export class Token {
   /** Python: `Token(typeid, address, id)` */
   constructor(
-    /** The registered type id, e.g. `'dict'` or `'get_task_queue'`. */
+    /** The registered type id, e.g. `'dict'` or `'get_task_queue'`. Python: `Token.typeid` */
     public typeid: string,
-    /** The address of the server that holds the object. */
+    /** The address of the server that holds the object. Python: `Token.address` */
     public address: Address,
-    /** The object's ident on that server (an opaque string). */
+    /** The object's ident on that server (an opaque string). Python: `Token.id` */
     public id: string,
   ) {}
 
@@ -71,11 +71,11 @@ export class ProxyRef {
   constructor(
     /** The proxy class Python names, e.g. `multiprocessing.managers.ListProxy`. */
     readonly func: PyGlobal,
-    /** Which object, on which server. */
+    /** Which object, on which server. Python: `RebuildProxy`'s `token` */
     readonly token: Token,
     /** Python's serializer name: `'pickle'` (the only one that crosses to TypeScript). */
     readonly serializer: string = 'pickle',
-    /** The keyword arguments of the proxy class, e.g. `exposed` for an AutoProxy. */
+    /** The keyword arguments of the proxy class, e.g. `exposed` for an AutoProxy. Python: `RebuildProxy`'s `kwds` */
     readonly kwds: Map<unknown, unknown> = new Map(),
   ) {}
 }

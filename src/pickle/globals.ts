@@ -14,13 +14,13 @@ export type ClassBuilder = (args: unknown[], state?: unknown) => unknown;
 
 /** How a JS value is written as a Python object: `module.name(*args)` [+ `__setstate__(state)`]. */
 export interface Reduction {
-  /** The module of the class or function to call, e.g. `'builtins'`. */
+  /** The module of the class or function to call, e.g. `'builtins'`. Python: the callable's `__module__` in `__reduce__` */
   module: string;
-  /** Its (qualified) name, e.g. `'slice'`. */
+  /** Its (qualified) name, e.g. `'slice'`. Python: the callable's `__qualname__` in `__reduce__` */
   name: string;
-  /** The arguments of the call (REDUCE) or of `__new__` (NEWOBJ). */
+  /** The arguments of the call (REDUCE) or of `__new__` (NEWOBJ). Python: the args tuple of `__reduce__` */
   args: unknown[];
-  /** The BUILD state (`__setstate__` or the instance dict), if any. */
+  /** The BUILD state (`__setstate__` or the instance dict), if any. Python: the state of `__reduce__` */
   state?: unknown;
   /**
    * Write `cls.__new__(cls, *args)` (NEWOBJ, what CPython does for plain objects such as a
@@ -30,9 +30,9 @@ export interface Reduction {
   newobj?: boolean;
 }
 
-/** The dumping half of `registerClass`: which values it handles and how they reduce. */
+/** The dumping half of `registerClass`: which values it handles and how they reduce. Python: `copyreg.pickle(cls, reducer)` */
 export interface Reducer {
-  /** Whether this reducer handles `v`. */
+  /** Whether this reducer handles `v`. No Python twin (Python dispatches on the class). */
   test: (v: unknown) => boolean;
   /** What `v` pickles as. Python: `__reduce__` */
   reduce: (v: never) => Reduction;

@@ -12,7 +12,7 @@ import { encodeUtf8 } from './utf8.js';
 // A plain object, read once: some loaders compile namespace imports to a getter call per use.
 const op = { ...opcodes };
 
-/** Options of `dumps`. */
+/** Options of `dumps`. Python: the arguments of `pickle.dumps` */
 export interface DumpOptions {
   /** Pickle protocol: 4 (default, what CPython 3.8-3.13 send), 5, or 2/3 for old peers. */
   protocol?: 2 | 3 | 4 | 5;

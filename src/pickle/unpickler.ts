@@ -17,15 +17,16 @@ import { decodeUtf8 } from './utf8.js';
 // A plain object, read once: some loaders compile namespace imports to a getter call per use.
 const op = { ...opcodes };
 
-/** Options of `loads`. */
+/** Options of `loads`. Python: the arguments of `pickle.loads`, and `Unpickler.find_class` */
 export interface LoadOptions {
   /**
    * Extra allowed classes for this call: `'module.name'` → builder of the JS value from the
    * REDUCE / NEWOBJ args and the BUILD state (if any). They take precedence over registered
    * and built-in ones.
+   * Python: an `Unpickler.find_class` override
    */
   classes?: Record<string, ClassBuilder>;
-  /** Extra globals allowed as values only (loaded as PyGlobal, never called). */
+  /** Extra globals allowed as values only (loaded as PyGlobal, never called). Python: an `Unpickler.find_class` override */
   globals?: readonly string[];
 }
 

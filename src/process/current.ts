@@ -7,21 +7,21 @@ import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { setProcessNameSource } from '../logger.js';
 
-/** What `currentProcess()` tells about the running process or worker thread. */
+/** What `currentProcess()` tells about the running process or worker thread. Python: the `multiprocessing.current_process()` object */
 export interface ProcessInfo {
-  /** 'MainProcess' in the program's own process, else the child's name ('Process-1', ...). */
+  /** 'MainProcess' in the program's own process, else the child's name ('Process-1', ...). Python: `current_process().name` */
   readonly name: string;
-  /** OS process id (for a worker thread, the id of the process it lives in). */
+  /** OS process id (for a worker thread, the id of the process it lives in). Python: `current_process().pid` */
   readonly pid: number;
-  /** Whether this child is daemonic. */
+  /** Whether this child is daemonic. Python: `current_process().daemon` */
   readonly daemon: boolean;
-  /** The pid for a process; the threadId for a worker thread. */
+  /** The pid for a process; the threadId for a worker thread. Python: `current_process().ident` */
   readonly ident: number;
 }
 
 setProcessNameSource(() => currentProcess().name);
 
-/** What `parentProcess()` tells about the parent. */
+/** What `parentProcess()` tells about the parent. Python: `multiprocessing.parent_process()` */
 export interface ParentInfo {
   /** The parent's name. Python: `parent_process().name` */
   readonly name: string;

@@ -8,13 +8,13 @@ import { register, unregister } from '../resource-tracker/tracker.js';
 import { asOSError, native } from '../addon/binding.js';
 import { checkSegmentSize } from '../shm/memory-limit.js';
 
-/** Options of {@link SharedMemory}. */
+/** Options of {@link SharedMemory}. Python: `SharedMemory(name=None, create=False, size=0)` */
 export interface SharedMemoryOptions {
-  /** The segment's name; a new unique 'mpts-…' name when creating without one. */
+  /** The segment's name; a new unique 'mpts-…' name when creating without one. Python: `name` */
   name?: string;
-  /** Create a new segment (true) or attach to an existing one (false, the default). */
+  /** Create a new segment (true) or attach to an existing one (false, the default). Python: `create` */
   create?: boolean;
-  /** Size in bytes, needed when creating. */
+  /** Size in bytes, needed when creating. Python: `size` */
   size?: number;
 }
 
@@ -78,12 +78,12 @@ export class SharedMemory {
     this.#buf = new Uint8Array(this.#buffer);
   }
 
-  /** The segment's bytes. After `close()` it is an empty array. */
+  /** The segment's bytes. After `close()` it is an empty array. Python: `SharedMemory.buf` (a memoryview there) */
   get buf(): Uint8Array {
     return this.#buf;
   }
 
-  /** Stop using the segment in this process; others keep it. */
+  /** Stop using the segment in this process; others keep it. Python: `SharedMemory.close` */
   close(): void {
     if (this.#fd < 0) return;
     const b = native();

@@ -12,7 +12,7 @@ import { wordsOf } from '../synchronize/shared-object.js';
 export type TypeCode = 'b' | 'B' | 'c' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd';
 /** The type codes of 64-bit integers, which hold a bigint. Python: the `l`, `L`, `q`, `Q` codes of `array`/`ctypes` */
 export type BigCode = 'l' | 'L' | 'q' | 'Q';
-/** What a type code holds in TypeScript: bigint for the 64-bit integer codes, number otherwise. */
+/** What a type code holds in TypeScript: bigint for the 64-bit integer codes, number otherwise. Python: the ctypes type behind a type code */
 export type ValueOf<T extends TypeCode> = T extends BigCode ? bigint : number;
 
 /** The typed arrays a SharedArray can be viewed as. Python: the `array.array`/ctypes array of each type code */
@@ -36,7 +36,7 @@ function isBig(typecode: TypeCode): boolean {
 
 /** Options of {@link Value} and {@link SharedArray}: Python's `lock` argument. */
 export interface SyncOptions {
-  /** true (default): a new RLock guards access; false: no lock; or the Lock/RLock to use. */
+  /** true (default): a new RLock guards access; false: no lock; or the Lock/RLock to use. Python: `lock` */
   lock?: boolean | Lock | RLock;
 }
 
@@ -122,7 +122,7 @@ export class SharedValue<V extends number | bigint = number> {
     }
   }
 
-  /** The lock that guards the value. @throws {ValueError} for a value made with `lock: false` */
+  /** The lock that guards the value. Python: `Value.get_lock()` @throws {ValueError} for a value made with `lock: false` */
   getLock(): Lock | RLock {
     if (this.#lock === null) throw new ValueError('This Value has no lock: it was made with { lock: false }', { code: 'ERR_MP_NO_LOCK' });
     return this.#lock;
@@ -145,7 +145,7 @@ export class SharedValue<V extends number | bigint = number> {
  */
 export class SharedArrayView<V extends number | bigint = number> {
   readonly #lock: Lock | RLock | null;
-  /** The live typed array over the shared memory (no locking). */
+  /** The live typed array over the shared memory (no locking). Python: `Array.get_obj()` (without the lock) */
   readonly array: AnyTypedArray;
   /** @internal */
   readonly block: Block;
@@ -178,7 +178,7 @@ export class SharedArrayView<V extends number | bigint = number> {
     this.#locked(() => void (this.array[index] = v as never));
   }
 
-  /** A copy of the contents, read under the lock. */
+  /** A copy of the contents, read under the lock. Python: `arr[:]` */
   toArray(): V[] {
     return this.#locked(() => Array.from(this.array as unknown as ArrayLike<V>));
   }

@@ -26,9 +26,9 @@ export function expired(deadline: Deadline): boolean {
 
 /** Python's `block` and `timeout` (milliseconds) of every call that may wait. */
 export interface BlockingOptions {
-  /** false: do not wait at all. Default true. */
+  /** false: do not wait at all. Default true. Python: `block` */
   block?: boolean;
-  /** Give up after this many milliseconds. */
+  /** Give up after this many milliseconds. Python: `timeout` (seconds there) */
   timeout?: number;
 }
 

@@ -17,11 +17,11 @@ const BROKEN = 2;
 const PARTIES = 3;
 const BREAK_STEP = 1 << 16;
 
-/** Options of a {@link Barrier}. */
+/** Options of a {@link Barrier}. Python: the keyword arguments of `Barrier` */
 export interface BarrierOptions {
-  /** Called by the last party to arrive, before the others are released (in that party's process). */
+  /** Called by the last party to arrive, before the others are released (in that party's process). Python: `action` */
   action?: () => unknown;
-  /** Default timeout of `wait()`, in milliseconds. */
+  /** Default timeout of `wait()`, in milliseconds. Python: `timeout` (seconds there) */
   timeout?: number;
 }
 
@@ -52,7 +52,7 @@ export class Barrier {
     this.#timeout = options.timeout;
   }
 
-  /** The number of parties needed to pass the barrier. */
+  /** The number of parties needed to pass the barrier. Python: `Barrier.parties` */
   get parties(): number {
     return this.#i32[this.#base + PARTIES] ?? 0;
   }
@@ -62,7 +62,7 @@ export class Barrier {
     return Atomics.load(this.#i32, this.#base + ARRIVED);
   }
 
-  /** Whether the barrier is broken (aborted, reset while waited on, or timed out). */
+  /** Whether the barrier is broken (aborted, reset while waited on, or timed out). Python: `Barrier.broken` */
   get broken(): boolean {
     return Atomics.load(this.#i32, this.#base + BROKEN) === 1;
   }
@@ -93,12 +93,12 @@ export class Barrier {
     return true;
   }
 
-  /** Wait for all parties; resolves an index unique among them (0 … parties − 1). */
+  /** Wait for all parties; resolves an index unique among them (0 … parties − 1). Python: `Barrier.wait` */
   async wait(timeout?: number): Promise<number> {
     return runAsync(this.#waitPlan(timeout));
   }
 
-  /** {@link wait}, blocking this thread. */
+  /** {@link wait}, blocking this thread. Python: `Barrier.wait` */
   waitSync(timeout?: number): number {
     return runSync(this.#waitPlan(timeout));
   }
@@ -120,14 +120,14 @@ export class Barrier {
     return index;
   }
 
-  /** Break the barrier: current and future waiters get BrokenBarrierError until `reset()`. */
+  /** Break the barrier: current and future waiters get BrokenBarrierError until `reset()`. Python: `Barrier.abort` */
   abort(): void {
     Atomics.store(this.#i32, this.#base + BROKEN, 1);
     Atomics.add(this.#i32, this.#base + GENERATION, BREAK_STEP);
     wake(this.#i32, this.#base + GENERATION, Infinity);
   }
 
-  /** Return the barrier to its empty state; parties waiting now get BrokenBarrierError. */
+  /** Return the barrier to its empty state; parties waiting now get BrokenBarrierError. Python: `Barrier.reset` */
   reset(): void {
     Atomics.store(this.#i32, this.#base + ARRIVED, 0);
     Atomics.store(this.#i32, this.#base + BROKEN, 0);

@@ -54,17 +54,17 @@ export class Condition extends Acquirable {
     return 1;
   }
 
-  /** Release the lock, wait for notify() or `timeout` ms, take the lock back; resolves whether notified. */
+  /** Release the lock, wait for notify() or `timeout` ms, take the lock back; resolves whether notified. Python: `Condition.wait` */
   async wait(timeout?: number): Promise<boolean> {
     return runAsync(this.#waitPlan(deadlineOf(timeout)));
   }
 
-  /** {@link wait}, blocking this thread. */
+  /** {@link wait}, blocking this thread. Python: `Condition.wait` */
   waitSync(timeout?: number): boolean {
     return runSync(this.#waitPlan(deadlineOf(timeout)));
   }
 
-  /** Wait until `predicate()` is true (checked with the lock held), or `timeout` ms; resolves its last value. */
+  /** Wait until `predicate()` is true (checked with the lock held), or `timeout` ms; resolves its last value. Python: `Condition.wait_for` */
   async waitFor(predicate: () => boolean, timeout?: number): Promise<boolean> {
     return runAsync(this.#waitForPlan(predicate, deadlineOf(timeout)));
   }

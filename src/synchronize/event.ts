@@ -28,23 +28,23 @@ export class Event {
     return Atomics.load(this.#i32, this.#index) === 1;
   }
 
-  /** Set the flag and wake every waiter. */
+  /** Set the flag and wake every waiter. Python: `Event.set` */
   set(): void {
     Atomics.store(this.#i32, this.#index, 1);
     wake(this.#i32, this.#index, Infinity);
   }
 
-  /** Clear the flag. */
+  /** Clear the flag. Python: `Event.clear` */
   clear(): void {
     Atomics.store(this.#i32, this.#index, 0);
   }
 
-  /** Wait until the flag is set, or `timeout` ms have passed; resolves whether it is set. */
+  /** Wait until the flag is set, or `timeout` ms have passed; resolves whether it is set. Python: `Event.wait` */
   async wait(timeout?: number): Promise<boolean> {
     return runAsync(this.#waitPlan(deadlineOf(timeout)));
   }
 
-  /** {@link wait}, blocking this thread. */
+  /** {@link wait}, blocking this thread. Python: `Event.wait` */
   waitSync(timeout?: number): boolean {
     return runSync(this.#waitPlan(deadlineOf(timeout)));
   }

@@ -264,7 +264,7 @@ export class Lock extends SemLockBase {
     super(false, words);
   }
 
-  /** Take the lock, waiting (without blocking the event loop) as the options say; resolves whether it was taken. */
+  /** Take the lock, waiting (without blocking the event loop) as the options say; resolves whether it was taken. Python: `Lock.acquire(block, timeout)` */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     if (options === undefined && this.tryTake()) return TAKEN;
     let now: boolean | WaitPlan<boolean>;
@@ -276,7 +276,7 @@ export class Lock extends SemLockBase {
     return now === true ? TAKEN : now === false ? NOT_TAKEN : runAsync(now);
   }
 
-  /** Take the lock, blocking this thread while waiting (for worker code; the event loop stops). */
+  /** Take the lock, blocking this thread while waiting (for worker code; the event loop stops). Python: `Lock.acquire(block, timeout)` */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     if (options === undefined && this.tryTake()) return true;
     const now = this.start(options);
@@ -285,6 +285,7 @@ export class Lock extends SemLockBase {
 
   /**
    * Release the lock.
+   * Python: `Lock.release`
    * @throws {ValueError} when it is not held
    */
   release(): void {
@@ -294,7 +295,7 @@ export class Lock extends SemLockBase {
   }
 
 
-  /** Whether some process or thread holds the lock now. */
+  /** Whether some process or thread holds the lock now. Python: `threading.Lock.locked` */
   locked(): boolean {
     return this.isHeld();
   }
@@ -313,7 +314,7 @@ export class RLock extends SemLockBase {
   }
 
 
-  /** Take the lock (again, if this thread owns it), waiting without blocking the event loop; resolves whether it was taken. */
+  /** Take the lock (again, if this thread owns it), waiting without blocking the event loop; resolves whether it was taken. Python: `RLock.acquire(block, timeout)` */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     let now: boolean | WaitPlan<boolean>;
     try {
@@ -324,7 +325,7 @@ export class RLock extends SemLockBase {
     return now === true ? TAKEN : now === false ? NOT_TAKEN : runAsync(this.#counted(now));
   }
 
-  /** {@link acquire}, blocking this thread while waiting. */
+  /** {@link acquire}, blocking this thread while waiting. Python: `RLock.acquire(block, timeout)` */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     const now = this.#enter(options);
     return typeof now === 'boolean' ? now : runSync(this.#counted(now));
@@ -349,6 +350,7 @@ export class RLock extends SemLockBase {
 
   /**
    * Release one level of the lock.
+   * Python: `RLock.release`
    * @throws {ValueError} when this thread does not own it
    */
   release(): void {

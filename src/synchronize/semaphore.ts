@@ -64,7 +64,7 @@ export class Semaphore extends Acquirable {
     return false;
   }
 
-  /** Take a permit, waiting without blocking the event loop; resolves whether one was taken. */
+  /** Take a permit, waiting without blocking the event loop; resolves whether one was taken. Python: `Semaphore.acquire(block, timeout)` */
   acquire(options?: AcquireOptions | boolean): Promise<boolean> {
     if (this.#tryTake()) return TAKEN;
     let plan: WaitPlan<boolean> | undefined;
@@ -76,7 +76,7 @@ export class Semaphore extends Acquirable {
     return plan === undefined ? NOT_TAKEN : runAsync(plan);
   }
 
-  /** Take a permit, blocking this thread while waiting. */
+  /** Take a permit, blocking this thread while waiting. Python: `Semaphore.acquire(block, timeout)` */
   acquireSync(options?: AcquireOptions | boolean): boolean {
     if (this.#tryTake()) return true;
     const plan = this.#plan(options);
@@ -104,7 +104,7 @@ export class Semaphore extends Acquirable {
     }
   }
 
-  /** Give back `n` permits (default 1), waking as many waiters. */
+  /** Give back `n` permits (default 1), waking as many waiters. Python: `Semaphore.release(n)` */
   release(n = 1): void {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new ValueError(`release(n) needs a whole number n ≥ 1, got ${String(n)}`, { code: 'ERR_MP_BAD_VALUE' });
     this.checkRelease(n);

@@ -62,13 +62,13 @@ export class Thread<T extends Target = () => unknown> extends ThreadProcess<T> {
   }
 }
 
-/** What {@link currentThread} tells about the running thread. */
+/** What {@link currentThread} tells about the running thread. Python: the `threading.current_thread()` object */
 export interface ThreadInfo {
-  /** 'MainThread' on a program's main thread; a Thread's own name in it. */
+  /** 'MainThread' on a program's main thread; a Thread's own name in it. Python: `Thread.name` */
   readonly name: string;
-  /** Node's threadId: 0 on the main thread. */
+  /** Node's threadId: 0 on the main thread. Python: `Thread.ident` */
   readonly ident: number;
-  /** Whether the thread is daemonic (stopped when the program exits). */
+  /** Whether the thread is daemonic (stopped when the program exits). Python: `Thread.daemon` */
   readonly daemon: boolean;
 }
 
