@@ -15,20 +15,20 @@ export class Tuple<T = unknown> extends Array<T> {
     return Array;
   }
 
-  /** Unlike `Array(n)`, the arguments are always the items: `new Tuple(3)` is `(3,)`. */
+  /** Unlike `Array(n)`, the arguments are always the items: `new Tuple(3)` is `(3,)`. Python: `tuple(items)` */
   constructor(...items: T[]) {
     super();
     for (let i = 0; i < items.length; i++) this.push(items[i] as T);
     Object.freeze(this);
   }
 
-  /** A tuple of the items of an iterable or array-like (`Array.from`'s arguments). */
+  /** A tuple of the items of an iterable or array-like (`Array.from`'s arguments). Python: `tuple(iterable)` */
   static override from<T, U = T>(items: Iterable<T> | ArrayLike<T>, mapfn?: (v: T, k: number) => U, thisArg?: unknown): Tuple<U> {
     const array = mapfn === undefined ? (Array.from(items) as unknown as U[]) : Array.from(items, mapfn, thisArg);
     return tupleFromArray(array);
   }
 
-  /** A tuple of the arguments (`Array.of`'s arguments). */
+  /** A tuple of the arguments (`Array.of`'s arguments). Python: `(a, b, …)` */
   static override of<T>(...items: T[]): Tuple<T> {
     return tupleFromArray(items);
   }
@@ -67,11 +67,13 @@ export class FrozenSet<T = unknown> extends Set<T> {
     this.#frozen = true;
   }
 
+  /** Throws a TypeError once built: a frozenset cannot change (Python's frozenset has no `add`). */
   override add(value: T): this {
     if (this.#frozen) throw new TypeError("'frozenset' object has no attribute 'add'");
     return super.add(value);
   }
 
+  /** Throws a TypeError: a frozenset cannot change (Python's frozenset has no `discard`). */
   override delete(_value: T): boolean {
     throw new TypeError("'frozenset' object has no attribute 'discard'");
   }
@@ -88,7 +90,7 @@ export class FrozenSet<T = unknown> extends Set<T> {
  * `dumps` writes it back as the same global.
  */
 export class PyGlobal {
-  /** A global by module and name, as pickle's GLOBAL/STACK_GLOBAL opcodes carry it. */
+  /** A global by module and name, as pickle's GLOBAL/STACK_GLOBAL opcodes carry it. Python: a class or function object, which pickle names by module and qualified name */
   constructor(
     /** Python module, e.g. `'multiprocessing.managers'`. */
     readonly module: string,
@@ -103,7 +105,7 @@ export class PyGlobal {
     return `${this.module}.${this.name}`;
   }
 
-  /** `<global module.name>`. */
+  /** `<global module.name>`. Python: `repr(cls)` is `<class 'module.name'>` */
   toString(): string {
     return `<global ${this.qualified}>`;
   }
@@ -166,7 +168,7 @@ export class PyRange implements Iterable<number | bigint> {
     return n > 0n ? n : 0n;
   }
 
-  /** The `i`th integer (0 <= i < size). */
+  /** The `i`th integer (0 <= i < size). Python: `range[i]` */
   at(i: number): number | bigint {
     const v = BigInt(this.start) + BigInt(i) * BigInt(this.step);
     return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
@@ -240,7 +242,7 @@ export class PyException extends Error {
   readonly pyType: string;
   /** The exception's arguments. Python: `exc.args` */
   readonly args: unknown[];
-  /** Extra attributes (BUILD state: a Map of name → value, or a (dict, slots) tuple), if any. */
+  /** Extra attributes (BUILD state: a Map of name → value, or a (dict, slots) tuple), if any. Python: the exception's `__dict__` (and slots) */
   declare state?: unknown;
 
   /** Python: `pyType(*args)`, with `state` as its extra attributes. */

@@ -7,10 +7,10 @@
 import { registerErrorClasses, SubprocessError, type ProcessErrorOptions } from '../errors.js';
 import { signalName } from '../runtime.js';
 
-/** A command as given to `run`/`Popen`: a list of arguments, or one string (a shell command line with `shell: true`). */
+/** A command as given to `run`/`Popen`: a list of arguments, or one string (a shell command line with `shell: true`). Python: the `args` of `subprocess.run`/`Popen` */
 export type Command = string | readonly string[];
 
-/** What a pipe delivered: bytes, or text in text mode; null for a stream that was not captured. */
+/** What a pipe delivered: bytes, or text in text mode; null for a stream that was not captured. Python: what `communicate()` returns per stream (bytes, str, or None) */
 export type CapturedOutput = Uint8Array | string | null;
 
 /** A command for a message: `ls -l 'a b'`. */
@@ -42,13 +42,13 @@ function stderrHint(stderr: CapturedOutput): string {
  * Python: subprocess.CalledProcessError
  */
 export class CalledProcessError extends SubprocessError {
-  /** The exit status; -N when the child was killed by signal N. */
+  /** The exit status; -N when the child was killed by signal N. Python: `CalledProcessError.returncode` */
   readonly returncode: number;
-  /** The command, as given. */
+  /** The command, as given. Python: `CalledProcessError.cmd` */
   readonly cmd: Command;
   /** What the command wrote to stdout, if it was captured. Python's `output`; `stdout` is the same. */
   output: CapturedOutput;
-  /** What the command wrote to stderr, if it was captured. */
+  /** What the command wrote to stderr, if it was captured. Python: `CalledProcessError.stderr` */
   stderr: CapturedOutput;
 
   /** Python: `CalledProcessError(returncode, cmd, output=None, stderr=None)` */
@@ -82,13 +82,13 @@ export class CalledProcessError extends SubprocessError {
  * Python: subprocess.TimeoutExpired
  */
 export class TimeoutExpired extends SubprocessError {
-  /** The command, as given. */
+  /** The command, as given. Python: `TimeoutExpired.cmd` */
   readonly cmd: Command;
-  /** The timeout that expired, in milliseconds. */
+  /** The timeout that expired, in milliseconds. Python: `TimeoutExpired.timeout` (seconds there) */
   readonly timeout: number;
-  /** What the command wrote to stdout before the timeout, if it was captured. `stdout` is the same. */
+  /** What the command wrote to stdout before the timeout, if it was captured. `stdout` is the same. Python: `TimeoutExpired.output` */
   output: CapturedOutput;
-  /** What the command wrote to stderr before the timeout, if it was captured. */
+  /** What the command wrote to stderr before the timeout, if it was captured. Python: `TimeoutExpired.stderr` */
   stderr: CapturedOutput;
 
   /** Python: `TimeoutExpired(cmd, timeout, output=None, stderr=None)`, with `timeout` in milliseconds. */

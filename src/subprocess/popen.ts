@@ -43,26 +43,26 @@ export interface PopenOptions {
   stdin?: StdioTarget;
   /** Where the child's stdout goes: {@link PIPE}, {@link DEVNULL}, a fd, a stream, or null to share ours. Python: `stdout=` */
   stdout?: StdioTarget;
-  /** {@link STDOUT} sends stderr where stdout goes. */
+  /** {@link STDOUT} sends stderr where stdout goes. Python: `stderr=` */
   stderr?: StdioTarget;
-  /** Directory the child starts in. */
+  /** Directory the child starts in. Python: `cwd=` */
   cwd?: string | URL;
-  /** The child's whole environment (default: this process's). Its PATH is where the executable is looked up. */
+  /** The child's whole environment (default: this process's). Its PATH is where the executable is looked up. Python: `env=` */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Run the command through `/bin/sh -c`: `args` is then a command line (a string, or a list whose first item is the command line and the rest `$0`, `$1`…). */
+  /** Run the command through `/bin/sh -c`: `args` is then a command line (a string, or a list whose first item is the command line and the rest `$0`, `$1`…). Python: `shell=` */
   shell?: boolean;
   /** Text mode: pipes carry strings (decoded as `encoding`, UTF-8 by default); communicate() and run() also turn `\r\n` and `\r` into `\n`, as Python does. */
   text?: boolean;
-  /** The encoding of text mode; giving one turns text mode on. */
+  /** The encoding of text mode; giving one turns text mode on. Python: `encoding=` */
   encoding?: BufferEncoding;
-  /** The program to run instead of `args[0]` (which the child still sees as its argv[0]); with `shell`, the shell. */
+  /** The program to run instead of `args[0]` (which the child still sees as its argv[0]); with `shell`, the shell. Python: `executable=` */
   executable?: string;
 }
 
-/** Type-level: the keys of `O` that `Base` does not have must not be there (catches typos in inferred options). */
+/** Type-level: the keys of `O` that `Base` does not have must not be there (catches typos in inferred options). No Python twin (type-level). */
 export type NoExtraKeys<O, Base> = { [K in Exclude<keyof O, keyof Base>]: never };
 
-/** Type-level: option `K` of `O`, or undefined when `O` lacks it. */
+/** Type-level: option `K` of `O`, or undefined when `O` lacks it. No Python twin (type-level). */
 export type Prop<O, K extends string> = K extends keyof O ? O[K] : undefined;
 // true, false, or boolean when the options do not say (text: boolean, encoding: string | undefined).
 /** Type-level: whether options `O` select text mode (`text: true` or an `encoding`), or `boolean` when they do not say. Python: `text=`/`encoding=` */
@@ -76,13 +76,13 @@ export type IsText<O> = true extends Prop<O, 'text'>
       ? boolean
       : true;
 
-/** What a captured pipe yields under options `O`: a string in text mode, else bytes. */
+/** What a captured pipe yields under options `O`: a string in text mode, else bytes. Python: `bytes`, or `str` with `text=True` */
 export type OutputData<O> = IsText<O> extends true ? string : IsText<O> extends false ? Uint8Array : string | Uint8Array;
 
-/** Type-level: whether options `O` make stream `K` a pipe: `'yes'`, `'maybe'` or `'no'`. */
+/** Type-level: whether options `O` make stream `K` a pipe: `'yes'`, `'maybe'` or `'no'`. No Python twin (type-level). */
 export type Piped<O, K extends string> = K extends keyof O ? (O[K] extends typeof PIPE ? 'yes' : typeof PIPE extends O[K] ? 'maybe' : 'no') : 'no';
 
-/** What `communicate()` returns for stdout or stderr under options `O`: data for a pipe, null otherwise. */
+/** What `communicate()` returns for stdout or stderr under options `O`: data for a pipe, null otherwise. Python: an item of what `Popen.communicate()` returns */
 export type PipeOutput<O, K extends 'stdout' | 'stderr'> = {
   /** The options make it a pipe: its data. */
   yes: OutputData<O>;
@@ -92,7 +92,7 @@ export type PipeOutput<O, K extends 'stdout' | 'stderr'> = {
   no: null;
 }[Piped<O, K>];
 
-/** The streams of a Popen: a stream for each pipe, null for the others. */
+/** The streams of a Popen: a stream for each pipe, null for the others. Python: `Popen.stdin`, `Popen.stdout`, `Popen.stderr` */
 export interface PopenStreams {
   /** The child's stdin when it is a pipe. Python: `Popen.stdin` */
   stdin: Writable | null;
@@ -102,7 +102,7 @@ export interface PopenStreams {
   stderr: Readable | null;
 }
 
-/** The type of `popen.stdin`, `popen.stdout` or `popen.stderr` under options `O`: a stream for a pipe, null otherwise. */
+/** The type of `popen.stdin`, `popen.stdout` or `popen.stderr` under options `O`: a stream for a pipe, null otherwise. Python: `Popen.stdin`/`stdout`/`stderr` (a file object or None) */
 export type PipeStream<O, K extends 'stdin' | 'stdout' | 'stderr'> = {
   /** The options make it a pipe: a stream. */
   yes: K extends 'stdin' ? Writable : Readable;
@@ -112,7 +112,7 @@ export type PipeStream<O, K extends 'stdin' | 'stdout' | 'stderr'> = {
   no: null;
 }[Piped<O, K>];
 
-/** The streams of a Popen made with options `O`. */
+/** The streams of a Popen made with options `O`. Python: `Popen.stdin`, `Popen.stdout`, `Popen.stderr` */
 export type StreamsOf<O> = {
   /** `popen.stdin` under `O`. Python: `Popen.stdin` */
   stdin: PipeStream<O, 'stdin'>;
@@ -274,17 +274,18 @@ interface Communication {
  * The class behind `Popen` of `multiprocessing-ts/subprocess`, which types its constructor (see
  * src/subprocess.ts for the documentation). Its type parameters are what communicate() yields for
  * stdout and stderr, and which streams are pipes.
+ * Python: subprocess.Popen
  */
 export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends CapturedOutput = CapturedOutput, Streams extends PopenStreams = PopenStreams> {
-  /** The command, as given. */
+  /** The command, as given. Python: `Popen.args` */
   readonly args: Command;
-  /** The child's process id. */
+  /** The child's process id. Python: `Popen.pid` */
   readonly pid: number;
-  /** The child's stdin, when it is a pipe: write to it, then `end()` it. */
+  /** The child's stdin, when it is a pipe: write to it, then `end()` it. Python: `Popen.stdin` */
   readonly stdin: Streams['stdin'];
-  /** The child's stdout, when it is a pipe (strings in text mode). */
+  /** The child's stdout, when it is a pipe (strings in text mode). Python: `Popen.stdout` */
   readonly stdout: Streams['stdout'];
-  /** The child's stderr, when it is a pipe (strings in text mode). */
+  /** The child's stderr, when it is a pipe (strings in text mode). Python: `Popen.stderr` */
   readonly stderr: Streams['stderr'];
 
   readonly #child: ChildProcess;
@@ -361,7 +362,7 @@ export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends Capt
     this.stderr = child.stderr as Streams['stderr'];
   }
 
-  /** The exit status once the child has ended (-N if signal N killed it), else null. */
+  /** The exit status once the child has ended (-N if signal N killed it), else null. Python: `Popen.returncode` */
   get returncode(): number | null {
     return this.#returncode;
   }
@@ -478,7 +479,7 @@ export class Popen<Out extends CapturedOutput = CapturedOutput, Err extends Capt
     return `Popen { args: ${inspect(this.args)}, pid: ${this.pid}, returncode: ${String(this.#returncode)} }`;
   }
 }
-/** `new Popen(args, opts)`, typed: what communicate() yields and which streams are pipes follow the options given. */
+/** `new Popen(args, opts)`, typed: what communicate() yields and which streams are pipes follow the options given. Python: `subprocess.Popen` */
 export interface PopenConstructor {
   /**
    * Start `args` as a child process. Python: `subprocess.Popen(args, **options)`
@@ -488,6 +489,6 @@ export interface PopenConstructor {
     args: Command,
     opts?: O & NoExtraKeys<O, PopenOptions>,
   ): Popen<PipeOutput<O, 'stdout'>, PipeOutput<O, 'stderr'>, StreamsOf<O>>;
-  /** The Popen class's prototype, so `p instanceof Popen` works. */
+  /** The Popen class's prototype, so `p instanceof Popen` works. No Python twin. */
   readonly prototype: Popen;
 }

@@ -7,26 +7,26 @@ import { checkTimeout, PIPE, Popen, type NoExtraKeys, type OutputData, type Pipe
 
 /** Options of {@link run}: those of Popen and Python's `input`, `capture_output`, `check` and `timeout`. */
 export interface RunOptions extends PopenOptions {
-  /** Written to the child's stdin, which is then closed (stdin becomes a pipe). */
+  /** Written to the child's stdin, which is then closed (stdin becomes a pipe). Python: `input=` */
   input?: string | Uint8Array;
-  /** Capture stdout and stderr (both become pipes). */
+  /** Capture stdout and stderr (both become pipes). Python: `capture_output=` */
   captureOutput?: boolean;
-  /** Throw CalledProcessError when the exit status is not 0. */
+  /** Throw CalledProcessError when the exit status is not 0. Python: `check=` */
   check?: boolean;
-  /** Milliseconds; past it the child is killed and TimeoutExpired thrown. */
+  /** Milliseconds; past it the child is killed and TimeoutExpired thrown. Python: `timeout=` (seconds there) */
   timeout?: number;
 }
 
-/** Options of {@link call} and {@link checkCall}. */
+/** Options of {@link call} and {@link checkCall}. Python: the keyword arguments of `subprocess.call` and `check_call` */
 export interface CallOptions extends PopenOptions {
-  /** Milliseconds; past it the child is killed and TimeoutExpired thrown. */
+  /** Milliseconds; past it the child is killed and TimeoutExpired thrown. Python: `timeout=` (seconds there) */
   timeout?: number;
 }
 
-/** Options of {@link checkOutput}: those of run, but stdout is always captured and always checked. */
+/** Options of {@link checkOutput}: those of run, but stdout is always captured and always checked. Python: the keyword arguments of `subprocess.check_output` */
 export type CheckOutputOptions = Omit<RunOptions, 'stdout' | 'captureOutput' | 'check'>;
 
-/** What `run` captured on stdout or stderr under options `O`. */
+/** What `run` captured on stdout or stderr under options `O`. Python: `CompletedProcess.stdout`/`stderr` */
 export type RunOutput<O, K extends 'stdout' | 'stderr'> = O extends {
   /** `run(..., { captureOutput: true })` */
   captureOutput: true;
@@ -44,13 +44,13 @@ export type RunOutput<O, K extends 'stdout' | 'stderr'> = O extends {
 export class CompletedProcess<Out extends CapturedOutput = CapturedOutput, Err extends CapturedOutput = Out> {
   /** Made by `run`. Python: `CompletedProcess(args, returncode, stdout=None, stderr=None)` */
   constructor(
-    /** The command, as given. */
+    /** The command, as given. Python: `CompletedProcess.args` */
     readonly args: Command,
-    /** The exit status; -N if signal N killed the child. */
+    /** The exit status; -N if signal N killed the child. Python: `CompletedProcess.returncode` */
     readonly returncode: number,
-    /** What the child wrote to stdout, if it was captured, else null. */
+    /** What the child wrote to stdout, if it was captured, else null. Python: `CompletedProcess.stdout` */
     readonly stdout: Out,
-    /** What the child wrote to stderr, if it was captured, else null. */
+    /** What the child wrote to stderr, if it was captured, else null. Python: `CompletedProcess.stderr` */
     readonly stderr: Err,
   ) {}
 
