@@ -23,13 +23,14 @@ export class AsyncResult<R> {
   /**
    * The result, once ready; rejects with the task's own error, or with TimeoutError after `timeout` ms
    * (the task itself goes on).
+   * Python: `AsyncResult.get(timeout)` (seconds there)
    */
   get(timeout?: number): Promise<R> {
     if (timeout === undefined || timeout === null) return this.#promise;
     return withTimeout(this.#promise, timeout, () => new TimeoutError(`The result was not ready within ${timeout} ms: wait longer, or check the task`, { code: 'ERR_MP_TIMEOUT' }));
   }
 
-  /** Wait until the result is ready, or until `timeout` ms have passed; never rejects. */
+  /** Wait until the result is ready, or until `timeout` ms have passed; never rejects. Python: `AsyncResult.wait(timeout)` */
   async wait(timeout?: number): Promise<void> {
     const settled = this.#promise.then(
       () => undefined,
@@ -39,13 +40,14 @@ export class AsyncResult<R> {
     await withTimeout(settled, timeout, () => undefined).catch(() => undefined);
   }
 
-  /** Whether the task has finished, successfully or not. */
+  /** Whether the task has finished, successfully or not. Python: `AsyncResult.ready` */
   ready(): boolean {
     return this.#state !== 'pending';
   }
 
   /**
    * Whether the task finished without an error.
+   * Python: `AsyncResult.successful`
    * @throws {ValueError} before the result is ready
    */
   successful(): boolean {
@@ -53,7 +55,7 @@ export class AsyncResult<R> {
     return this.#state === 'fulfilled';
   }
 
-  /** Lets `await result` work like `await result.get()`. */
+  /** Lets `await result` work like `await result.get()`. No Python twin (Python has no await). */
   then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.#promise.then(onFulfilled, onRejected);
   }

@@ -28,9 +28,9 @@ export type ResultTuple = [id: number, ...outcome: Outcome, ms: number];
 /** The state of a pool. Python: the RUN, CLOSE and TERMINATE constants of pool.py. */
 export type PoolState = 'RUN' | 'CLOSE' | 'TERMINATE';
 
-/** The item type of a target that takes one argument: what `map` and `imap` call per item. */
+/** The item type of a target that takes one argument: what `map` and `imap` call per item. No Python twin (type-level). */
 export type ItemOf<T> = TargetArgs<T> extends [infer A, ...unknown[]] ? A : never;
-/** `apply(fn)` may leave out the arguments of a target that takes none. */
+/** `apply(fn)` may leave out the arguments of a target that takes none. No Python twin (type-level). */
 export type OptionalArgs<T> = TargetArgs<T> extends [] ? [args?: []] : [args: TargetArgs<T>];
 
 /** The callbacks of `applyAsync`, `mapAsync` and `starmapAsync`. Python: their callback and error_callback. */

@@ -95,9 +95,9 @@ function installExitHook(): void {
  * @typeParam T - the target's type: `args` must fit its parameters.
  */
 export class BaseProcess<T extends Target = () => unknown> {
-  /** The backend this class starts its children on. */
+  /** The backend this class starts its children on. Python: the context's start method (`Process._start_method`) */
   static readonly backendKind: BackendKind = 'process';
-  /** For subclasses that override `run()`: the URL of the module that exports the subclass. */
+  /** For subclasses that override `run()`: the URL of the module that exports the subclass. No Python twin (pickle finds the class by its `__module__`). */
   static module: string | undefined = undefined;
 
   declare private [kState]: ProcessState;
@@ -156,7 +156,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     this[kState].daemon = Boolean(value);
   }
 
-  /** OS pid of the child (for the thread backend, this process's pid); undefined before start. */
+  /** OS pid of the child (for the thread backend, this process's pid); undefined before start. Python: `Process.pid` */
   get pid(): number | undefined {
     return this[kState].child?.pid;
   }
@@ -166,7 +166,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     return this[kState].child?.ident;
   }
 
-  /** null while running or before start; 0 on success; 1 after an uncaught error; -N after signal N. */
+  /** null while running or before start; 0 on success; 1 after an uncaught error; -N after signal N. Python: `Process.exitcode` */
   get exitcode(): number | null {
     this.#assertNotClosed();
     return this[kState].exitcode;
@@ -185,6 +185,7 @@ export class BaseProcess<T extends Target = () => unknown> {
 
   /**
    * Start the child. It runs `run()` there.
+   * Python: `Process.start`
    * @throws {ValueError} when started twice, when closed, or from a daemonic process
    * @throws {PicklingError} when the target or arguments cannot travel
    */
@@ -255,6 +256,7 @@ export class BaseProcess<T extends Target = () => unknown> {
 
   /**
    * Wait until the child ends, or until `timeout` ms have passed (then check `exitcode`).
+   * Python: `Process.join(timeout)` (seconds there)
    * @throws {ValueError} before `start()` or after `close()`
    */
   async join(timeout?: number): Promise<void> {
@@ -279,18 +281,18 @@ export class BaseProcess<T extends Target = () => unknown> {
     }
   }
 
-  /** Whether the child has started and not yet ended. */
+  /** Whether the child has started and not yet ended. Python: `Process.is_alive` */
   isAlive(): boolean {
     this.#assertNotClosed();
     return this[kState].status === 'started';
   }
 
-  /** Stop the child with SIGTERM (a worker thread is stopped and reports -15). */
+  /** Stop the child with SIGTERM (a worker thread is stopped and reports -15). Python: `Process.terminate` */
   terminate(): void {
     this.#running()?.terminate();
   }
 
-  /** Stop the child with SIGKILL (a worker thread is stopped and reports -9). */
+  /** Stop the child with SIGKILL (a worker thread is stopped and reports -9). Python: `Process.kill` */
   kill(): void {
     this.#running()?.kill();
   }
@@ -304,6 +306,7 @@ export class BaseProcess<T extends Target = () => unknown> {
 
   /**
    * Release what this object holds; afterwards most methods throw ValueError.
+   * Python: `Process.close`
    * @throws {ValueError} while the child is running
    */
   close(): void {
@@ -319,7 +322,7 @@ export class BaseProcess<T extends Target = () => unknown> {
     if (this[kState].status === 'closed') throw new ValueError('The process object is closed: create a new Process', { code: 'ERR_MP_CLOSED' });
   }
 
-  /** Internal: how the child bootstrap gives a rebuilt subclass instance its state. */
+  /** @internal How the child bootstrap gives a rebuilt subclass instance its state. */
   static adopt(instance: BaseProcess, init: { name: string; daemon: boolean; target: AnyFunction | undefined; args: unknown[] }): void {
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
@@ -343,6 +346,7 @@ export class BaseProcess<T extends Target = () => unknown> {
  * @typeParam T - the target's type, which `args` must fit.
  */
 export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
+  /** `'process'`. Python: the `'spawn'` start method */
   static override readonly backendKind: BackendKind = 'process';
 }
 
@@ -351,6 +355,7 @@ export class Process<T extends Target = () => unknown> extends BaseProcess<T> {
  * @typeParam T - the target's type, which `args` must fit.
  */
 export class ThreadProcess<T extends Target = () => unknown> extends BaseProcess<T> {
+  /** `'thread'`. Python: `multiprocessing.dummy` */
   static override readonly backendKind: BackendKind = 'thread';
 }
 Object.defineProperty(ThreadProcess, 'name', { value: 'Process' });

@@ -82,13 +82,13 @@ export class Connection<T = unknown> {
     return got;
   }
 
-  /** Send an object to the other end. */
+  /** Send an object to the other end. Python: `Connection.send` */
   send(obj: T): void {
     const { tag, body } = encode(obj);
     this.#write(body, tag);
   }
 
-  /** Receive the next object. @throws {EOFError} when the other end closed and nothing is left */
+  /** Receive the next object. Python: `Connection.recv` @throws {EOFError} when the other end closed and nothing is left */
   recv(): Promise<T> {
     let bytes: Uint8Array | undefined;
     try {
@@ -100,14 +100,14 @@ export class Connection<T = unknown> {
     return this.#read().then(decode) as Promise<T>;
   }
 
-  /** Send raw bytes (`size` bytes from `offset`). */
+  /** Send raw bytes (`size` bytes from `offset`). Python: `Connection.send_bytes` */
   sendBytes(buf: Uint8Array, offset = 0, size = buf.length - offset): void {
     if (!(buf instanceof Uint8Array)) throw new TypeError('Expected a Uint8Array');
     if (offset < 0 || size < 0 || offset + size > buf.length) throw new ValueError(`offset ${offset} and size ${size} do not fit a buffer of ${buf.length} bytes`, { code: 'ERR_MP_BAD_VALUE' });
     this.#write(buf.subarray(offset, offset + size));
   }
 
-  /** Receive one message sent with sendBytes. @throws {ValueError} when it is longer than `maxlength` */
+  /** Receive one message sent with sendBytes. Python: `Connection.recv_bytes` @throws {ValueError} when it is longer than `maxlength` */
   async recvBytes(maxlength?: number): Promise<Uint8Array> {
     const bytes = await this.#read();
     if (maxlength !== undefined && bytes.length > maxlength) {
@@ -118,6 +118,7 @@ export class Connection<T = unknown> {
 
   /**
    * Receive one message into `buf` at `offset`; resolves its length.
+   * Python: `Connection.recv_bytes_into`
    * @throws {BufferTooShort} when it does not fit (the message is in `error.payload`)
    */
   async recvBytesInto(buf: Uint8Array, offset = 0): Promise<number> {
@@ -129,14 +130,14 @@ export class Connection<T = unknown> {
     return bytes.length;
   }
 
-  /** Whether something (or EOF) can be received, waiting up to `timeout` ms (0: just look). */
+  /** Whether something (or EOF) can be received, waiting up to `timeout` ms (0: just look). Python: `Connection.poll` (seconds there) */
   async poll(timeout = 0): Promise<boolean> {
     const ring = this.#reader();
     if (ring.available() > 0) return true;
     return runAsync(ring.poll(deadlineOf(timeout)));
   }
 
-  /** Close this end: the other end's `recv` gets EOFError once it has taken what was sent. */
+  /** Close this end: the other end's `recv` gets EOFError once it has taken what was sent. Python: `Connection.close` */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -17,9 +17,9 @@ import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type Refusal, type RingTrans
  * whole call, every piece of a large message included.
  */
 export interface QueueOptions {
-  /** false: the message goes in (or comes out) whole now, or the call fails with Full/Empty. Default true. */
+  /** false: the message goes in (or comes out) whole now, or the call fails with Full/Empty. Default true. Python: `block` */
   block?: boolean;
-  /** Wait at most this many milliseconds, then fail with Full/Empty. */
+  /** Wait at most this many milliseconds, then fail with Full/Empty. Python: `timeout` (seconds there) */
   timeout?: number;
 }
 
@@ -126,6 +126,7 @@ export class Queue<T = unknown> {
    * A message larger than a quarter of the queue's ring streams through it as consumers take it;
    * if the consumer taking it gives up (a get timeout) or dies while this put is still sending it,
    * the rest is skipped and the message is sent again: it is taken whole or not at all.
+   * Python: `Queue.put(obj, block, timeout)`
    * @throws {Full} when it stays full (non-blocking, or past the timeout); code ERR_MP_TOO_LARGE
    *   when a non-blocking put's message is larger than the whole ring (only a waiting put can send it)
    * @throws {ValueError} after close()
@@ -165,6 +166,7 @@ export class Queue<T = unknown> {
 
   /**
    * Take the first object, waiting while the queue is empty.
+   * Python: `Queue.get(block, timeout)`
    * @throws {Empty} when it stays empty (non-blocking, or past the timeout)
    * @throws {ValueError} when the queue is closed and drained
    */
@@ -198,12 +200,12 @@ export class Queue<T = unknown> {
     return this.ring.count;
   }
 
-  /** Whether the queue is (approximately) empty. */
+  /** Whether the queue is (approximately) empty. Python: `Queue.empty` */
   empty(): boolean {
     return this.ring.count === 0;
   }
 
-  /** Whether the queue is (approximately) full. */
+  /** Whether the queue is (approximately) full. Python: `Queue.full` */
   full(): boolean {
     return this.maxsize > 0 && this.ring.count >= this.maxsize;
   }
@@ -216,10 +218,10 @@ export class Queue<T = unknown> {
     this.ring.close();
   }
 
-  /** Resolves once this process's puts have reached the queue: at once, as there is no feeder thread. */
+  /** Resolves once this process's puts have reached the queue: at once, as there is no feeder thread. Python: `Queue.join_thread` */
   async joinThread(): Promise<void> {}
 
-  /** `for await (const item of queue)`: items until the queue is closed and drained. */
+  /** `for await (const item of queue)`: items until the queue is closed and drained. Python: `iter(queue.get, sentinel)` */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return untilClosed(() => this.get());
   }
@@ -306,6 +308,7 @@ export class SimpleQueue<T = unknown> {
  * Python: multiprocessing.JoinableQueue
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** Put `obj`, counting it as unfinished until a `taskDone()`. Python: `JoinableQueue.put` */
   override async put(obj: T, opts?: QueueOptions): Promise<void> {
     this.ring.add(UNFINISHED, 1);
     try {
@@ -332,6 +335,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /**
    * Mark one taken item as processed.
+   * Python: `JoinableQueue.task_done`
    * @throws {ValueError} when called more times than items were put
    */
   taskDone(): void {
@@ -340,7 +344,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     this.#done();
   }
 
-  /** Wait until every item put has been marked done. */
+  /** Wait until every item put has been marked done. Python: `JoinableQueue.join` */
   async join(): Promise<void> {
     await runAsync(this.ring.unfinishedPlan());
   }

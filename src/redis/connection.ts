@@ -27,13 +27,13 @@ function peer<T>(name: string): T {
 export const bullmq = peer<typeof BullMQ>('bullmq');
 const { Redis } = peer<typeof IORedis>('ioredis');
 
-/** How to reach Redis and which names to use there: shared by Pool, serve() and Queue. */
+/** How to reach Redis and which names to use there: shared by Pool, serve() and Queue. No Python twin (Python's managers are reached by address and authkey). */
 export interface RedisTarget {
-  /** A Redis URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host:6380/2`. */
+  /** A Redis URL, e.g. `redis://127.0.0.1:6379` or `rediss://user:pass@host:6380/2`. No Python twin. */
   redis: string;
-  /** The name every side agrees on: submitters and workers of one pool, producers and consumers of one queue. */
+  /** The name every side agrees on: submitters and workers of one pool, producers and consumers of one queue. Python: the typeid a manager serves */
   name: string;
-  /** Prefix of every Redis key this package writes. Default `mpts`. */
+  /** Prefix of every Redis key this package writes. Default `mpts`. No Python twin. */
   prefix?: string;
 }
 

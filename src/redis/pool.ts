@@ -35,37 +35,40 @@ import {
 import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { decodeOutcome, encodeValue, type JobData } from './wire.js';
 
-/** Options of the distributed {@link Pool}. */
+/** Options of the distributed {@link Pool}. Python: `Pool(processes, …)`; these are the distributed tier's own */
 export interface PoolOptions extends RedisTarget {
   /**
    * How many times a task may be started when the local worker process running it dies
    * (a crash inside the task). A whole `mpts worker` that dies is covered separately, by its
    * lease: see `maxStalledCount` of {@link serve}. Default 3.
+   * No Python twin.
    */
   attempts?: number;
-  /** Milliseconds finished tasks (and their results) stay in Redis for a restarted submitter. Default one hour. */
+  /** Milliseconds finished tasks (and their results) stay in Redis for a restarted submitter. Default one hour. No Python twin. */
   keepResults?: number;
-  /** Milliseconds between checks of the jobs themselves, for results whose event was missed. Default 5000. */
+  /** Milliseconds between checks of the jobs themselves, for results whose event was missed. Default 5000. No Python twin. */
   sweepInterval?: number;
 }
 
-/** Options of {@link Pool.applyAsync}. */
+/** Options of {@link Pool.applyAsync}. Python: the keyword arguments of `Pool.apply_async` */
 export interface ApplyOptions<R> extends ResultCallbacks<R> {
   /**
    * A name for this task, unique within the pool's `name`. A task submitted again with the same
    * key is not run again: its result (finished or to come) is returned. This is how a submitter
    * that restarted finds what it had submitted. No ':' allowed.
+   * No Python twin.
    */
   key?: string;
 }
 
-/** Options of {@link Pool.map}, {@link Pool.mapAsync} and their starmap twins. */
+/** Options of {@link Pool.map}, {@link Pool.mapAsync} and their starmap twins. Python: the keyword arguments of `Pool.map_async` */
 export interface MapOptions<R> extends ResultCallbacks<R> {
-  /** Items per job. Default: about 256 jobs in all, and at least one item each. */
+  /** Items per job. Default: about 256 jobs in all, and at least one item each. Python: `chunksize` */
   chunksize?: number;
   /**
    * A name for this map, as {@link ApplyOptions.key}: chunk `i` becomes task `${key}-${i}`, so the
    * same key with the same items and chunksize finds the finished chunks instead of redoing them.
+   * No Python twin.
    */
   key?: string;
 }
@@ -99,6 +102,7 @@ const SWEEP_BATCH = 500;
  * Delivery is at least once: a task whose worker dies runs again elsewhere, so tasks should be
  * idempotent.
  *
+ * Python: multiprocessing.pool.Pool, with its workers on other machines
  * @example
  * const tasks = moduleTargets<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
  * await using pool = new Pool({ redis: 'redis://127.0.0.1:6379', name: 'scan' });
@@ -137,12 +141,12 @@ export class Pool {
     this.#ready.catch(() => undefined);
   }
 
-  /** The pool's name in Redis: the `--name` its workers serve. */
+  /** The pool's name in Redis: the `--name` its workers serve. No Python twin. */
   get name(): string {
     return this.#target.name;
   }
 
-  /** Tasks submitted here whose result has not arrived yet. */
+  /** Tasks submitted here whose result has not arrived yet. No Python twin. */
   get pending(): number {
     return this.#pending.size;
   }

@@ -14,9 +14,9 @@ import { untilClosed, type QueueOptions } from '../queues/queue.js';
 import { blockingOptions, expired, msLeft } from '../shm/deadline.js';
 import { connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
 
-/** Options of the Redis {@link Queue}. */
+/** Options of the Redis {@link Queue}. Python: `Queue(maxsize)` */
 export interface RedisQueueOptions extends RedisTarget {
-  /** Most items the queue holds; `put` waits (or fails with Full) beyond. 0: unbounded (default). */
+  /** Most items the queue holds; `put` waits (or fails with Full) beyond. 0: unbounded (default). Python: `maxsize` */
   maxsize?: number;
 }
 
@@ -48,7 +48,7 @@ function closedError(): ValueError {
  * Python: multiprocessing.Queue (through a manager, across machines)
  */
 export class Queue<T = unknown> {
-  /** Most items the queue holds; 0 means unbounded. */
+  /** Most items the queue holds; 0 means unbounded. Python: `Queue._maxsize` */
   readonly maxsize: number;
   readonly #target: ResolvedTarget;
   readonly #key: string;
@@ -72,13 +72,14 @@ export class Queue<T = unknown> {
     this.#client = client as PutClient;
   }
 
-  /** The queue's name in Redis. */
+  /** The queue's name in Redis. No Python twin. */
   get name(): string {
     return this.#target.name;
   }
 
   /**
    * Put `obj` at the end, waiting while the queue is full.
+   * Python: `Queue.put(obj, block, timeout)`
    * @throws {Full} when it stays full (non-blocking, or past the timeout)
    * @throws {ValueError} after close()
    */
@@ -99,13 +100,14 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** `put` without waiting: Full at once if there is no room. */
+  /** `put` without waiting: Full at once if there is no room. Python: `Queue.put_nowait` */
   putNowait(obj: T): Promise<void> {
     return this.put(obj, { block: false });
   }
 
   /**
    * Take the first item, waiting for one if the queue is empty.
+   * Python: `Queue.get(block, timeout)`
    * @throws {Empty} when nothing arrives (non-blocking, or past the timeout)
    * @throws {ValueError} after close()
    */
@@ -136,22 +138,22 @@ export class Queue<T = unknown> {
     return deserialize(reply[1]) as T;
   }
 
-  /** `get` without waiting: Empty at once if there is nothing. */
+  /** `get` without waiting: Empty at once if there is nothing. Python: `Queue.get_nowait` */
   getNowait(): Promise<T> {
     return this.get({ block: false });
   }
 
-  /** Number of items in the queue now. */
+  /** Number of items in the queue now. Python: `Queue.qsize` */
   async qsize(): Promise<number> {
     return this.#client.llen(this.#key);
   }
 
-  /** Whether the queue is empty now. */
+  /** Whether the queue is empty now. Python: `Queue.empty` */
   async empty(): Promise<boolean> {
     return (await this.qsize()) === 0;
   }
 
-  /** Whether the queue is full now (never, when unbounded). */
+  /** Whether the queue is full now (never, when unbounded). Python: `Queue.full` */
   async full(): Promise<boolean> {
     return this.maxsize > 0 && (await this.qsize()) >= this.maxsize;
   }
@@ -159,6 +161,7 @@ export class Queue<T = unknown> {
   /**
    * Close this handle: it puts and gets no more, and a `get` waiting on it rejects with ValueError.
    * The queue itself, and its items, stay in Redis for other handles.
+   * Python: `Queue.close`
    */
   close(): void {
     if (this.#closed) return;
@@ -175,19 +178,19 @@ export class Queue<T = unknown> {
     await this.#disconnected;
   }
 
-  /** Remove every item from the queue in Redis (for every handle). */
+  /** Remove every item from the queue in Redis (for every handle). No Python twin. */
   async clear(): Promise<void> {
     if (this.#closed) throw closedError();
     await this.#client.del(this.#key);
   }
 
-  /** `await using q = new Queue({...})`: close when the scope ends. */
+  /** `await using q = new Queue({...})`: close when the scope ends. No Python twin. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.joinThread();
   }
 
-  /** Yield items as they arrive, until this handle is closed. */
+  /** Yield items as they arrive, until this handle is closed. Python: `iter(queue.get, sentinel)` */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return untilClosed(() => this.get());
   }
