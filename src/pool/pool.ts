@@ -47,9 +47,9 @@ import type { WorkerSlot } from './worker-slot.js';
 export interface PoolOptions extends WorkerOptions {
   /** Run once in each worker before its first task (e.g. to open a connection). */
   initializer?: Target;
-  /** Arguments of the initializer. */
+  /** Arguments of the initializer. Python: `initargs` */
   initargs?: unknown[];
-  /** Replace a worker after it has run this many tasks (frees what leaky tasks hold). */
+  /** Replace a worker after it has run this many tasks (frees what leaky tasks hold). Python: `maxtasksperchild` */
   maxTasksPerChild?: number;
   /**
    * The largest `processes` this pool accepts. Default: as many workers as the machine's memory
@@ -78,7 +78,7 @@ export interface ApplyOptions<R> extends ResultCallbacks<R> {
 export interface MapOptions<R> extends ResultCallbacks<R> {
   /** Items per task; default about four chunks per worker, as Python. */
   chunksize?: number;
-  /** Abort the map: its queued chunks are dropped, its running ones stopped (their workers replaced). */
+  /** Abort the map: its queued chunks are dropped, its running ones stopped (their workers replaced). No Python twin (Python's Pool cannot cancel). */
   signal?: AbortSignal;
 }
 
@@ -500,11 +500,13 @@ export class BasePool {
 
 /** Pool of worker processes. Python: multiprocessing.Pool */
 export class Pool extends BasePool {
+  /** `'process'`. Python: the `'spawn'` context's Pool */
   static override readonly backendKind: BackendKind = 'process';
 }
 
 /** Pool of worker threads. Python: multiprocessing.pool.ThreadPool / multiprocessing.dummy.Pool */
 export class ThreadPool extends BasePool {
+  /** `'thread'`. Python: `multiprocessing.dummy.Pool` */
   static override readonly backendKind: BackendKind = 'thread';
 }
 

@@ -39,20 +39,22 @@ export interface ServeOptions extends RedisTarget {
    * The module whose exports tasks name (path or URL, on this machine). Tasks then name only the
    * export, so submitters on other machines need not share a path with this one. Without it, a task
    * is loaded from the `file:` URL the submitter gave, which works only on a shared file system.
+   * No Python twin.
    */
   module?: string | URL;
-  /** Milliseconds a worker's lease on a task lasts without renewal (renewed every half). Default 30000. */
+  /** Milliseconds a worker's lease on a task lasts without renewal (renewed every half). Default 30000. No Python twin. */
   lockDuration?: number;
-  /** Milliseconds between checks for tasks whose worker's lease ran out. Default 30000. */
+  /** Milliseconds between checks for tasks whose worker's lease ran out. Default 30000. No Python twin. */
   stalledInterval?: number;
-  /** Times a task may be taken back from a dead worker before it fails with WorkerLostError. Default 3. */
+  /** Times a task may be taken back from a dead worker before it fails with WorkerLostError. Default 3. No Python twin. */
   maxStalledCount?: number;
-  /** Called with errors of the worker itself (a lost Redis connection...). Default: print to stderr. */
+  /** Called with errors of the worker itself (a lost Redis connection...). Default: print to stderr. No Python twin. */
   onError?: (error: Error) => void;
 }
 
 /**
  * A running worker of a distributed pool, as returned by {@link serve}.
+ * Python: the worker processes of `multiprocessing.pool.Pool`, here on their own machines
  */
 export class Worker {
   readonly #bull: BullWorker<JobData, string>;
@@ -71,12 +73,12 @@ export class Worker {
     bull.on('completed', () => void this.#completed++);
   }
 
-  /** The pool name this worker serves. */
+  /** The pool name this worker serves. No Python twin. */
   get name(): string {
     return this.#target.name;
   }
 
-  /** Tasks run at once. */
+  /** Tasks run at once. Python: `Pool(processes)` of each machine */
   get concurrency(): number {
     return this.#concurrency;
   }
@@ -91,7 +93,7 @@ export class Worker {
     return this.#completed;
   }
 
-  /** Finish the running tasks, take no more, stop the local pool and disconnect. */
+  /** Finish the running tasks, take no more, stop the local pool and disconnect. Python: `Pool.close` then `Pool.join` */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#bull.close();
@@ -106,7 +108,7 @@ export class Worker {
     await Promise.all([this.#bull.close(true), this.#pool?.terminate()]);
   }
 
-  /** `await using worker = await serve({...})`: close when the scope ends. */
+  /** `await using worker = await serve({...})`: close when the scope ends. Python: `with Pool(…)` (which terminates; this closes) */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -116,6 +118,7 @@ export class Worker {
  * Serve a distributed pool: take its tasks from Redis and run them here, `concurrency` at a time,
  * in this process or each in a process of a local Pool (see `isolate`). Resolves once connected
  * to Redis.
+ * Python: starting a `Pool` whose tasks come from the network (`BaseManager.serve_forever` for queues)
  * @example
  * const worker = await serve({ redis: 'redis://10.0.0.1:6379', name: 'scan', module: './tasks.js', concurrency: 4 });
  * process.on('SIGTERM', () => void worker.close());
