@@ -65,8 +65,8 @@ export class RemoteError extends ProcessError {
   /**
    * Python: `RemoteError(text)`, whose one argument holds the far side's formatted traceback;
    * here it is split into the message, the far side's class name and its stack.
-   * @param remoteName - the class name of the error raised on the far side, e.g. `KeyError`.
-   * @param remoteStack - the far side's stack or traceback text.
+   * @param remoteName - the class name of the error raised on the far side, e.g. `KeyError`. Python: part of the text of `RemoteError.args[0]`.
+   * @param remoteStack - the far side's stack or traceback text. Python: the rest of `RemoteError.args[0]`.
    */
   constructor(message: string, readonly remoteName = 'Error', readonly remoteStack = '', opts?: ProcessErrorOptions) {
     super(message, opts);
@@ -76,8 +76,8 @@ export class RemoteError extends ProcessError {
 export class WorkerLostError extends ProcessError {
   /**
    * No Python twin (Python's `Pool` waits forever for a dead worker's task).
-   * @param exitcode - the dead worker's exit code, as `Process.exitcode`; `null` if killed by a signal.
-   * @param signal - the signal that killed it, e.g. `'SIGKILL'`, or `null`.
+   * @param exitcode - the dead worker's exit code, as `Process.exitcode`; `null` if killed by a signal. Python: `Process.exitcode` of the worker.
+   * @param signal - the signal that killed it, e.g. `'SIGKILL'`, or `null`. No Python twin.
    */
   constructor(message: string, readonly exitcode: number | null = null, readonly signal: string | null = null, opts?: ProcessErrorOptions) {
     super(message, opts);
@@ -92,7 +92,7 @@ export class BrokenBarrierError extends ProcessError {}
 export class OwnerDiedError extends ProcessError {
   /**
    * No Python twin: Python's lock waits forever for a dead holder.
-   * @param ownerPid - the pid of the holder that died (0 if unknown).
+   * @param ownerPid - the pid of the holder that died (0 if unknown). No Python twin.
    */
   constructor(message: string, readonly ownerPid = 0, opts?: ProcessErrorOptions) {
     super(message, opts);
