@@ -30,6 +30,7 @@ export interface LogRecord {
   readonly levelno: number;
   /** The level's name ('DEBUG'), or `Level <n>` for a number without one (SUBDEBUG and SUBWARNING too), as Python's. */
   readonly levelname: string;
+  /** The text logged. Python: `LogRecord.getMessage()` */
   readonly message: string;
   /** The name of the process (or worker thread) that logged: `currentProcess().name`. */
   readonly processName: string;
@@ -74,6 +75,7 @@ export function setProcessNameSource(source: () => string): void {
  * so nothing is written until someone asks. Python: the logger multiprocessing.get_logger() returns
  */
 export class Logger {
+  /** Always 'multiprocessing', as the logger Python's get_logger() returns. Python: `Logger.name` */
   readonly name = 'multiprocessing';
   #level = LEVELS.NOTSET;
   #handlers: LogHandler[] = [];
