@@ -154,3 +154,25 @@ export async function sendForever(conn: Connection<Uint8Array>, sent: SharedArra
 export async function idle(..._open: unknown[]): Promise<void> {
   await new Promise(() => setInterval(() => {}, 1000));
 }
+
+// ---- pool workers ------------------------------------------------------------------------------
+
+let doom: Int32Array | undefined;
+
+/** A pool worker's initializer: `flag[0]` set to 1 asks the next task to end its worker (threads). */
+export function initPoolWorker(flag: SharedArrayView): void {
+  doom = flag.array as Int32Array;
+}
+
+/**
+ * A pool task: busy for a moment (up to 2 ms, by `n`), then `2n + 1`. A worker thread cannot be
+ * SIGKILLed alone, so on the thread backend the soak raises `doom` and the task that sees it first
+ * ends its thread in the middle of its work.
+ */
+export function poolWork(n: number): number {
+  const until = performance.now() + (n % 8) * 0.25;
+  do {
+    if (doom !== undefined && Atomics.compareExchange(doom, 0, 1, 0) === 1) process.exit(70);
+  } while (performance.now() < until);
+  return 2 * n + 1;
+}
