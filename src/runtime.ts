@@ -42,3 +42,15 @@ export function signalName(signo: number): string {
   for (const [name, n] of Object.entries(constants.signals)) if (n === signo) return name;
   return `signal ${signo}`;
 }
+
+/**
+ * The fd under a Node stream or socket (a pipe to a child, a connected socket), or undefined where
+ * Node does not expose it. It is a Node internal (`_handle.fd`), read here only, behind a guard:
+ * every caller has a way to do without it.
+ */
+export function handleFd(stream: object | null | undefined): number | undefined {
+  const handle: unknown = (stream as { _handle?: unknown } | null | undefined)?._handle;
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const fd: unknown = (handle as { fd?: unknown }).fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
+}

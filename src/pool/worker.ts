@@ -15,6 +15,7 @@ import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { TargetSpec } from '../codec/targets.js';
+import { WORKER_LINGER_MS } from '../latency.js';
 import { enterChild } from '../process/current.js';
 import type { ResultTuple, TaskTuple } from './core.js';
 import type { ExitingMessage, PoolStartMessage, PoolToWorker, RecycleMessage, ResultsMessage } from './messages.js';
@@ -23,10 +24,6 @@ import { joinTransfers, movedIn } from './transfer.js';
 
 // Results are held back at most this long, so that a burst of tiny tasks costs one message.
 const FLUSH_MS = 2;
-// After its last result a thread worker looks for the next task this long before it sleeps:
-// waking a sleeping thread costs more than a round trip (about 40 µs on a 2-core VM), and a
-// pool's next task usually follows its last result at once.
-const LINGER_MS = 0.1;
 
 interface LoadedTarget {
   fn: Call;
@@ -183,10 +180,12 @@ class PoolWorker {
     return entry;
   }
 
-  // Wait briefly for the next message without sleeping; true if it brought tasks.
+  // Wait briefly for the next message without sleeping; true if it brought tasks. A pool's next
+  // task usually follows its last result at once, and waking a sleeping thread costs more than a
+  // round trip (latency.ts).
   #linger(): boolean {
-    if (this.#channel.poll === undefined) return false;
-    const until = performance.now() + LINGER_MS;
+    if (this.#channel.poll === undefined || WORKER_LINGER_MS === 0) return false;
+    const until = performance.now() + WORKER_LINGER_MS;
     do {
       const next = this.#channel.poll();
       if (next !== undefined) {

@@ -39,6 +39,7 @@
 // and the next reader (which takes over the dead reader's lock) finds the ring as it was.
 
 import { hasNative, native } from '../addon/binding.js';
+import { RING_SPIN_MS } from '../latency.js';
 import { expired, type Deadline } from '../shm/deadline.js';
 import { processAlive } from '../shm/liveness.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
@@ -74,9 +75,6 @@ const LARGE_HEADER = 8;
 const CHUNK_HEADER = 4;
 
 const SLICE_MS = 200;
-// While the other side is at work (holds its lock), a wait is usually as short as copying a piece
-// of a large message: look this long before sleeping, since waking a sleeper costs more.
-const SPIN_MS = 0.1;
 
 export const DEFAULT_CAPACITY = 1 << 20;
 
@@ -200,8 +198,10 @@ export class Ring {
   // ---- waiting ---------------------------------------------------------------------------------
 
   #spin(ready: () => boolean, otherSide: Lock): boolean {
-    if (!otherSide.locked()) return false;
-    const until = performance.now() + SPIN_MS;
+    // While the other side is at work (holds its lock), a wait is usually as short as copying a
+    // piece of a large message: look a moment before sleeping (latency.ts).
+    if (RING_SPIN_MS === 0 || !otherSide.locked()) return false;
+    const until = performance.now() + RING_SPIN_MS;
     do if (ready()) return true;
     while (performance.now() < until);
     return false;

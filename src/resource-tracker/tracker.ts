@@ -9,13 +9,17 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { childEntryUrl } from '../runtime.js';
+import { childEntryUrl, handleFd } from '../runtime.js';
 
 let tracker: ChildProcess | undefined;
 const inheritedFd = Number(process.env.MPTS_TRACKER_FD ?? Number.NaN);
 
-function trackerFd(): number {
+// The tracker's pipe: its fd, written synchronously so that a line is in the pipe before this
+// process can die; or, where Node does not expose the fd of a pipe (handleFd), its stream, which
+// libuv writes at once while the pipe has room.
+function trackerPipe(): number | Writable {
   if (Number.isInteger(inheritedFd) && inheritedFd > 2) return inheritedFd;
   if (tracker === undefined) {
     tracker = spawn(process.execPath, [...process.execArgv, fileURLToPath(childEntryUrl(import.meta.url, 'tracker-main'))], {
@@ -25,13 +29,15 @@ function trackerFd(): number {
     tracker.unref();
     (tracker.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   }
-  const fd = (tracker.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('internal: the resource tracker pipe has no fd');
-  return fd;
+  const stdin = tracker.stdin;
+  if (stdin === null) throw new Error('internal: the resource tracker has no pipe');
+  return handleFd(stdin) ?? stdin;
 }
 
 function send(line: string): void {
-  writeSync(trackerFd(), `${line}\n`);
+  const pipe = trackerPipe();
+  if (typeof pipe === 'number') writeSync(pipe, `${line}\n`);
+  else pipe.write(`${line}\n`);
 }
 
 /** Ask the tracker to unlink `name` if the program ends without doing so. */
@@ -50,8 +56,8 @@ export function processEnded(pid: number): void {
 }
 
 /** For the process backend: the tracker pipe to pass to a new child, if this tree has a tracker. */
-export function trackerPipeForChildren(): number | undefined {
+export function trackerPipeForChildren(): number | Writable | undefined {
   if (Number.isInteger(inheritedFd) && inheritedFd > 2) return inheritedFd;
   if (tracker === undefined) return undefined;
-  return trackerFd();
+  return trackerPipe();
 }

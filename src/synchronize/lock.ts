@@ -23,6 +23,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
+import { LOCK_SPINS } from '../latency.js';
 import { blockingOptions, expired, type BlockingOptions, type Deadline } from '../shm/deadline.js';
 import { myStartTime, OwnerWatch } from '../shm/liveness.js';
 import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
@@ -39,7 +40,6 @@ const START_LO = 4;
 const START_HI = 5;
 const WORDS = 6;
 const SLICE_MS = 200;
-const SPINS = 100;
 
 const PID = process.pid;
 const FOREVER = { block: true, deadline: Infinity } as const;
@@ -167,7 +167,7 @@ abstract class SemLockBase extends Acquirable {
   #spin(): boolean {
     const i32 = this.#i32;
     const index = this.#base + STATE;
-    for (let k = 0; k < SPINS; k++) {
+    for (let k = 0; k < LOCK_SPINS; k++) {
       if (Atomics.load(i32, index) === 0 && this.tryTake()) return true;
     }
     return false;

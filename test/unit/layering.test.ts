@@ -13,6 +13,7 @@ const src = fileURLToPath(new URL('../../src/', import.meta.url));
 const floors: Record<string, number> = {
   'errors.ts': 0,
   'runtime.ts': 0,
+  'latency.ts': 0,
   'arguments.ts': 0,
   'logger.ts': 0,
   addon: 1,

@@ -1,0 +1,37 @@
+// The latency tricks, in one place, behind one switch.
+//
+// Waking a thread or a process that sleeps in the kernel costs more than a whole round trip of a
+// small message (tens of microseconds on a small VM), and where the library waits for something
+// that usually follows at once (the next task after a result, the next request after a reply, the
+// rest of a message the other side is copying), it looks for it for a moment before it sleeps.
+// Each trick spends at most a fraction of a millisecond of CPU per wait, and only when the wait
+// is likely to be short: the queue ring spins only while the other side holds its lock
+// (queues/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a worker
+// thread of a pool looks for its next task after its last result (pool/worker.ts), and a manager
+// server polls its sockets after a turn that sent replies (managers/busy-poll.ts, through the
+// addon; it reads the sockets' fds from a Node internal behind `handleFd` in runtime.ts, and does
+// without the trick where Node does not expose them). The addon's asynchronous futex waiter also
+// looks at its words every millisecond where it cannot sleep on all of them at once (no
+// futex_waitv, or more than 127 waits): that is how those waits end at all, so no switch turns it
+// off.
+//
+// MPTS_LATENCY_TRICKS=0 in the environment (read once, at import; children inherit it) turns the
+// tricks off: every wait sleeps at once. For a machine whose CPU is scarcer than its latency
+// matters, or to measure what the tricks buy (bench/README.md).
+
+/** Whether the latency tricks are on: unless the environment says MPTS_LATENCY_TRICKS=0. */
+export const latencyTricks: boolean = process.env.MPTS_LATENCY_TRICKS !== '0';
+
+const when = (ms: number): number => (latencyTricks ? ms : 0);
+
+/** How long the queue ring looks for data (or room) while the other side is at work, in ms. */
+export const RING_SPIN_MS = when(0.1);
+
+/** How many times a Lock looks whether its holder gave it back before it sleeps. */
+export const LOCK_SPINS = when(100);
+
+/** How long a pool's worker thread looks for its next task after its last result, in ms. */
+export const WORKER_LINGER_MS = when(0.1);
+
+/** How long a manager server polls its sockets for the next request after sending replies, in ms. */
+export const SERVER_POLL_MS = when(0.1);
