@@ -3,6 +3,7 @@
 // bench/results/. Usage: npm run bench [-- --quick] [--markdown] [--reps=N] [--warmup=N] [--case=NAME] [--timeout=S]
 //   --quick     few repetitions (a smoke run); writes no report unless --markdown is given
 //   --case=NAME a case by name, or every case whose name starts with NAME- (--case=pool)
+//   --system=S  only the systems whose name starts with S (and the ones their ratios are taken against)
 //   --timeout=S give up on a repetition after S seconds (default 120): the system is skipped
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     warmup: { type: 'string' },
     case: { type: 'string', multiple: true },
+    system: { type: 'string', multiple: true },
     timeout: { type: 'string' },
   },
 });
@@ -41,8 +43,18 @@ function repetitions(c: Case): { reps: number; warmup: number } {
   const { reps, warmup } = values.quick ? defaults.quick : defaults;
   return { reps: Number(values.reps ?? reps), warmup: Number(values.warmup ?? warmup) };
 }
-const selected = values.case === undefined ? cases : cases.filter((c) => values.case!.some((name) => c.name === name || c.name.startsWith(`${name}-`)));
-if (selected.length === 0) throw new Error(`No such case; known: ${cases.map((c) => c.name).join(', ')}`);
+const named = values.case === undefined ? cases : cases.filter((c) => values.case!.some((name) => c.name === name || c.name.startsWith(`${name}-`)));
+if (named.length === 0) throw new Error(`No such case; known: ${cases.map((c) => c.name).join(', ')}`);
+const selected = values.system === undefined ? named : named.map(onlySystems(values.system)).filter((c) => c.systems.length > 0);
+if (selected.length === 0) throw new Error(`No system of ${named.map((c) => c.name).join(', ')} starts with ${values.system!.join(' or ')}`);
+
+function onlySystems(prefixes: string[]): (c: Case) => Case {
+  return (c) => {
+    const chosen = c.systems.filter((s) => prefixes.some((prefix) => s.name.startsWith(prefix)));
+    const baselines = new Set(chosen.flatMap((s) => [s.baseline ?? []].flat()));
+    return { ...c, systems: c.systems.filter((s) => chosen.includes(s) || baselines.has(s.name)) };
+  };
+}
 
 const argv = process.argv.slice(2).join(' ');
 const prefix = process.env.PYENV_VERSION === undefined ? '' : `PYENV_VERSION=${process.env.PYENV_VERSION} `;
