@@ -12,8 +12,8 @@
 // addon; it reads the sockets' fds from a Node internal behind `handleFd` in runtime.ts, and does
 // without the trick where Node does not expose them). The addon's asynchronous futex waiter also
 // looks at its words every millisecond where it cannot sleep on all of them at once (no
-// futex_waitv, or more than 127 waits): that is how those waits end at all, so no switch turns it
-// off.
+// futex_waitv, or more than 127 waits; kLookAgainNs in native/src/futex.cc): that is how those
+// waits end at all, so no switch turns it off.
 //
 // MPTS_LATENCY_TRICKS=0 in the environment (read once, at import; children inherit it) turns the
 // tricks off: every wait sleeps at once. For a machine whose CPU is scarcer than its latency

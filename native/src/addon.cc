@@ -153,19 +153,28 @@ bool AbiMatches(napi_env env) {
 napi_value Init(napi_env env, napi_value exports) {
   if (!AbiMatches(env)) return nullptr;
   if (!RegisterShm(env, exports) || !RegisterFutex(env, exports)) return nullptr;
-  napi_property_descriptor props[] = {
-      {"setParentDeathSignal", nullptr, SetParentDeathSignal, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"watchLifeline", nullptr, WatchLifeline, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"processAlive", nullptr, ProcessAlive, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"processStartTime", nullptr, ProcessStartTime, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"spinUntilReadable", nullptr, SpinUntilReadable, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"copyBytes", nullptr, CopyBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  NAPI_CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  bool defined = DefineFunctions(env, exports,
+                                 {
+                                     {"setParentDeathSignal", SetParentDeathSignal},
+                                     {"watchLifeline", WatchLifeline},
+                                     {"processAlive", ProcessAlive},
+                                     {"processStartTime", ProcessStartTime},
+                                     {"spinUntilReadable", SpinUntilReadable},
+                                     {"copyBytes", CopyBytes},
+                                 });
+  return defined ? exports : nullptr;
 }
 
 }  // namespace
+
+bool DefineFunctions(napi_env env, napi_value exports, std::initializer_list<ExportedFunction> functions) {
+  std::vector<napi_property_descriptor> props;
+  props.reserve(functions.size());
+  for (const ExportedFunction& f : functions) props.push_back({f.name, nullptr, f.callback, nullptr, nullptr, nullptr, napi_default, nullptr});
+  NAPI_CHECK_OR(napi_define_properties(env, exports, props.size(), props.data()), false);
+  return true;
+}
+
 }  // namespace mpts
 
 NAPI_MODULE_INIT() { return mpts::Init(env, exports); }

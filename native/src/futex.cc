@@ -27,6 +27,9 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kNotEqual = 1;
 constexpr int kTimedOut = 2;
+// Where the waiter thread cannot sleep on every word at once, it looks at them this often: the
+// 1 kHz fallback of src/latency.ts, which no switch turns off since those waits end only so.
+constexpr int64_t kLookAgainNs = 1000000;
 
 // The address of element `index` of an Int32Array, or nullptr after throwing.
 int32_t* word_address(napi_env env, napi_value array, napi_value index_value) {
@@ -131,7 +134,7 @@ class Waiter {
     for (PendingWait* p : pending_) {
       if (static_cast<int>(entries->size()) >= kMaxWaitEntries) {
         // More waits than one futex_waitv takes: look at the rest every millisecond.
-        int64_t soon = monotonic_ns() + 1000000;
+        int64_t soon = monotonic_ns() + kLookAgainNs;
         return deadline < 0 ? soon : std::min(deadline, soon);
       }
       entries->push_back({p->addr, p->expected, false});
@@ -154,7 +157,7 @@ class Waiter {
       if (err == ENOSYS) {
         // No futex_waitv (Linux before 5.16, macOS): sleep on the control word only, and look
         // again every millisecond.
-        futex_wait(&control_, entries[0].expected, 1000000);
+        futex_wait(&control_, entries[0].expected, kLookAgainNs);
       }
       std::lock_guard<std::mutex> lock(mu_);
       int64_t now = monotonic_ns();
@@ -245,36 +248,37 @@ Waiter* env_waiter(napi_env env) {
   return data->waiter;
 }
 
-// The word, expected value and timeout of futexWait/futexWaitAsync(i32, index, expected, timeoutMs).
-bool wait_args(napi_env env, napi_callback_info info, napi_value* argv, int32_t** addr, int32_t* expected, int64_t* timeout) {
-  if (!get_args(env, info, 4, 4, argv, "futexWait(i32: Int32Array, index, expected, timeoutMs)")) return false;
-  return (*addr = word_address(env, argv[0], argv[1])) != nullptr && get_int32(env, argv[2], expected, "expected") &&
-         get_timeout_ns(env, argv[3], timeout);
+// The arguments of futexWait/futexWaitAsync(i32, index, expected, timeoutMs).
+struct WaitArgs {
+  napi_value argv[4];
+  int32_t* addr = nullptr;
+  int32_t expected = 0;
+  int64_t timeout = -1;  // ns, or -1: forever
+};
+
+bool wait_args(napi_env env, napi_callback_info info, WaitArgs* a) {
+  if (!get_args(env, info, 4, 4, a->argv, "futexWait(i32: Int32Array, index, expected, timeoutMs)")) return false;
+  return (a->addr = word_address(env, a->argv[0], a->argv[1])) != nullptr && get_int32(env, a->argv[2], &a->expected, "expected") &&
+         get_timeout_ns(env, a->argv[3], &a->timeout);
 }
 
 // futexWait(i32, index, expected, timeoutMs) -> 0 ok | 1 not-equal | 2 timed-out. Blocks this thread.
 napi_value FutexWait(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  int32_t* addr = nullptr;
-  int32_t expected = 0;
-  int64_t timeout = -1;
-  if (!wait_args(env, info, argv, &addr, &expected, &timeout)) return nullptr;
-  int err = futex_wait(addr, expected, timeout);
+  WaitArgs a;
+  if (!wait_args(env, info, &a)) return nullptr;
+  int err = futex_wait(a.addr, a.expected, a.timeout);
   if (err != 0 && err != EAGAIN && err != ETIMEDOUT) return throw_errno(env, err, "futex");
   return make_int32(env, err == 0 ? kOk : err == EAGAIN ? kNotEqual : kTimedOut);
 }
 
 // futexWaitAsync(i32, index, expected, timeoutMs) -> Promise<0 | 1 | 2>.
 napi_value FutexWaitAsync(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  int32_t* addr = nullptr;
-  int32_t expected = 0;
-  int64_t timeout = -1;
-  if (!wait_args(env, info, argv, &addr, &expected, &timeout)) return nullptr;
+  WaitArgs a;
+  if (!wait_args(env, info, &a)) return nullptr;
   napi_deferred deferred;
   napi_value promise;
   NAPI_CHECK(napi_create_promise(env, &deferred, &promise));
-  if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != expected) {
+  if (__atomic_load_n(a.addr, __ATOMIC_SEQ_CST) != a.expected) {
     napi_value result = make_int32(env, kNotEqual);
     if (result == nullptr) return nullptr;
     NAPI_CHECK(napi_resolve_deferred(env, deferred, result));
@@ -282,8 +286,8 @@ napi_value FutexWaitAsync(napi_env env, napi_callback_info info) {
   }
   Waiter* waiter = env_waiter(env);
   if (waiter == nullptr) return nullptr;
-  auto* wait = new PendingWait{addr, expected, timeout < 0 ? -1 : monotonic_ns() + timeout, deferred, nullptr, kOk};
-  if (napi_create_reference(env, argv[0], 1, &wait->keep_alive) != napi_ok) {
+  auto* wait = new PendingWait{a.addr, a.expected, a.timeout < 0 ? -1 : monotonic_ns() + a.timeout, deferred, nullptr, kOk};
+  if (napi_create_reference(env, a.argv[0], 1, &wait->keep_alive) != napi_ok) {
     delete wait;
     return napi_failed(env);
   }
@@ -312,13 +316,7 @@ napi_value FutexWake(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool RegisterFutex(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"futexWait", nullptr, FutexWait, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"futexWaitAsync", nullptr, FutexWaitAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"futexWake", nullptr, FutexWake, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  NAPI_CHECK_OR(napi_define_properties(env, exports, sizeof props / sizeof props[0], props), false);
-  return true;
+  return DefineFunctions(env, exports, {{"futexWait", FutexWait}, {"futexWaitAsync", FutexWaitAsync}, {"futexWake", FutexWake}});
 }
 
 }  // namespace mpts

@@ -159,19 +159,18 @@ napi_value CloseFd(napi_env env, napi_callback_info info) {
 }  // namespace
 
 bool RegisterShm(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"memfdCreate", nullptr, MemfdCreate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"shmCreate", nullptr, ShmCreate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"shmOpen", nullptr, ShmOpen, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"shmUnlink", nullptr, ShmUnlink, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"openProcFd", nullptr, OpenProcFd, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"fdSize", nullptr, FdSize, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"mapFd", nullptr, MapFd, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"closeFd", nullptr, CloseFd, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  NAPI_CHECK_OR(napi_define_properties(env, exports, sizeof props / sizeof props[0], props), false);
-  return true;
+  return DefineFunctions(env, exports,
+                         {
+                             {"memfdCreate", MemfdCreate},
+                             {"shmCreate", ShmCreate},
+                             {"shmOpen", ShmOpen},
+                             {"shmUnlink", ShmUnlink},
+                             {"openProcFd", OpenProcFd},
+                             {"fdSize", FdSize},
+                             {"mapFd", MapFd},
+                             {"detach", Detach},
+                             {"closeFd", CloseFd},
+                         });
 }
 
 }  // namespace mpts
