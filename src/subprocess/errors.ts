@@ -7,10 +7,10 @@
 import { registerErrorClasses, SubprocessError, type ProcessErrorOptions } from '../errors.js';
 import { signalName } from '../runtime.js';
 
-/** A command as given to `run`/`Popen`: a list of arguments, or one string (a shell command line with `shell: true`). Python: the `args` of `subprocess.run`/`Popen` */
+/** A command as given to `run`/`Popen`: a list of arguments, or one string (a shell command line with `shell: true`). */
 export type Command = string | readonly string[];
 
-/** What a pipe delivered: bytes, or text in text mode; null for a stream that was not captured. Python: what `communicate()` returns per stream (bytes, str, or None) */
+/** What a pipe delivered: bytes, or text in text mode; null for a stream that was not captured. */
 export type CapturedOutput = Uint8Array | string | null;
 
 /** A command for a message: `ls -l 'a b'`. */
@@ -29,6 +29,34 @@ function stderrHint(stderr: CapturedOutput): string {
 }
 
 /**
+ * What the errors of a command that ran share: the command, and what it wrote. (Python has no such
+ * class: CalledProcessError and TimeoutExpired each define these fields.)
+ */
+export abstract class CommandError extends SubprocessError {
+  /** The command, as given. Python: `CalledProcessError.cmd`, `TimeoutExpired.cmd` */
+  readonly cmd: Command;
+  /** What the command wrote to stdout, if it was captured. Python's `output`; `stdout` is the same. */
+  output: CapturedOutput;
+  /** What the command wrote to stderr, if it was captured. */
+  stderr: CapturedOutput;
+
+  protected constructor(message: string, cmd: Command, output: CapturedOutput, stderr: CapturedOutput, opts: ProcessErrorOptions) {
+    super(message, opts);
+    this.cmd = cmd;
+    this.output = output;
+    this.stderr = stderr;
+  }
+
+  /** Alias of `output`, as in Python. */
+  get stdout(): CapturedOutput {
+    return this.output;
+  }
+  set stdout(value: CapturedOutput) {
+    this.output = value;
+  }
+}
+
+/**
  * A command checked with `check: true` (or `checkCall`, `checkOutput`, `checkReturncode()`)
  * ended with a non-zero exit status, or was killed by a signal (`returncode` is then -N).
  * `output` (also `stdout`) and `stderr` hold what was captured, or null.
@@ -41,33 +69,15 @@ function stderrHint(stderr: CapturedOutput): string {
  *
  * Python: subprocess.CalledProcessError
  */
-export class CalledProcessError extends SubprocessError {
+export class CalledProcessError extends CommandError {
   /** The exit status; -N when the child was killed by signal N. Python: `CalledProcessError.returncode` */
   readonly returncode: number;
-  /** The command, as given. Python: `CalledProcessError.cmd` */
-  readonly cmd: Command;
-  /** What the command wrote to stdout, if it was captured. Python's `output`; `stdout` is the same. */
-  output: CapturedOutput;
-  /** What the command wrote to stderr, if it was captured. Python: `CalledProcessError.stderr` */
-  stderr: CapturedOutput;
 
   /** Python: `CalledProcessError(returncode, cmd, output=None, stderr=None)` */
   constructor(returncode: number, cmd: Command, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
     const what = returncode < 0 ? `died with ${signalName(-returncode)} (${-returncode})` : `returned non-zero exit status ${returncode}`;
-    super(`Command '${formatCommand(cmd)}' ${what}${stderrHint(stderr)}`, { ...opts, code: opts?.code ?? 'ERR_MP_CALLED_PROCESS' });
+    super(`Command '${formatCommand(cmd)}' ${what}${stderrHint(stderr)}`, cmd, output, stderr, { ...opts, code: opts?.code ?? 'ERR_MP_CALLED_PROCESS' });
     this.returncode = returncode;
-    this.cmd = cmd;
-    this.output = output;
-    this.stderr = stderr;
-  }
-
-  /** Alias of `output`, as in Python. */
-  get stdout(): CapturedOutput {
-    return this.output;
-  }
-  /** Sets `output`. Python: the `stdout` property's setter */
-  set stdout(value: CapturedOutput) {
-    this.output = value;
   }
 }
 
@@ -81,32 +91,13 @@ export class CalledProcessError extends SubprocessError {
  *
  * Python: subprocess.TimeoutExpired
  */
-export class TimeoutExpired extends SubprocessError {
-  /** The command, as given. Python: `TimeoutExpired.cmd` */
-  readonly cmd: Command;
+export class TimeoutExpired extends CommandError {
   /** The timeout that expired, in milliseconds. Python: `TimeoutExpired.timeout` (seconds there) */
   readonly timeout: number;
-  /** What the command wrote to stdout before the timeout, if it was captured. `stdout` is the same. Python: `TimeoutExpired.output` */
-  output: CapturedOutput;
-  /** What the command wrote to stderr before the timeout, if it was captured. Python: `TimeoutExpired.stderr` */
-  stderr: CapturedOutput;
 
-  /** Python: `TimeoutExpired(cmd, timeout, output=None, stderr=None)`, with `timeout` in milliseconds. */
   constructor(cmd: Command, timeout: number, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
-    super(`Command '${formatCommand(cmd)}' timed out after ${timeout} ms`, { ...opts, code: opts?.code ?? 'ERR_MP_TIMEOUT_EXPIRED' });
-    this.cmd = cmd;
+    super(`Command '${formatCommand(cmd)}' timed out after ${timeout} ms`, cmd, output, stderr, { ...opts, code: opts?.code ?? 'ERR_MP_TIMEOUT_EXPIRED' });
     this.timeout = timeout;
-    this.output = output;
-    this.stderr = stderr;
-  }
-
-  /** Alias of `output`, as in Python. */
-  get stdout(): CapturedOutput {
-    return this.output;
-  }
-  /** Sets `output`. Python: the `stdout` property's setter */
-  set stdout(value: CapturedOutput) {
-    this.output = value;
   }
 }
 
