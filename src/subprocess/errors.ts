@@ -51,6 +51,7 @@ export abstract class CommandError extends SubprocessError {
   get stdout(): CapturedOutput {
     return this.output;
   }
+  /** Sets `output`. Python: the `stdout` property's setter */
   set stdout(value: CapturedOutput) {
     this.output = value;
   }
@@ -95,6 +96,7 @@ export class TimeoutExpired extends CommandError {
   /** The timeout that expired, in milliseconds. Python: `TimeoutExpired.timeout` (seconds there) */
   readonly timeout: number;
 
+  /** Python: `TimeoutExpired(cmd, timeout, output=None, stderr=None)`, with `timeout` in milliseconds. */
   constructor(cmd: Command, timeout: number, output: CapturedOutput = null, stderr: CapturedOutput = null, opts?: ProcessErrorOptions) {
     super(`Command '${formatCommand(cmd)}' timed out after ${timeout} ms`, cmd, output, stderr, { ...opts, code: opts?.code ?? 'ERR_MP_TIMEOUT_EXPIRED' });
     this.timeout = timeout;
