@@ -9,6 +9,7 @@ import { decodeHandles, decodeHandlesSync, encodeHandles, registerHandleType } f
 import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
 import { blockingOptions } from '../shm/deadline.js';
+import { allTaken } from '../shm/handoff.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
 import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type Refusal, type RingTransfer } from './ring.js';
 
@@ -218,8 +219,22 @@ export class Queue<T = unknown> {
     this.ring.close();
   }
 
-  /** Resolves once this process's puts have reached the queue: at once, as there is no feeder thread. Python: `Queue.join_thread` */
-  async joinThread(): Promise<void> {}
+  /**
+   * Resolves once this process's puts have reached the queue: the large messages it handed over
+   * in segments of their own have been taken by a consumer (a process waits for that at exit too,
+   * as Python's does for its feeder thread). Python: Queue.join_thread
+   */
+  joinThread(): Promise<void> {
+    return allTaken(this.ring);
+  }
+
+  /**
+   * Let this process exit without waiting until the large messages it put have been taken by a
+   * consumer; those not taken by then are lost. Python: Queue.cancel_join_thread
+   */
+  cancelJoinThread(): void {
+    this.ring.joinAtExit = false;
+  }
 
   /** `for await (const item of queue)`: items until the queue is closed and drained. Python: `iter(queue.get, sentinel)` */
   [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -22,6 +22,8 @@
 //                    gave up on it, which tells its writer to end it and send it again
 //   15 LARGE_AT      where the header of that message is
 //   16 LAST_ID       the last id given to a large message
+//   17 HANDOFF_FROM  messages of at least this many bytes that do not fit whole are handed over
+//                    in a segment of their own (0: never), set by the ring's creator
 //
 // Messages. A small one (4-byte length + tag + body within `wholeLimit`, a quarter of the ring)
 // is committed at once: [length][payload]. A larger one streams through the ring in chunks while
@@ -35,6 +37,10 @@
 // that mark. A mark where a message would start (a writer died just after its last chunk) is
 // skipped too.
 //
+// A message handed over (shm/handoff.ts) is a small whole message, its length word marked with
+// HANDOFF: the descriptor of the segment that holds it. Its reader claims the segment before
+// HEAD moves, then copies the message out of it.
+//
 // A small message is copied out before HEAD moves, so a reader that dies mid-get loses nothing,
 // and the next reader (which takes over the dead reader's lock) finds the ring as it was.
 
@@ -42,6 +48,7 @@ import { hasNative, native } from '../addon/binding.js';
 import { RING_SPIN_MS } from '../latency.js';
 import { expired, type Deadline } from '../shm/deadline.js';
 import { processAlive } from '../shm/liveness.js';
+import { canHandOver, claim, handOver, withdraw, type HandoffOwner } from '../shm/handoff.js';
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
 import { sleepOn, type WaitPlan } from '../shm/wait-driver.js';
 import { WAIT_TIMED_OUT, wake } from '../shm/waiter.js';
@@ -65,6 +72,7 @@ const READING = 13;
 const LARGE = 14;
 const LARGE_AT = 15;
 const LAST_ID = 16;
+const HANDOFF_FROM = 17;
 const HEADER_BYTES = 128;
 
 const ID_MASK = 0x3fffffff;
@@ -73,6 +81,16 @@ const END_MARK = 0xffffffff;
 const MARK_BYTES = 4;
 const LARGE_HEADER = 8;
 const CHUNK_HEADER = 4;
+const HANDOFF = 0x80000000;
+// Room for a descriptor of a segment (with a name) and its length word.
+const HANDOFF_ROOM = 64;
+
+/**
+ * Messages from this size up that do not fit a ring whole are handed over in a segment of their
+ * own rather than streamed through it in pieces. Below it (a small ring's medium messages),
+ * streaming costs less than making and mapping a segment.
+ */
+export const HANDOFF_FROM_BYTES = 256 * 1024;
 
 const SLICE_MS = 200;
 
@@ -100,7 +118,7 @@ export interface RingTransfer {
   readLock: BlockTransfer;
 }
 
-export class Ring {
+export class Ring implements HandoffOwner {
   readonly block: Block;
   readonly i32: Int32Array;
   readonly base: number;
@@ -111,13 +129,19 @@ export class Ring {
   readonly readLock: Lock;
   /** Messages (with their 4-byte length) up to this size travel whole; larger ones stream in chunks of it. */
   readonly wholeLimit: number;
+  /** Whether this process, at exit, waits until the messages it handed over through this ring are taken (Queue.cancelJoinThread). */
+  joinAtExit = true;
+  /** @internal For tests: called when this reader has claimed a message handed over, before it copies it out. */
+  afterClaim: (() => void) | undefined;
 
   constructor(capacity = DEFAULT_CAPACITY, parts?: { block: Block; writeLock: Lock; readLock: Lock }) {
     if (parts === undefined) {
       if (!Number.isInteger(capacity) || capacity < 64 || (capacity & (capacity - 1)) !== 0) throw new TypeError(`Ring capacity must be a power of two ≥ 64, got ${capacity}`);
       const block = allocate(HEADER_BYTES + capacity);
       parts = { block, writeLock: new Lock(), readLock: new Lock() };
-      new Int32Array(block.buffer, block.offset, HEADER_BYTES / 4)[CAPACITY] = capacity;
+      const words = new Int32Array(block.buffer, block.offset, HEADER_BYTES / 4);
+      words[CAPACITY] = capacity;
+      words[HANDOFF_FROM] = HANDOFF_FROM_BYTES;
     }
     this.block = parts.block;
     const { i32, base } = wordsOf(parts.block);
@@ -171,6 +195,15 @@ export class Ring {
     this.#store(CLOSED, 1);
     this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
     this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
+  }
+
+  /** @internal Messages of at least `bytes` that do not fit whole are handed over (0: never; they stream in pieces). For every process of the ring. */
+  set handoffFrom(bytes: number) {
+    this.#store(HANDOFF_FROM, bytes);
+  }
+
+  get handoffFrom(): number {
+    return this.load(HANDOFF_FROM);
   }
 
   setWriter(pid: number): void {
@@ -260,10 +293,10 @@ export class Ring {
   }
 
   // The caller holds the write lock and has checked `roomFor(size)` (`size` counts the 4-byte length and the tag).
-  #writeWhole(body: Uint8Array, tag: number): void {
+  #writeWhole(body: Uint8Array, tag: number, mark = 0): void {
     const tagged = tag >= 0 ? 1 : 0;
     const tail = this.load(TAIL);
-    this.#headerView.setUint32(0, body.length + tagged, true);
+    this.#headerView.setUint32(0, (body.length + tagged) | mark, true);
     this.#header[4] = tag;
     this.#copyIn(tail, this.#header, 0, 4 + tagged);
     this.#copyIn((tail + 4 + tagged) >>> 0, body);
@@ -315,6 +348,8 @@ export class Ring {
         this.#writeWhole(body, tag);
         return 'sent';
       }
+      if (this.#handsOver(length)) return yield* this.#handOver(body, tag, deadline);
+      if (length >= HANDOFF) return 'too-large';
       const size = this.#largeSize(length);
       if (expired(deadline) && !this.roomFor(size)) return size > this.capacity ? 'too-large' : 'timeout';
       for (;;) {
@@ -324,6 +359,24 @@ export class Ring {
     } finally {
       this.writeLock.release();
     }
+  }
+
+  #handsOver(length: number): boolean {
+    const from = this.load(HANDOFF_FROM);
+    return from > 0 && length >= from && this.capacity >= 4 * HANDOFF_ROOM && canHandOver();
+  }
+
+  // The caller holds the write lock: the message goes into a segment, its descriptor into the ring.
+  *#handOver(body: Uint8Array, tag: number, deadline: Deadline): WaitPlan<'sent' | Refusal> {
+    const room = yield* this.waitFor('space', () => this.roomFor(HANDOFF_ROOM), deadline, () => (this.closed ? 'closed' : undefined));
+    if (room !== 'ready') return room;
+    const descriptor = handOver(body, tag, this);
+    if (descriptor.length + 4 > HANDOFF_ROOM) {
+      withdraw(descriptor);
+      throw new Error(`internal: a descriptor of ${descriptor.length} bytes`);
+    }
+    this.#writeWhole(descriptor, -1, HANDOFF);
+    return 'sent';
   }
 
   // One attempt at a large message: its header, then chunks as room comes. 'dropped': its reader
@@ -479,11 +532,30 @@ export class Ring {
         this.#consume(MARK_BYTES);
         continue;
       }
+      if ((length & HANDOFF) !== 0) {
+        const message = this.#takeHandedOver(head, length & ~HANDOFF);
+        if (message !== undefined) return message;
+        continue;
+      }
       if (length + 4 <= this.wholeLimit) return this.#readWhole()!;
       if (expired(deadline) && !this.#allHere()) return this.#largeSize(length) > this.capacity ? 'too-large' : 'timeout';
       const message = yield* this.#readLarge(head, length, deadline);
       if (message !== 'ended') return message;
     }
+  }
+
+  // The message whose descriptor (of `n` bytes) is at `head`: claimed before the descriptor is
+  // consumed, so a reader that dies before leaves it to the next; undefined if its writer died
+  // before a reader took it (the message is gone with it).
+  #takeHandedOver(head: number, n: number): Uint8Array | undefined {
+    const descriptor = new Uint8Array(n);
+    this.#copyOut((head + 4) >>> 0, descriptor);
+    const claimed = claim(descriptor);
+    this.add(COUNT, -1);
+    this.#consume(n + 4);
+    if (claimed === undefined) return undefined;
+    this.afterClaim?.();
+    return claimed.copyOut();
   }
 
   // Nothing to read and nothing will come: the ring is closed, or a pipe's writer died.
