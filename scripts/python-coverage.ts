@@ -228,7 +228,7 @@ const RULES: Record<string, Rule> = {
   'Pool.Process': { na: 'the pool\'s process class: pools start their workers on their backend' },
   'IMapIterator.next': { ts: 'imap', note: 'imap() and imapUnordered() return async iterables' },
   'IMapIterator.__iter__': { ts: 'imap', note: '`for await (const r of pool.imap(...))`' },
-  'Queue.cancel_join_thread': { na: 'no feeder thread: a put() has reached shared memory when it resolves' },
+  'Queue.cancel_join_thread': { ts: 'cancelJoinThread', note: 'a process waits at exit only for its large messages (handed over in segments) to be taken' },
   'multiprocessing.connection.Pipe': { ts: 'Pipe', entry: 'index', note: 'from `multiprocessing-ts` (shared memory; Listener/Client are sockets)' },
   'Connection (Listener, Client).fileno': { na: 'an fd for select(): wait() takes the connections themselves' },
   'Connection (Pipe).fileno': { na: 'an fd for select(): wait() takes the connections themselves' },
