@@ -24,6 +24,9 @@
 //   16 LAST_ID       the last id given to a large message
 //   17 HANDOFF_FROM  messages of at least this many bytes that do not fit whole are handed over
 //                    in a segment of their own (0: never), set by the ring's creator
+//   18 HANDED_OVER   descriptors in the ring: a writer waits while there are MAX_HANDED_OVER,
+//                    so that a fast producer's messages do not pile up in memory, and its
+//                    segments are reused
 //
 // Messages. A small one (4-byte length + tag + body within `wholeLimit`, a quarter of the ring)
 // is committed at once: [length][payload]. A larger one streams through the ring in chunks while
@@ -73,6 +76,7 @@ const LARGE = 14;
 const LARGE_AT = 15;
 const LAST_ID = 16;
 const HANDOFF_FROM = 17;
+const HANDED_OVER = 18;
 const HEADER_BYTES = 128;
 
 const ID_MASK = 0x3fffffff;
@@ -84,6 +88,8 @@ const CHUNK_HEADER = 4;
 const HANDOFF = 0x80000000;
 // Room for a descriptor of a segment (with a name) and its length word.
 const HANDOFF_ROOM = 64;
+// Two: the writer fills one segment while the reader copies another out.
+const MAX_HANDED_OVER = 2;
 
 /**
  * Messages from this size up that do not fit a ring whole are handed over in a segment of their
@@ -368,7 +374,8 @@ export class Ring implements HandoffOwner {
 
   // The caller holds the write lock: the message goes into a segment, its descriptor into the ring.
   *#handOver(body: Uint8Array, tag: number, deadline: Deadline): WaitPlan<'sent' | Refusal> {
-    const room = yield* this.waitFor('space', () => this.roomFor(HANDOFF_ROOM), deadline, () => (this.closed ? 'closed' : undefined));
+    const ready = (): boolean => this.roomFor(HANDOFF_ROOM) && this.load(HANDED_OVER) < MAX_HANDED_OVER;
+    const room = yield* this.waitFor('space', ready, deadline, () => (this.closed ? 'closed' : undefined));
     if (room !== 'ready') return room;
     const descriptor = handOver(body, tag, this);
     if (descriptor.length + 4 > HANDOFF_ROOM) {
@@ -376,6 +383,9 @@ export class Ring implements HandoffOwner {
       throw new Error(`internal: a descriptor of ${descriptor.length} bytes`);
     }
     this.#writeWhole(descriptor, -1, HANDOFF);
+    // Counted after the descriptor is in (and uncounted by its reader before it is consumed): a
+    // party that dies in between leaves the count low, a bound a little looser, never a writer stuck.
+    this.add(HANDED_OVER, 1);
     return 'sent';
   }
 
@@ -552,6 +562,7 @@ export class Ring implements HandoffOwner {
     this.#copyOut((head + 4) >>> 0, descriptor);
     const claimed = claim(descriptor);
     this.add(COUNT, -1);
+    this.add(HANDED_OVER, -1);
     this.#consume(n + 4);
     if (claimed === undefined) return undefined;
     this.afterClaim?.();
