@@ -12,13 +12,14 @@ import { parseArgs } from 'node:util';
 import { checkLines, environmentLine, teardownFailed, markdownReport, markdownTable, runCase, type Case, type CaseResult } from './harness.js';
 import { managerCases } from './managers.js';
 import { poolCases } from './pool.js';
+import { pool64MiB } from './pool-large.js';
 import { processStart } from './process-start.js';
 import { redisCases } from './redis.js';
 import { queueCases } from './queues.js';
 import { syncCases } from './sync.js';
 
 /** Every case, in order. Add new ones here. */
-const cases: Case[] = [processStart, ...poolCases, ...syncCases, ...queueCases, ...redisCases, ...managerCases];
+const cases: Case[] = [processStart, ...poolCases, pool64MiB, ...syncCases, ...queueCases, ...redisCases, ...managerCases];
 
 const { values } = parseArgs({
   options: {

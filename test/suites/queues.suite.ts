@@ -470,7 +470,6 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
     }
     assert.equal(q.qsize(), 0);
     // The segment the dead consumer held is free again for this producer's next messages.
-    for (let i = 0; i < 3; i++) await q.put(filled(MIB, 9 + i));
     const next = new Process({
       target: async (queue: Queue<Uint8Array | string>, out: Queue<Uint8Array | string>) => {
         for (let i = 0; i < 3; i++) await out.put(await queue.get());
@@ -478,6 +477,7 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
       args: [q, results],
     });
     next.start();
+    for (let i = 0; i < 3; i++) await q.put(filled(MIB, 9 + i));
     for (let i = 0; i < 3; i++) assert.ok(isFilled(await results.get({ timeout: LONG }), MIB, 9 + i));
     await next.join();
     assert.equal(next.exitcode, 0);
