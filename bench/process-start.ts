@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Process } from 'multiprocessing-ts';
+import { getWarmChildren, Process, setWarmChildren } from 'multiprocessing-ts';
 import { Process as ThreadProcess } from 'multiprocessing-ts/threads';
 import { runCommand, type Case, type RunOptions, type System } from './harness.js';
 
@@ -25,6 +25,25 @@ async function ours(P: typeof Process | typeof ThreadProcess): Promise<void> {
   if (p.exitcode !== 0) throw new Error(`${p.name} exited with ${p.exitcode}`);
 }
 
+// The same with warm children off for this repetition (as MPTS_WARM_CHILDREN=0); turned back on,
+// the spare boots again in the background, ready for the warm system's next repetition.
+async function cold<T>(fn: () => Promise<T>): Promise<T> {
+  const warm = getWarmChildren();
+  setWarmChildren(0);
+  try {
+    return await fn();
+  } finally {
+    setWarmChildren(warm);
+  }
+}
+
+async function burst(n: number, start: () => { once(event: 'exit', listener: (code: number | null) => void): unknown } | Promise<void>): Promise<void> {
+  await Promise.all(Array.from({ length: n }, () => {
+    const started = start();
+    return started instanceof Promise ? started : exited(started, 'fork');
+  }));
+}
+
 // One Python run per executable measures both start methods; both systems share it.
 interface PythonRun {
   python: string;
@@ -32,7 +51,7 @@ interface PythonRun {
 }
 const pythonRuns = new Map<string, Promise<PythonRun | { skipped: string }>>();
 
-function python(executable: string, method: 'spawn' | 'fork'): System {
+function python(executable: string, method: 'spawn' | 'fork' | 'forkserver'): System {
   return {
     name: `${executable} ${method}`,
     kind: 'anchor',
@@ -59,13 +78,21 @@ function python(executable: string, method: 'spawn' | 'fork'): System {
 
 export const processStart: Case = {
   name: 'process-start',
-  description: 'start() → join() of an empty target (a fresh child each time; time includes construction).',
+  description:
+    'start() → join() of an empty target (a fresh child each time; time includes construction). ' +
+    'Ours takes a warm child (booted in the background since the last start); "cold" turns warm children off for the repetition. ' +
+    '"×20": 20 starts at once, then 20 joins.',
   target: 1.3,
   systems: [
     { name: 'bare fork', kind: 'anchor', run: () => exited(fork(emptyScript), 'fork') },
     { name: 'bare Worker', kind: 'anchor', run: () => exited(new Worker(emptyScript), 'Worker') },
     { name: 'ours, process backend', kind: 'ours', baseline: 'bare fork', run: () => ours(Process) },
+    { name: 'ours, process backend, cold', kind: 'ours', baseline: 'bare fork', run: () => cold(() => ours(Process)) },
     { name: 'ours, thread backend', kind: 'ours', baseline: 'bare Worker', run: () => ours(ThreadProcess) },
-    ...['python3', 'python3.12', 'python3.13'].flatMap((exe) => [python(exe, 'spawn'), python(exe, 'fork')]),
+    { name: 'ours, thread backend, cold', kind: 'ours', baseline: 'bare Worker', run: () => cold(() => ours(ThreadProcess)) },
+    { name: 'bare fork ×20', kind: 'anchor', run: () => burst(20, () => fork(emptyScript)) },
+    { name: 'ours, process backend ×20', kind: 'ours', baseline: 'bare fork ×20', run: () => burst(20, () => ours(Process)) },
+    { name: 'ours, process backend ×20, cold', kind: 'ours', baseline: 'bare fork ×20', run: () => cold(() => burst(20, () => ours(Process))) },
+    ...['python3', 'python3.12', 'python3.13'].flatMap((exe) => [python(exe, 'spawn'), python(exe, 'fork'), python(exe, 'forkserver')]),
   ],
 };

@@ -7,6 +7,7 @@ export type { HandleType } from './codec/handles.js';
 export { BaseProcess } from './process/process.js';
 export type { ProcessOptions } from './process/process.js';
 export { activeChildren } from './process/process.js';
+export { setWarmChildren, getWarmChildren, stopWarmChildren } from './backends/index.js';
 export { currentProcess, parentProcess, cpuCount, isMain } from './process/current.js';
 export type { ProcessInfo, ParentInfo } from './process/current.js';
 export { getContext } from './context.js';

@@ -24,6 +24,8 @@ export interface ChildHandle {
   /** Whether this child keeps the parent's event loop alive. */
   ref(): void;
   unref(): void;
+  /** The name the child's errors are reported under, given when a warm child is taken. */
+  rename(name: string): void;
 }
 
 /**
@@ -52,9 +54,25 @@ export interface LaunchOptions {
   readonly execArgv?: readonly string[] | undefined;
   /** V8 heap limits of the child. */
   readonly resourceLimits?: ResourceLimits | undefined;
+  /** URL of the module of the child's mode: a warm child of the same recipe imports it while it waits. */
+  readonly module?: string;
+  /**
+   * Whether the child may import modules of the program's own (a target's module, a subclass, a
+   * handle type), which may be TypeScript; when false, a compiled library's child starts without
+   * the parent's TypeScript loader.
+   */
+  readonly programModules?: boolean;
 }
 
 export interface Backend {
   readonly kind: BackendKind;
-  launch(options: LaunchOptions): ChildHandle;
+  /**
+   * Everything that shapes a child booted with `options` now (entry, execArgv, environment,
+   * working directory, inherited pipes), as a string: children of equal recipes are interchangeable.
+   */
+  recipe(options: LaunchOptions): string;
+  /** Which sort of child `options` need, where a backend boots some differently ('' otherwise). */
+  variant(options: LaunchOptions): string;
+  /** Boot a child that waits for its start message. */
+  boot(options: LaunchOptions): ChildHandle;
 }

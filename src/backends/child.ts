@@ -56,7 +56,9 @@ export function runChild(channel: ParentChannel): void {
       else handler(message);
       return;
     }
-    const start = message as Partial<StartMessage> | null;
+    const start = message as Partial<StartMessage> | { t: 'preload'; module: string } | null;
+    // A warm child loads the library's mode modules while it waits; a failure shows at start.
+    if (start?.t === 'preload' && typeof start.module === 'string') return void import(start.module).catch(() => {});
     if (start?.t !== 'start' || typeof start.mode !== 'string' || typeof start.module !== 'string') return;
     started = true;
     void runMode(port, start as StartMessage);

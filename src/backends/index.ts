@@ -1,15 +1,27 @@
-// Backend registry by kind.
+// Backend registry by kind; every launch goes through the warm children (warm.ts).
 import type { BackendKind } from '../runtime.js';
-import type { Backend } from './backend.js';
+import type { Backend, ChildHandle, LaunchOptions } from './backend.js';
 import { processBackend } from './process/backend.js';
 import { threadBackend } from './thread/backend.js';
+import { launch } from './warm.js';
 
-export type { Backend, ChildHandle } from './backend.js';
+export type { ChildHandle } from './backend.js';
+export { setWarmChildren, getWarmChildren, stopWarmChildren, idleWarmChildren } from './warm.js';
 
-const backends: Record<BackendKind, Backend> = { process: processBackend, thread: threadBackend };
+/** Starts children of one kind: a warm one when there is one, else a new one. */
+export interface Launcher {
+  readonly kind: BackendKind;
+  launch(options: LaunchOptions): ChildHandle;
+}
 
-export function getBackend(kind: BackendKind): Backend {
-  const backend = backends[kind];
-  if (backend === undefined) throw new TypeError(`Unknown backend "${String(kind)}": expected 'process' or 'thread'`);
-  return backend;
+function launcher(backend: Backend): Launcher {
+  return { kind: backend.kind, launch: (options) => launch(backend, options) };
+}
+
+const launchers: Record<BackendKind, Launcher> = { process: launcher(processBackend), thread: launcher(threadBackend) };
+
+export function getBackend(kind: BackendKind): Launcher {
+  const found = launchers[kind];
+  if (found === undefined) throw new TypeError(`Unknown backend "${String(kind)}": expected 'process' or 'thread'`);
+  return found;
 }

@@ -202,7 +202,7 @@ export class PoolLifetime {
   #launch(): void {
     const identity = nextIdentity();
     const name = `${this.#prefix}-${++this.#started}`;
-    const child = getBackend(this.#backend).launch({ ...this.#launchOptions, name });
+    const child = getBackend(this.#backend).launch({ ...this.#launchOptions, name, module: this.#start.module });
     try {
       child.send({ ...this.#start, name, identity } satisfies PoolStartMessage);
     } catch (err) {

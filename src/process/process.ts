@@ -197,7 +197,9 @@ export class BaseProcess<T extends Target = () => unknown> {
 
     const message = this.#startMessage();
     const backend = getBackend((this.constructor as typeof BaseProcess).backendKind);
-    const child = backend.launch({ name: state.name });
+    // A self-contained target with plain arguments makes the child import nothing of the program's.
+    const programModules = message.target?.kind === 'module' || message.subclass !== null || message.hasHandles;
+    const child = backend.launch({ name: state.name, module: message.module, programModules });
     state.child = child;
     state.status = 'started';
     children.add(this as BaseProcess);

@@ -1,6 +1,8 @@
 // Per-file leak checks: no child process of ours alive, no shared memory segment of ours left.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { stopWarmChildren } from 'multiprocessing-ts';
+import { idleWarmChildren } from '../../src/backends/index.js';
 
 // Tests run against src/ through the package's private export condition. Without it (an old
 // command line with --conditions=source, say) 'multiprocessing-ts' would be the built dist/, which
@@ -20,16 +22,17 @@ function isToolingProcess(pid: string): boolean {
   }
 }
 
-/** Pids of the live (non-zombie) direct children of `pid`, except test tooling. */
+/** Pids of the live (non-zombie) direct children of `pid`, except test tooling and idle warm children. */
 export function childPids(pid = process.pid): number[] {
   const found: number[] = [];
+  const spares = pid === process.pid ? idleWarmChildren('process') : [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the command name (which may contain spaces) start after the last ')'.
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z' && !isToolingProcess(entry)) found.push(Number(entry));
+      if (Number(ppid) === pid && state !== 'Z' && !spares.includes(Number(entry)) && !isToolingProcess(entry)) found.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
@@ -84,8 +87,12 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
   }
 }
 
-/** Fails when a child process or a segment of ours survives. Children get a moment to be reaped. */
+/**
+ * Fails when a child process or a segment of ours survives. Children get a moment to be reaped.
+ * The idle warm children are stopped first: afterwards no child at all may be left.
+ */
 export async function assertNoLeaks(): Promise<void> {
+  await stopWarmChildren();
   await waitUntil(() => childPids().length === 0, 5_000, `child processes ${childPids().join(', ')} to end`).catch(() => {
     assert.deepEqual(childPids(), [], 'child processes survived the test file');
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeChildren, cpuCount, currentProcess, fromModule, moduleTargets, parentProcess, PicklingError, ValueError } from 'multiprocessing-ts';
-import { FileChannel } from '../fixtures/file-channel.js';
+import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { Download, ThreadDownload, Unlocatable } from '../fixtures/subclass.js';
 import { childPids, openFdCount, pidAlive, waitUntil } from '../helpers/leaks.js';
 import { defineSuite } from '../helpers/suite.js';
@@ -16,17 +16,6 @@ import { HUGE, LONG } from '../helpers/timeouts.js';
 const tasksUrl = new URL('../fixtures/tasks.ts', import.meta.url);
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(tasksUrl);
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
-
-function withChannel(fn: (channel: FileChannel) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const channel = new FileChannel();
-    try {
-      await fn(channel);
-    } finally {
-      channel.dispose();
-    }
-  };
-}
 
 /** Runs test/fixtures/parent.ts as its own program and collects what it prints. */
 function runParent(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {

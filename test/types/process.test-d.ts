@@ -1,5 +1,5 @@
 // Type tests, compiled by `npm run typecheck`: wrong calls must not compile.
-import { Process, moduleTargets, fromModule } from 'multiprocessing-ts';
+import { Process, moduleTargets, fromModule, getWarmChildren, setWarmChildren, stopWarmChildren } from 'multiprocessing-ts';
 
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(new URL('../fixtures/tasks.ts', import.meta.url));
 
@@ -21,3 +21,12 @@ new Process({ target: tasks.exitWith, args: ['3'] });
 void tasks.notAFunction;
 // @ts-expect-error: args must be an array
 new Process({ target: () => {}, args: 1 });
+
+setWarmChildren(2);
+const warm: number = getWarmChildren();
+const stopped: Promise<void> = stopWarmChildren();
+void [warm, stopped];
+// @ts-expect-error: a count, not a string
+setWarmChildren('2');
+// @ts-expect-error: a count is required
+setWarmChildren();

@@ -21,7 +21,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--methods", default="spawn,fork")
+    parser.add_argument("--methods", default="spawn,fork,forkserver")
     args = parser.parse_args()
 
     available = mp.get_all_start_methods()

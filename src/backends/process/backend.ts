@@ -14,12 +14,35 @@ class ProcessChild implements ChildHandle {
   readonly pid: number;
   readonly ident: number;
   readonly #child: ChildProcess;
+  readonly #exitListeners: ((exitcode: number) => void)[] = [];
+  #exitcode: number | undefined;
 
   constructor(child: ChildProcess) {
     this.#child = child;
     // fork() reports a failed spawn through 'error' and leaves pid undefined; the exit follows.
     this.pid = child.pid ?? -1;
     this.ident = this.pid;
+    // Watched from the start: a warm child may end (or fail to spawn) before anyone listens.
+    // Messages the child sent just before it exited may still be in the IPC pipe when 'exit'
+    // fires: report the exit once the channel has been drained and closed.
+    child.once('exit', (code, signal) => {
+      if (platformVariant === 'posix' && this.pid > 0) processEnded(this.pid);
+      const exitcode = signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1);
+      if (child.connected) child.once('disconnect', () => this.#finish(exitcode));
+      else this.#finish(exitcode);
+    });
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        process.stderr.write(`multiprocessing-ts: could not start a child process: ${err.message}\n`);
+        this.#finish(1);
+      }
+    });
+  }
+
+  #finish(exitcode: number): void {
+    if (this.#exitcode !== undefined) return;
+    this.#exitcode = exitcode;
+    for (const listener of this.#exitListeners.splice(0)) listener(exitcode);
   }
 
   send(message: unknown): void {
@@ -35,26 +58,12 @@ class ProcessChild implements ChildHandle {
   }
 
   onExit(listener: (exitcode: number) => void): void {
-    let done = false;
-    const finish = (exitcode: number): void => {
-      if (done) return;
-      done = true;
-      listener(exitcode);
-    };
-    // Messages the child sent just before it exited may still be in the IPC pipe when 'exit'
-    // fires: report the exit once the channel has been drained and closed.
-    this.#child.once('exit', (code, signal) => {
-      if (platformVariant === 'posix' && this.pid > 0) processEnded(this.pid);
-      const exitcode = signal !== null ? -(constants.signals[signal] ?? 1) : (code ?? 1);
-      if (this.#child.connected) this.#child.once('disconnect', () => finish(exitcode));
-      else finish(exitcode);
-    });
-    this.#child.once('error', (err: NodeJS.ErrnoException) => {
-      if (this.#child.pid === undefined) {
-        process.stderr.write(`multiprocessing-ts: could not start a child process: ${err.message}\n`);
-        finish(1);
-      }
-    });
+    if (this.#exitcode === undefined) this.#exitListeners.push(listener);
+    else listener(this.#exitcode);
+  }
+
+  rename(): void {
+    // a process's errors are printed by the process itself
   }
 
   terminate(): void {
@@ -92,21 +101,63 @@ function heapFlags(limits: ResourceLimits | undefined): string[] {
   return flags;
 }
 
+// stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. Then, when
+// present: the resource tracker's pipe, so the tracker outlives every process of the tree; and in
+// the 'posix' platform variant a lifeline, a pipe whose end here closes when this process dies
+// however it dies, which a thread of the child watches (child-entry.ts).
+function childSetup(options: LaunchOptions): { stdio: StdioOptions; env: NodeJS.ProcessEnv; lifeline: number | undefined } {
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
+  const tracker = trackerPipeForChildren();
+  if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);
+  const lifeline = platformVariant === 'posix' && hasNative() ? stdio.push('pipe') - 1 : undefined;
+  if (lifeline !== undefined) env.MPTS_LIFELINE_FD = String(lifeline);
+  return { stdio, env, lifeline };
+}
+
+const loaderFlags = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+const typeScriptLoader = /(^|[/\\])(tsx|ts-node)([/\\]|$)/;
+
+// The parent's execArgv without its TypeScript loader (tsx, ts-node), which costs every child that
+// loads it a share of its start-up. Only a compiled library's child can do without it, where Node
+// strips types itself (for what a target imports inside itself), and only when the start names no
+// module of the program's: the library's own TypeScript sources name each other with .js
+// specifiers, and so may the program's, which Node's type stripping does not rewrite.
+const nodeStripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
+
+function childExecArgv(options: LaunchOptions): string[] {
+  const given = [...(options.execArgv ?? process.execArgv)];
+  const heap = heapFlags(options.resourceLimits);
+  if (options.programModules !== false || !nodeStripsTypes || import.meta.url.endsWith('.ts')) return [...given, ...heap];
+  const kept: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const arg = given[i] ?? '';
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (!loaderFlags.has(flag)) kept.push(arg);
+    else if (eq !== -1) {
+      if (!typeScriptLoader.test(arg.slice(eq + 1))) kept.push(arg);
+    } else {
+      const spec = given[++i] ?? '';
+      if (!typeScriptLoader.test(spec)) kept.push(arg, spec);
+    }
+  }
+  return [...kept, ...heap];
+}
+
 export const processBackend: Backend = {
   kind: 'process',
-  launch(options: LaunchOptions): ChildHandle {
-    // stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. Then, when
-    // present: the resource tracker's pipe, so the tracker outlives every process of the tree;
-    // and in the 'posix' platform variant a lifeline, a pipe whose end here closes when this
-    // process dies however it dies, which a thread of the child watches (child-entry.ts).
+  recipe(options: LaunchOptions): string {
+    const { stdio, env } = childSetup(options);
+    return JSON.stringify([childExecArgv(options), options.argv ?? [], process.cwd(), stdio, env]);
+  },
+  variant(options: LaunchOptions): string {
+    return options.programModules === false && childExecArgv(options).length !== childExecArgv({ ...options, programModules: true }).length ? 'without loader' : '';
+  },
+  boot(options: LaunchOptions): ChildHandle {
     const entry = fileURLToPath(childEntryUrl(import.meta.url, 'child-entry'));
-    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
-    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
-    const tracker = trackerPipeForChildren();
-    if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);
-    const lifeline = platformVariant === 'posix' && hasNative() ? stdio.push('pipe') - 1 : undefined;
-    if (lifeline !== undefined) env.MPTS_LIFELINE_FD = String(lifeline);
-    const execArgv = [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)];
+    const { stdio, env, lifeline } = childSetup(options);
+    const execArgv = childExecArgv(options);
     const child = new ProcessChild(fork(entry, [...(options.argv ?? [])], { serialization: 'advanced', execArgv, stdio, env }));
     if (lifeline !== undefined) child.holdLifeline(lifeline);
     return child;

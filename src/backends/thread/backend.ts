@@ -47,14 +47,20 @@ class ThreadChild implements ChildHandle {
   readonly pid = process.pid;
   readonly ident: number;
   readonly #worker: Worker;
+  #name: string;
   // A thread has no signals: terminate()/kill() stop it and report what a process would.
   #stopSignal: number | undefined;
 
   constructor(worker: Worker, name: string) {
     this.#worker = worker;
     this.ident = worker.threadId;
+    this.#name = name;
     // An error that escapes the child's own handling must not become the parent's uncaught error.
-    worker.on('error', (err) => process.stderr.write(`Process ${name}:\n${inspect(err)}\n`));
+    worker.on('error', (err) => process.stderr.write(`Process ${this.#name}:\n${inspect(err)}\n`));
+  }
+
+  rename(name: string): void {
+    this.#name = name;
   }
 
   send(message: unknown, transfer?: readonly ArrayBuffer[]): void {
@@ -97,7 +103,12 @@ class ThreadChild implements ChildHandle {
 
 export const threadBackend: Backend = {
   kind: 'thread',
-  launch(options: LaunchOptions): ChildHandle {
+  // A worker shares this process's working directory, and starts with a copy of its environment.
+  recipe(options: LaunchOptions): string {
+    return JSON.stringify([options.execArgv ?? process.execArgv, options.env ?? process.env, options.argv ?? [], options.resourceLimits ?? null]);
+  },
+  variant: () => '',
+  boot(options: LaunchOptions): ChildHandle {
     const { source, eval: isEval } = workerSource(options.execArgv !== undefined);
     const worker = new Worker(source, {
       eval: isEval,

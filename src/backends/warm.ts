@@ -1,0 +1,156 @@
+// Warm children: once a program has started a child, a spare one of the same recipe boots in the
+// background, idle, so that the next start() skips booting Node (and its loaders).
+// CPython: the 'forkserver' start method (Lib/multiprocessing/forkserver.py), Python 3.14's default.
+//
+// A spare has run nothing of the user's: it waits for its start message like any new child (it
+// may import the library's own mode module while it waits), and is used once. It keeps nothing
+// alive: it is unref'd, and dies with this process as every child does.
+
+import { ValueError } from '../errors.js';
+import type { BackendKind } from '../runtime.js';
+import type { Backend, ChildHandle, LaunchOptions } from './backend.js';
+
+const MAX_WARM_CHILDREN = 4;
+
+interface Spare {
+  readonly recipe: string;
+  readonly child: ChildHandle;
+  readonly exited: Promise<void>;
+}
+
+// A slot is a backend kind and a variant (whether its children load the program's TypeScript
+// loader, say): per slot, the idle spares, the mode modules its children have asked for,
+// and a top-up to come.
+interface Slot {
+  readonly backend: Backend;
+  readonly options: LaunchOptions;
+  readonly spares: Spare[];
+  readonly modules: Set<string>;
+  pending: NodeJS.Immediate | undefined;
+}
+// Only the slots this program has started children in exist: only they get spares.
+const slots = new Map<string, Slot>();
+let wanted = countFromEnv(process.env.MPTS_WARM_CHILDREN);
+
+function countFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_WARM_CHILDREN) {
+    process.emitWarning(`MPTS_WARM_CHILDREN must be a whole number from 0 to ${MAX_WARM_CHILDREN}, got "${value}": keeping 1 warm child`);
+    return 1;
+  }
+  return n;
+}
+
+/**
+ * How many idle children to keep ready per backend once a child has started (1 by default, or
+ * `MPTS_WARM_CHILDREN`); 0 turns warm children off and stops the idle ones. Raised, it boots the
+ * missing spares of the backends that have started children.
+ * @throws {TypeError} for a non-integer @throws {ValueError} outside 0..4
+ *
+ * Python: the nearest is multiprocessing.set_start_method('forkserver') (or 'spawn' for 0)
+ */
+export function setWarmChildren(count: number): void {
+  if (typeof count !== 'number' || !Number.isInteger(count)) throw new TypeError(`Expected "count" to be an integer, got ${String(count)}`);
+  if (count < 0 || count > MAX_WARM_CHILDREN) {
+    throw new ValueError(`"count" must be from 0 to ${MAX_WARM_CHILDREN}, got ${count}`, { code: 'ERR_MP_BAD_VALUE' });
+  }
+  wanted = count;
+  for (const slot of slots.values()) {
+    for (const spare of slot.spares.splice(count)) spare.child.kill();
+    if (count > 0) scheduleTopUp(slot);
+  }
+}
+
+/** The number of idle children kept ready per backend (0: warm children are off). */
+export function getWarmChildren(): number {
+  return wanted;
+}
+
+/**
+ * Stop the idle children now; resolves once they have ended. The next start() boots a child as
+ * usual and makes new spares.
+ *
+ * Python: multiprocessing.forkserver's _stop(), which CPython's own tests call between test files
+ */
+export async function stopWarmChildren(): Promise<void> {
+  const ending: Spare[] = [];
+  for (const slot of slots.values()) {
+    if (slot.pending !== undefined) clearImmediate(slot.pending);
+    slot.pending = undefined;
+    ending.push(...slot.spares.splice(0));
+  }
+  for (const spare of ending) {
+    // held until it has ended, so that whoever awaits this is not left with an empty event loop
+    spare.child.ref();
+    spare.child.kill();
+  }
+  await Promise.all(ending.map((spare) => spare.exited));
+}
+
+/** The idents (pid, or threadId) of the idle children of a backend kind, for the tests. */
+export function idleWarmChildren(kind: BackendKind): number[] {
+  return [...slots.values()].filter((slot) => slot.backend.kind === kind).flatMap((slot) => slot.spares.map((spare) => spare.child.ident));
+}
+
+/** A child of `backend` for `options.name`: an idle spare of the current recipe, else a new one. */
+export function launch(backend: Backend, options: LaunchOptions): ChildHandle {
+  const slot = slotOf(backend, options);
+  if (options.module !== undefined) slot.modules.add(options.module);
+  if (wanted === 0) return backend.boot(options);
+  const recipe = backend.recipe(options);
+  const index = slot.spares.findIndex((spare) => spare.recipe === recipe);
+  const spare = index === -1 ? undefined : slot.spares.splice(index, 1)[0];
+  scheduleTopUp(slot);
+  if (spare === undefined) return backend.boot(options);
+  spare.child.rename(options.name);
+  spare.child.ref();
+  return spare.child;
+}
+
+// A slot per recipe: a pool's workers with their own environment or execArgv get their own spares.
+function slotOf(backend: Backend, options: LaunchOptions): Slot {
+  const key = `${backend.kind} ${backend.variant(options)} ${backend.recipe(options)}`;
+  let slot = slots.get(key);
+  if (slot === undefined) {
+    slot = { backend, options: { ...options, name: `${backend.kind} spare` }, spares: [], modules: new Set(), pending: undefined };
+    slots.set(key, slot);
+  }
+  return slot;
+}
+
+// On a later turn, so that start() itself pays no fork; a burst of starts tops up once.
+function scheduleTopUp(slot: Slot): void {
+  if (slot.pending !== undefined) return;
+  slot.pending = setImmediate(() => {
+    slot.pending = undefined;
+    try {
+      topUp(slot);
+    } catch {
+      // a spare that cannot boot is no loss: the next start() boots its child and reports why
+    }
+  });
+  slot.pending.unref();
+}
+
+function topUp(slot: Slot): void {
+  const { backend, options, spares } = slot;
+  const recipe = backend.recipe(options);
+  // Spares of an older recipe (another environment, directory...) would never be taken.
+  for (const stale of spares.filter((spare) => spare.recipe !== recipe)) {
+    spares.splice(spares.indexOf(stale), 1);
+    stale.child.kill();
+  }
+  while (spares.length < wanted) {
+    const child = backend.boot(options);
+    child.unref();
+    for (const module of slot.modules) child.send({ t: 'preload', module });
+    const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
+    const spare: Spare = { recipe, child, exited };
+    // A spare that ends while idle (killed from outside) is no longer one.
+    void exited.then(() => {
+      if (spares.includes(spare)) spares.splice(spares.indexOf(spare), 1);
+    });
+    spares.push(spare);
+  }
+}

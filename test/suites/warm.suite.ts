@@ -1,0 +1,169 @@
+// Warm children: a started child leaves an idle spare of the same recipe, which the next start takes.
+// CPython: the forkserver start method's tests (test_multiprocessing_forkserver), where they apply.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError } from 'multiprocessing-ts';
+import { idleWarmChildren } from '../../src/backends/index.js';
+import { FileChannel, withChannel } from '../fixtures/file-channel.js';
+import { pidAlive, waitUntil } from '../helpers/leaks.js';
+import { defineSuite } from '../helpers/suite.js';
+import { HUGE, LONG } from '../helpers/timeouts.js';
+import { transpile } from '../helpers/transpiled.js';
+
+const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
+
+/** Runs test/fixtures/parent.ts's warm-spare scenario; `onReport` gets what it prints. */
+function runParent(args: string[], env: NodeJS.ProcessEnv, onReport: (report: { exitcode: number; spares: number[] }, kill: () => void) => void): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, parentScript, 'warm-spare', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) onReport(JSON.parse(line) as { exitcode: number; spares: number[] }, () => child.kill('SIGKILL'));
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export default defineSuite({ area: 'warm children', backends: ['process', 'thread'] }, ({ backend, ctx }, test) => {
+  const { Process } = ctx;
+
+  async function run(target: () => unknown = () => {}): Promise<InstanceType<typeof Process>> {
+    const p = new Process({ target });
+    p.start();
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    return p;
+  }
+
+  const spareReady = (): Promise<void> => waitUntil(() => idleWarmChildren(backend).length > 0, LONG, 'a warm child');
+
+  test('a start after the first takes the idle spare, which then runs as a fresh child', withChannel(async (channel) => {
+    await run(() => void ((globalThis as { ranHere?: boolean }).ranHere = true));
+    await spareReady();
+    const [spare] = idleWarmChildren(backend);
+    const p = new Process({
+      target: async (ch: FileChannel) => {
+        const { currentProcess } = await import('multiprocessing-ts');
+        ch.write({ ranHere: (globalThis as { ranHere?: boolean }).ranHere ?? false, name: currentProcess().name });
+      },
+      args: [channel],
+      name: 'taken',
+    });
+    p.start();
+    assert.equal(p.ident, spare);
+    assert.ok(!idleWarmChildren(backend).includes(spare ?? -1));
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    // A spare has run no target before: a global set by the previous child is not there.
+    assert.deepEqual(channel.read(), [{ ranHere: false, name: 'taken' }]);
+  }), { timeout: LONG });
+
+  test('a change of environment or execArgv boots a fresh child, which sees the change', withChannel(async (channel) => {
+    await run();
+    await spareReady();
+    const spares = idleWarmChildren(backend);
+    const saved = process.execArgv.length;
+    process.env.MPTS_WARM_TEST = 'changed';
+    if (backend === 'process') process.execArgv.push('--no-deprecation');
+    try {
+      const p = new Process({
+        target: (ch: FileChannel) => ch.write({ env: process.env.MPTS_WARM_TEST ?? null, noDeprecation: process.execArgv.includes('--no-deprecation') }),
+        args: [channel],
+      });
+      p.start();
+      assert.ok(!spares.includes(p.ident ?? -1), 'the child is not a spare of the old recipe');
+      await p.join();
+      assert.equal(p.exitcode, 0);
+      assert.deepEqual(channel.read(), [{ env: 'changed', noDeprecation: backend === 'process' }]);
+    } finally {
+      delete process.env.MPTS_WARM_TEST;
+      process.execArgv.splice(saved);
+    }
+  }), { timeout: LONG });
+
+  test('a burst of 20 starts runs 20 distinct children', async () => {
+    const burst = Array.from({ length: 20 }, () => new Process({ target: () => {} }));
+    for (const p of burst) p.start();
+    await Promise.all(burst.map((p) => p.join()));
+    assert.deepEqual(burst.map((p) => p.exitcode), Array<number>(20).fill(0));
+    assert.equal(new Set(burst.map((p) => p.ident)).size, 20);
+  }, { timeout: HUGE });
+
+  test('setWarmChildren(0) stops the spares and starts boot fresh children', async () => {
+    await run();
+    await spareReady();
+    const spares = idleWarmChildren(backend);
+    setWarmChildren(0);
+    try {
+      assert.deepEqual(idleWarmChildren(backend), []);
+      const p = await run();
+      assert.ok(!spares.includes(p.ident ?? -1));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(idleWarmChildren(backend), []);
+    } finally {
+      setWarmChildren(1);
+    }
+    if (backend === 'process') await waitUntil(() => spares.every((pid) => !pidAlive(pid)), LONG, 'the stopped spares to end');
+  }, { timeout: LONG });
+
+  test('stopWarmChildren() ends the spares; setWarmChildren checks its count', async () => {
+    await run();
+    await spareReady();
+    const spares = idleWarmChildren(backend);
+    await stopWarmChildren();
+    assert.deepEqual(idleWarmChildren(backend), []);
+    if (backend === 'process') assert.ok(spares.every((pid) => !pidAlive(pid)));
+    assert.throws(() => setWarmChildren(5), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_BAD_VALUE');
+    assert.throws(() => setWarmChildren(-1), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_BAD_VALUE');
+    assert.throws(() => setWarmChildren(1.5), TypeError);
+    assert.equal(getWarmChildren(), 1);
+  }, { timeout: LONG });
+
+  test('a program ends at its end with its spare idle, and the spare ends with it', async () => {
+    let spares: number[] = [];
+    const { code } = await runParent([backend, 'exit'], {}, (report) => (spares = report.spares));
+    assert.equal(code, 0);
+    assert.equal(spares.length, 1);
+    if (backend === 'process') await waitUntil(() => spares.every((pid) => !pidAlive(pid)), LONG, 'the spare to end with its parent');
+  }, { timeout: LONG });
+
+  test('MPTS_WARM_CHILDREN=0 keeps no spare', async () => {
+    let spares: number[] | undefined;
+    const { code } = await runParent([backend, 'exit'], { MPTS_WARM_CHILDREN: '0' }, (report) => (spares = report.spares));
+    assert.equal(code, 0);
+    assert.deepEqual(spares, []);
+  }, { timeout: LONG });
+
+  test('under type stripping, a compiled library starts a self-contained target without tsx, and a module target with it', async () => {
+    const copy = await transpile();
+    try {
+      const probe = join(copy.dir, 'loader-probe.ts');
+      copyFileSync(fileURLToPath(new URL('../fixtures/loader-probe.ts', import.meta.url)), probe);
+      const out = execFileSync(process.execPath, ['--import', 'tsx', probe, 'main'], { cwd: copy.dir, encoding: 'utf8', timeout: LONG, stdio: ['ignore', 'pipe', 'ignore'] });
+      // exitcode 1: the child had loaded tsx
+      assert.deepEqual(JSON.parse(out), { plain: 0, viaModule: 1 });
+    } finally {
+      copy.remove();
+    }
+  }, {
+    timeout: LONG,
+    only: {
+      backends: (process.features as { typescript?: unknown }).typescript ? ['process'] : [],
+      reason: 'Node strips types from Node 22.18 / 23.6; threads keep their loader',
+    },
+  });
+
+  test('the spares of a parent killed with SIGKILL end with it', async () => {
+    let spares: number[] = [];
+    const { signal } = await runParent([backend], {}, (report, kill) => {
+      spares = report.spares;
+      kill();
+    });
+    assert.equal(signal, 'SIGKILL');
+    assert.equal(spares.length, 1);
+    await waitUntil(() => spares.every((pid) => !pidAlive(pid)), LONG, 'the orphaned spare to end');
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'a worker thread cannot outlive its process' } });
+});
