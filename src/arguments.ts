@@ -22,3 +22,22 @@ export function optionsObject<T extends object>(value: T | undefined, like: stri
   if (value !== undefined && (typeof value !== 'object' || value === null)) throw new TypeError(`Expected options like ${like}, got ${String(value)}`);
   return value;
 }
+
+/** `value` as a function (or undefined). @throws {TypeError} ERR_INVALID_ARG_TYPE for anything else */
+export function functionOption<F extends (...args: never[]) => unknown>(value: F | undefined | null, what: string): F | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'function') throw argTypeError(`Expected "${what}" to be a function, got ${typeof value}`);
+  return value;
+}
+
+/** `value` as a boolean (undefined: false). @throws {TypeError} ERR_INVALID_ARG_TYPE for anything else */
+export function booleanOption(value: unknown, what: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw argTypeError(`Expected "${what}" to be a boolean, got ${typeof value}`);
+  return value;
+}
+
+/** A wrong type, with Node's own code for it. */
+export function argTypeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+}

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { cpuCount } from '../process/current.js';
 import { intOption, parse, UsageError } from './args.js';
-import { Progress } from './progress.js';
+import { ProgressBar } from '../pool/progress-bar.js';
 
 const USAGE = `Usage: mpts map [--jobs N] [--keep-order] [--progress | --no-progress] 'command {}' < inputs
 
@@ -149,7 +149,7 @@ interface Output {
 class MapRun {
   readonly #opts: MapOptions;
   readonly #script: string;
-  readonly #progress: Progress;
+  readonly #progress: ProgressBar;
   readonly #failures: Failure[] = [];
   readonly #running = new Set<ChildProcess>();
   readonly #waiting: { seq: number; input: string }[] = [];
@@ -165,7 +165,7 @@ class MapRun {
   constructor(opts: MapOptions) {
     this.#opts = opts;
     this.#script = script(opts.template);
-    this.#progress = new Progress(process.stderr, opts.showProgress);
+    this.#progress = new ProgressBar(process.stderr, opts.showProgress);
   }
 
   /** Run every line of stdin; resolves to the exit code. */

@@ -50,5 +50,12 @@ export interface RecycleMessage {
   used: number;
 }
 
-export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage | RecycleMessage;
+/** A value a running task passed to reportProgress() (pool/progress.ts). */
+export interface ProgressMessage {
+  t: 'progress';
+  id: number;
+  v: unknown;
+}
+
+export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage | RecycleMessage | ProgressMessage;
 export type PoolToWorker = TasksMessage | { t: 'exit' };

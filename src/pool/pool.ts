@@ -9,6 +9,7 @@
 // holds tasks rejects the one it was running with WorkerLostError, the ones it had not started
 // run elsewhere, and a replacement starts.
 
+import { EventEmitter } from 'node:events';
 import { decodeError, type ErrorRecord } from '../codec/error-codec.js';
 import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
@@ -29,13 +30,14 @@ import {
   terminatedError,
   withCallbacks,
   type ItemOf,
-  type OptionalArgs,
   type ResultCallbacks,
   type ResultTuple,
   type TaskKind,
 } from './core.js';
 import { QueueGate, queueFullError } from './backpressure.js';
+import { announce, kindName, observed, type PoolEventMap } from './events.js';
 import { checkPoolSize, PoolLifetime } from './lifetime.js';
+import { itemsBar, progressCallback, type ProgressBarOptions, type ProgressCallback, type ProgressOptions } from './progress.js';
 import { Scheduler } from './scheduler.js';
 import { Stats, type PoolStats } from './stats.js';
 import { AbortGroup, PoolTask } from './task.js';
@@ -60,8 +62,8 @@ export interface PoolOptions extends WorkerOptions {
   processesLimit?: number;
 }
 
-/** Options of {@link Pool.applyAsync}. */
-export interface ApplyOptions<R> extends ResultCallbacks<R> {
+/** Options of {@link Pool.apply}: those of {@link Pool.applyAsync} but its callbacks. */
+export interface TaskOptions extends ProgressOptions {
   /** Abort the task: a queued task is dropped, a running one is stopped (its worker replaced). */
   signal?: AbortSignal;
   /** Milliseconds the task may run, counted from when it starts; then it is stopped and rejects with TimeoutError. */
@@ -74,8 +76,28 @@ export interface ApplyOptions<R> extends ResultCallbacks<R> {
   transfer?: readonly ArrayBuffer[];
 }
 
+/** Options of {@link Pool.applyAsync}: those of {@link Pool.apply}, and its callbacks. */
+export interface ApplyOptions<R> extends ResultCallbacks<R>, TaskOptions {}
+
+/** Options of {@link Pool.map} and {@link Pool.starmap}: those of {@link Pool.mapAsync} but its callbacks. */
+export interface MapCallOptions extends ProgressBarOptions {
+  /** Items per task; default about four chunks per worker, as Python. */
+  chunksize?: number;
+  /** Abort the map: its queued chunks are dropped, its running ones stopped (their workers replaced). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Pool.imap} and {@link Pool.imapUnordered}. */
+export interface ImapOptions extends ProgressBarOptions {
+  /** Items per task; default 1, as Python. */
+  chunksize?: number;
+}
+
+/** `apply(fn, args, options)`: a target that takes no arguments may leave out `args`. */
+export type ApplyArgs<T> = TargetArgs<T> extends [] ? [args?: [], options?: TaskOptions] : [args: TargetArgs<T>, options?: TaskOptions];
+
 /** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */
-export interface MapOptions<R> extends ResultCallbacks<R> {
+export interface MapOptions<R> extends ResultCallbacks<R>, ProgressBarOptions {
   /** Items per task; default about four chunks per worker, as Python. */
   chunksize?: number;
   /** Abort the map: its queued chunks are dropped, its running ones stopped (their workers replaced). No Python twin (Python's Pool cannot cancel). */
@@ -88,6 +110,7 @@ interface SubmitOptions {
   signal?: AbortSignal | undefined;
   /** The abort listener of the call this task is part of (every chunk of a map shares one). */
   abort?: AbortGroup | undefined;
+  onProgress?: ProgressCallback | undefined;
 }
 
 let poolCounter = 0;
@@ -106,7 +129,7 @@ let submitTaskTo: (pool: BasePool, kind: TaskKind, fn: Target, args: unknown[]) 
  *
  * Python: multiprocessing.Pool
  */
-export class BasePool {
+export class BasePool extends EventEmitter<PoolEventMap> {
   /** The backend this class runs its workers on. */
   static readonly backendKind: BackendKind = 'process';
 
@@ -117,8 +140,11 @@ export class BasePool {
   readonly #life: PoolLifetime;
   readonly #gate: QueueGate;
   readonly #stats = new Stats();
+  readonly #progress = new Map<number, ProgressCallback>();
   #nextId = 1;
   #flushScheduled = false;
+  // Whether a task has waited since the queue last emptied (for 'drain').
+  #waiting = false;
 
   static {
     submitTaskTo = (pool, kind, fn, args) => pool.#submit(kind, describeTarget(fn), args, undefined);
@@ -132,6 +158,7 @@ export class BasePool {
    * option out of range (see {@link PoolOptions}) @throws {TypeError} for an option of the wrong type
    */
   constructor(processes?: number, options: PoolOptions = {}) {
+    super();
     this.#backend = (this.constructor as typeof BasePool).backendKind;
     this.#processes = processes === undefined || processes === null ? cpuCount() : positiveInt(processes, 'processes');
     checkPoolSize(this.#processes, this.#backend, cpuCount(), sizeLimit(options.processesLimit));
@@ -162,9 +189,15 @@ export class BasePool {
       hooks: {
         message: (slot, msg) => {
           if (msg.t === 'results') this.#onResults(slot, msg.r);
+          else if (msg.t === 'progress') this.#progress.get(msg.id)?.(msg.v, msg.id);
           else this.#broken('the initializer failed in a worker', 'fix the initializer and create a new Pool', decodeError(msg.error));
         },
-        started: () => this.#schedule(),
+        started: (slot) => {
+          this.#stats.workerStarted(slot.name, slot.child.pid);
+          // On the next tick: the first worker starts in the constructor, before anyone can listen.
+          process.nextTick(() => announce(this, 'workerStart', () => [{ worker: slot.name, pid: slot.child.pid, ident: slot.child.ident }]));
+          this.#schedule();
+        },
         exited: (slot, exitcode) => this.#onExit(slot, exitcode),
         failed: (error) => this.#broken('a worker could not be started', 'create a new Pool when the machine has room for it', error),
         busy: () => this.#isBusy(),
@@ -213,11 +246,12 @@ export class BasePool {
   // ---- submitting -------------------------------------------------------------------------------
 
   /**
-   * Run `fn(...args)` in a worker and wait for its result.
+   * Run `fn(...args)` in a worker and wait for its result. `options` (an addition to Python's):
+   * `signal`, `timeout` and `onProgress`, as {@link applyAsync} takes them.
    * Python: Pool.apply
    */
-  apply<T extends Target>(fn: T, ...[args]: OptionalArgs<T>): Promise<TargetResult<T>> {
-    return this.#submit(APPLY, describeTarget(fn), args ?? [], undefined) as Promise<TargetResult<T>>;
+  apply<T extends Target>(fn: T, ...[args, options]: ApplyArgs<T>): Promise<TargetResult<T>> {
+    return this.#submit(APPLY, describeTarget(fn), args ?? [], options) as Promise<TargetResult<T>>;
   }
 
   /**
@@ -229,12 +263,13 @@ export class BasePool {
   }
 
   /**
-   * Apply `fn` to every item, in chunks, and return the results in order.
-   * `chunksize` defaults to Python's choice: about four chunks per worker.
+   * Apply `fn` to every item, in chunks, and return the results in order. The third argument is
+   * the chunk size, or options: `chunksize` (default Python's choice: about four chunks per
+   * worker), `signal`, `onProgress`, and `progress: true` for a progress bar on a terminal.
    * Python: Pool.map
    */
-  map<T extends Target>(fn: T, items: Iterable<ItemOf<T>>, chunksize?: number): Promise<TargetResult<T>[]> {
-    return this.#mapChunks(MAP, fn, items, { chunksize }) as Promise<TargetResult<T>[]>;
+  map<T extends Target>(fn: T, items: Iterable<ItemOf<T>>, options?: number | MapCallOptions): Promise<TargetResult<T>[]> {
+    return this.#mapChunks(MAP, fn, items, callOptions(options)) as Promise<TargetResult<T>[]>;
   }
 
   /** Like {@link map}, returning an AsyncResult. Python: Pool.map_async */
@@ -243,8 +278,8 @@ export class BasePool {
   }
 
   /** Like {@link map}, but each item is an argument list: `fn(...item)`. Python: Pool.starmap */
-  starmap<T extends Target>(fn: T, items: Iterable<TargetArgs<T>>, chunksize?: number): Promise<TargetResult<T>[]> {
-    return this.#mapChunks(STARMAP, fn, items, { chunksize }) as Promise<TargetResult<T>[]>;
+  starmap<T extends Target>(fn: T, items: Iterable<TargetArgs<T>>, options?: number | MapCallOptions): Promise<TargetResult<T>[]> {
+    return this.#mapChunks(STARMAP, fn, items, callOptions(options)) as Promise<TargetResult<T>[]>;
   }
 
   /** Like {@link starmap}, returning an AsyncResult. Python: Pool.starmap_async */
@@ -254,16 +289,18 @@ export class BasePool {
 
   /**
    * Results of `fn(item)` in order, as they are ready. Reads `items` (sync or async, even endless)
-   * only a bounded distance ahead of what has been consumed.
+   * only a bounded distance ahead of what has been consumed. The third argument is the chunk size
+   * (default 1), or options: `chunksize`, `onProgress`, and `progress: true` for a progress bar on
+   * a terminal (with a total when `items` is an array).
    * Python: Pool.imap
    */
-  imap<T extends Target>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, chunksize = 1): AsyncIterableIterator<TargetResult<T>> {
-    return this.#imap(fn, items, chunksize, true) as AsyncIterableIterator<TargetResult<T>>;
+  imap<T extends Target>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, options: number | ImapOptions = 1): AsyncIterableIterator<TargetResult<T>> {
+    return this.#imap(fn, items, callOptions(options), true) as AsyncIterableIterator<TargetResult<T>>;
   }
 
   /** Like {@link imap}, in the order tasks finish. Python: Pool.imap_unordered */
-  imapUnordered<T extends Target>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, chunksize = 1): AsyncIterableIterator<TargetResult<T>> {
-    return this.#imap(fn, items, chunksize, false) as AsyncIterableIterator<TargetResult<T>>;
+  imapUnordered<T extends Target>(fn: T, items: Iterable<ItemOf<T>> | AsyncIterable<ItemOf<T>>, options: number | ImapOptions = 1): AsyncIterableIterator<TargetResult<T>> {
+    return this.#imap(fn, items, callOptions(options), false) as AsyncIterableIterator<TargetResult<T>>;
   }
 
   #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Promise<unknown> {
@@ -302,8 +339,10 @@ export class BasePool {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     let explicit: readonly ArrayBuffer[] = [];
+    let onProgress: ProgressCallback | undefined;
     try {
       if (options?.transfer !== undefined) explicit = transferOption(options.transfer);
+      onProgress = progressCallback(options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -312,6 +351,8 @@ export class BasePool {
     const encoded = encodeHandles(args, this.#backend);
     const abort = options?.abort ?? (signal === undefined ? undefined : this.#abortGroup(signal));
     const task = new PoolTask({ id: this.#nextId++, kind, spec, args: encoded.value, hasHandles: encoded.hasHandles, transfer, timeout, abort });
+    if (onProgress !== undefined) this.#progress.set(task.id, onProgress);
+    this.#waiting = true;
     this.#scheduler.enqueue(task);
     return task.promise;
   }
@@ -320,27 +361,35 @@ export class BasePool {
     return new AbortGroup(signal, (task, reason) => this.#abort(task, reason));
   }
 
-  #mapChunks(kind: TaskKind, fn: Target, items: Iterable<unknown>, { chunksize, signal }: Pick<MapOptions<unknown>, 'chunksize' | 'signal'>): Promise<unknown[]> {
+  #mapChunks(kind: TaskKind, fn: Target, items: Iterable<unknown>, options: MapCallOptions): Promise<unknown[]> {
     try {
       this.#life.assertRunning();
+      const { chunksize, signal } = options;
       const list = itemList(items);
       if (this.#gate.bounded && this.#scheduler.queued >= this.#gate.limit) throw queueFullError(this.#gate.limit);
       // Python's default: about four chunks per worker.
       const size = chunkSize(list.length, chunksize, this.#processes * 4);
       const spec = describeTarget(fn);
-      const options = signal === undefined ? undefined : { signal, abort: this.#abortGroup(signal) };
-      return mapInChunks(list, size, (chunk) => this.#submitChunk(kind, spec, chunk, options));
+      const onProgress = progressCallback(options);
+      const bar = itemsBar(options, list.length);
+      const submitOptions = { signal, abort: signal === undefined ? undefined : this.#abortGroup(signal), onProgress };
+      const submit = (chunk: unknown[]): Promise<unknown> => this.#submitChunk(kind, spec, chunk, submitOptions);
+      if (bar === undefined) return mapInChunks(list, size, submit);
+      return bar.follow(mapInChunks(list, size, (chunk) => bar.count(submit(chunk), chunk.length)));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  async *#imap(fn: Target, items: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, ordered: boolean): AsyncGenerator<unknown> {
+  async *#imap(fn: Target, items: Iterable<unknown> | AsyncIterable<unknown>, options: ImapOptions, ordered: boolean): AsyncGenerator<unknown> {
     this.#life.assertRunning();
-    const size = positiveInt(chunksize, 'chunksize');
+    const size = positiveInt(options.chunksize ?? 1, 'chunksize');
     const spec = describeTarget(fn);
+    const submitOptions = { onProgress: progressCallback(options) };
+    const bar = itemsBar(options, Array.isArray(items) ? items.length : undefined);
     // Enough chunks in flight to keep every worker busy, and no more: an endless source is fine.
-    yield* imapChunks(items, size, this.#processes * 2, (chunk) => this.#submitChunk(MAP, spec, chunk, undefined), ordered);
+    const results = imapChunks(items, size, this.#processes * 2, (chunk) => this.#submitChunk(MAP, spec, chunk, submitOptions), ordered);
+    yield* bar === undefined ? results : bar.items(results);
   }
 
   // ---- running ----------------------------------------------------------------------------------
@@ -353,6 +402,14 @@ export class BasePool {
     this.#life.adjust();
     if (this.#life.state === 'CLOSE' && this.#scheduler.queued === 0 && !gate.waiting) this.#life.retireIdle();
     gate.settle(this.#scheduler.queued);
+    this.#checkDrain();
+  }
+
+  // 'drain': the queue has emptied since a task last waited in it.
+  #checkDrain(): void {
+    if (!this.#waiting || this.#scheduler.queued > 0) return;
+    this.#waiting = false;
+    announce(this, 'drain', () => []);
   }
 
   readonly #queued = (): number => this.#scheduler.queued;
@@ -367,7 +424,10 @@ export class BasePool {
   // Tasks given to workers in one turn go out together, one message per worker.
   readonly #give = (slot: WorkerSlot, task: PoolTask): void => {
     slot.take(task, this.#expire);
-    this.#stats.waited(performance.now() - task.submitted);
+    const now = performance.now();
+    task.sentAt = now;
+    this.#stats.waited(now - task.submitted);
+    if (observed(this, 'taskStart')) announce(this, 'taskStart', () => [{ id: task.id, kind: kindName(task.kind), worker: slot.name, waitTime: now - task.submitted }]);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
@@ -394,18 +454,24 @@ export class BasePool {
       const task = slot.complete(id);
       if (task === undefined) continue;
       this.#scheduler.ran(ms);
-      this.#stats.ran(ms);
-      this.#settle(task, ok === 1, ok === 1 ? value : decodeError(value as ErrorRecord));
+      this.#stats.ran(slot.name, ms);
+      this.#settle(task, ok === 1, ok === 1 ? value : decodeError(value as ErrorRecord), ms);
     }
     if (this.#maxTasksPerChild !== undefined && slot.dispatched >= this.#maxTasksPerChild && slot.load === 0) slot.retire();
     this.#schedule();
     this.#life.updateRef();
   }
 
-  #settle(task: PoolTask, ok: boolean, value: unknown): void {
+  // `ms`: the run time its worker measured, when it reported one.
+  #settle(task: PoolTask, ok: boolean, value: unknown, ms?: number): void {
+    const worker = task.slot?.name ?? null;
     if (!task.settle(ok, value)) return;
     if (ok) this.#stats.completed++;
     else this.#stats.failed++;
+    if (this.#progress.size > 0) this.#progress.delete(task.id);
+    if (!observed(this, 'taskEnd')) return;
+    const duration = ms ?? (task.sentAt > 0 ? performance.now() - task.sentAt : 0);
+    announce(this, 'taskEnd', () => [{ id: task.id, kind: kindName(task.kind), worker, ok, duration, error: ok ? undefined : value }]);
   }
 
   #abort(task: PoolTask, reason: unknown): void {
@@ -431,10 +497,13 @@ export class BasePool {
   }
 
   #onExit(slot: WorkerSlot, exitcode: number): void {
+    this.#stats.workerExited(slot.name);
+    announce(this, 'workerExit', () => [{ worker: slot.name, pid: slot.child.pid, ident: slot.child.ident, exitcode }]);
     const { lost, unstarted } = slot.loss();
     if (this.#life.state === 'TERMINATE') {
       for (const task of [...lost, ...unstarted]) this.#settle(task, false, terminatedError('all work'));
     } else {
+      if (unstarted.length > 0) this.#waiting = true;
       // A task that handed its buffers to the thread that ended has them no more: it cannot run again.
       const handedOver = unstarted.filter((task) => task.transfer.length > 0);
       this.#scheduler.requeue(handedOver.length === 0 ? unstarted : unstarted.filter((task) => task.transfer.length === 0));
@@ -450,7 +519,9 @@ export class BasePool {
     for (const slot of this.#life.slots) for (const task of slot.drop()) this.#settle(task, false, error);
     this.#gate.release(this.#queued, true);
     this.#gate.settle(0);
+    this.#checkDrain();
     this.#life.updateRef();
+    announce(this, 'error', () => [error]);
   }
 
   #isBusy(): boolean {
@@ -478,6 +549,7 @@ export class BasePool {
       for (const task of this.#scheduler.takeAll()) this.#settle(task, false, terminatedError('all work'));
       this.#gate.release(this.#queued, true);
       this.#gate.settle(0);
+      this.#checkDrain();
     }
     await this.#life.waitForWorkers();
   }
@@ -516,6 +588,11 @@ export class ThreadPool extends BasePool {
  */
 export function submitTask(pool: BasePool, kind: TaskKind, fn: Target, args: unknown[]): Promise<unknown> {
   return submitTaskTo(pool, kind, fn, args);
+}
+
+// The third argument of map, starmap, imap and imapUnordered: a chunk size, or options.
+function callOptions<O extends { chunksize?: number }>(options: number | O | undefined): O {
+  return typeof options === 'object' && options !== null ? options : ({ chunksize: options } as O);
 }
 
 function sizeLimit(value: number | undefined): number | undefined {

@@ -1,6 +1,9 @@
-// Pool observability: counters, and run/wait time summaries over a window of recent tasks.
+// Pool observability: counters, run/wait time histograms (perf_hooks, constant memory and
+// constant-time reads, over every task since the pool started) and how busy each worker is.
 
-/** A snapshot of a pool's counters and time summaries (milliseconds). No Python twin (Python's Pool has no statistics). */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+/** A snapshot of a pool's counters, time summaries (milliseconds) and utilization. No Python twin; like piscina's histograms. */
 export interface PoolStats {
   /** Tasks that returned a result. */
   readonly completed: number;
@@ -10,16 +13,26 @@ export interface PoolStats {
   readonly queued: number;
   /** Tasks a worker is running now. */
   readonly running: number;
-  /** Run time of recent tasks in a worker. */
+  /** Run time of the tasks in a worker. */
   readonly runTime: TimeSummary;
-  /** Time recent tasks waited in the queue before a worker took them. */
+  /** Time the tasks waited in the queue before a worker took them. */
   readonly waitTime: TimeSummary;
+  /** Share of the live workers' time spent running tasks since they started, from 0 to 1. Like piscina's utilization. */
+  readonly utilization: number;
+  /** Each live worker: its tasks and how busy it has been. */
+  readonly workers: readonly WorkerStats[];
 }
 
-/** Summary of a window of recent durations, in milliseconds (all 0 before any task). No Python twin. */
+/** A summary of a time histogram, in milliseconds (to the microsecond); zeros before the first sample. No Python twin. */
 export interface TimeSummary {
+  /** Samples recorded. */
+  readonly count: number;
+  /** The smallest value. */
+  readonly min: number;
   /** The middle value. */
   readonly median: number;
+  /** The 90th percentile. */
+  readonly p90: number;
   /** The 99th percentile. */
   readonly p99: number;
   /** The average. */
@@ -28,35 +41,64 @@ export interface TimeSummary {
   readonly max: number;
 }
 
-const WINDOW = 4096;
+/** One worker of a pool, in {@link PoolStats.workers}. */
+export interface WorkerStats {
+  /** `PoolWorker-<pool>-<n>`. */
+  readonly name: string;
+  /** Its OS pid (for a thread: this process's). */
+  readonly pid: number;
+  /** Tasks it has finished. */
+  readonly tasks: number;
+  /** Milliseconds it spent running them. */
+  readonly busyTime: number;
+  /** busyTime / the milliseconds since it started, from 0 to 1. */
+  readonly utilization: number;
+}
 
-class Reservoir {
-  readonly #samples = new Float64Array(WINDOW);
-  #count = 0;
+class TimeHistogram {
+  readonly #histogram: RecordableHistogram = createHistogram();
 
+  // Recorded in microseconds: a histogram holds integers ≥ 1.
   add(ms: number): void {
-    this.#samples[this.#count++ % WINDOW] = ms;
+    this.#histogram.record(Math.max(1, Math.round(ms * 1000)));
   }
 
   summary(): TimeSummary {
-    const n = Math.min(this.#count, WINDOW);
-    if (n === 0) return { median: 0, p99: 0, mean: 0, max: 0 };
-    const sorted = this.#samples.slice(0, n).sort();
-    let sum = 0;
-    for (const v of sorted) sum += v;
-    const at = (q: number): number => sorted[Math.min(n - 1, Math.floor(q * n))] ?? 0;
-    return { median: at(0.5), p99: at(0.99), mean: sum / n, max: sorted[n - 1] ?? 0 };
+    const h = this.#histogram;
+    const count = h.count;
+    if (count === 0) return { count: 0, min: 0, median: 0, p90: 0, p99: 0, mean: 0, max: 0 };
+    return { count, min: h.min / 1000, median: h.percentile(50) / 1000, p90: h.percentile(90) / 1000, p99: h.percentile(99) / 1000, mean: h.mean / 1000, max: h.max / 1000 };
   }
+}
+
+interface WorkerRecord {
+  readonly pid: number;
+  readonly started: number;
+  tasks: number;
+  busy: number;
 }
 
 export class Stats {
   completed = 0;
   failed = 0;
-  readonly #run = new Reservoir();
-  readonly #wait = new Reservoir();
+  readonly #run = new TimeHistogram();
+  readonly #wait = new TimeHistogram();
+  readonly #workers = new Map<string, WorkerRecord>();
 
-  ran(ms: number): void {
+  workerStarted(name: string, pid: number): void {
+    this.#workers.set(name, { pid, started: performance.now(), tasks: 0, busy: 0 });
+  }
+
+  workerExited(name: string): void {
+    this.#workers.delete(name);
+  }
+
+  ran(worker: string, ms: number): void {
     this.#run.add(ms);
+    const record = this.#workers.get(worker);
+    if (record === undefined) return;
+    record.tasks++;
+    record.busy += ms;
   }
 
   waited(ms: number): void {
@@ -64,6 +106,29 @@ export class Stats {
   }
 
   snapshot(queued: number, running: number): PoolStats {
-    return { completed: this.completed, failed: this.failed, queued, running, runTime: this.#run.summary(), waitTime: this.#wait.summary() };
+    const now = performance.now();
+    const workers: WorkerStats[] = [];
+    let busy = 0;
+    let wall = 0;
+    for (const [name, { pid, started, tasks, busy: busyTime }] of this.#workers) {
+      const elapsed = now - started;
+      busy += busyTime;
+      wall += elapsed;
+      workers.push({ name, pid, tasks, busyTime, utilization: share(busyTime, elapsed) });
+    }
+    return {
+      completed: this.completed,
+      failed: this.failed,
+      queued,
+      running,
+      runTime: this.#run.summary(),
+      waitTime: this.#wait.summary(),
+      utilization: share(busy, wall),
+      workers,
+    };
   }
+}
+
+function share(part: number, whole: number): number {
+  return whole > 0 ? Math.min(1, part / whole) : 0;
 }

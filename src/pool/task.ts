@@ -30,6 +30,8 @@ export class PoolTask {
   readonly hasHandles: boolean;
   readonly transfer: ArrayBuffer[];
   readonly submitted = performance.now();
+  /** When it was last sent to a worker (0: never). */
+  sentAt = 0;
   readonly timeout: number | undefined;
   readonly abort: AbortGroup | undefined;
   readonly promise: Promise<unknown>;

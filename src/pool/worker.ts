@@ -18,7 +18,8 @@ import type { TargetSpec } from '../codec/targets.js';
 import { WORKER_LINGER_MS } from '../latency.js';
 import { enterChild } from '../process/current.js';
 import type { ResultTuple, TaskTuple } from './core.js';
-import type { ExitingMessage, PoolStartMessage, PoolToWorker, RecycleMessage, ResultsMessage } from './messages.js';
+import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ResultsMessage } from './messages.js';
+import { setProgressSink } from './progress.js';
 import { isThenable, runTask, type Call } from './task-runner.js';
 import { joinTransfers, movedIn } from './transfer.js';
 
@@ -93,6 +94,7 @@ class PoolWorker {
     this.#channel = channel;
     this.#results = new ResultBatch(channel);
     this.#maxMemory = maxMemory;
+    setProgressSink(this.#sendProgress);
   }
 
   // maxWorkerMemory: past it, ask the pool (once) to send no more tasks and let this worker exit
@@ -105,6 +107,14 @@ class PoolWorker {
     this.#overMemory = true;
     this.#channel.send({ t: 'recycle', used } satisfies RecycleMessage);
   }
+
+  // Sent at once, ahead of the results held back: a task's progress reaches the pool before its result.
+  readonly #sendProgress = (value: unknown): boolean => {
+    const id = this.#running;
+    if (id === null) return false;
+    this.#channel.send({ t: 'progress', id, v: value } satisfies ProgressMessage);
+    return true;
+  };
 
   readonly receive = (message: unknown): void => {
     const msg = message as PoolToWorker;

@@ -1,4 +1,6 @@
-// The progress bar of `mpts map`: one line on a terminal, redrawn at most ten times a second.
+// The progress bar of `mpts map` and of a pool's map/imap with `progress: true`: one line on a
+// terminal, as wide as the terminal and never wider (a wrapped line could not be redrawn in
+// place), redrawn at most ten times a second.
 
 /** What the bar shows. */
 export interface ProgressState {
@@ -8,11 +10,14 @@ export interface ProgressState {
   total: number | undefined;
 }
 
-const WIDTH = 30;
 const REDRAW_MS = 100;
+// Columns assumed when the stream does not say (not a terminal).
+const DEFAULT_COLUMNS = 80;
+// A bar narrower than this says too little to be worth its room.
+const MIN_BAR = 5;
 
-/** A one-line progress bar on a stream (stderr); does nothing when disabled. */
-export class Progress {
+/** A one-line progress bar on a stream (stderr); does nothing when disabled. No Python twin; like tqdm. */
+export class ProgressBar {
   readonly #stream: NodeJS.WritableStream;
   readonly #enabled: boolean;
   readonly #started = performance.now();
@@ -58,27 +63,38 @@ export class Progress {
     this.#shown = false;
   }
 
-  /** The bar's text for a state (exported for tests through the class). */
-  static render(state: ProgressState, elapsedMs: number): string {
+  /**
+   * The bar's text for a state on a terminal `columns` wide: at most `columns - 1` characters (a
+   * line that reaches the last column wraps on some terminals), the bar taking the room the
+   * figures leave, dropped when that is too little, and the figures cut when even they do not fit.
+   */
+  static render(state: ProgressState, elapsedMs: number, columns = DEFAULT_COLUMNS): string {
     const { done, failed, total } = state;
+    const room = Math.max(0, Math.floor(columns) - 1);
     const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
-    const parts: string[] = [];
+    const figures: string[] = [];
+    let fraction: number | undefined;
     if (total !== undefined && total > 0) {
-      const fraction = Math.min(1, done / total);
-      const filled = Math.round(fraction * WIDTH);
-      parts.push(`[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done}/${total} ${Math.floor(fraction * 100)}%`);
-      if (done < total && rate > 0) parts.push(`eta ${formatSeconds((total - done) / rate)}`);
+      fraction = Math.min(1, done / total);
+      figures.push(`${done}/${total} ${Math.floor(fraction * 100)}%`);
+      if (done < total && rate > 0) figures.push(`eta ${formatSeconds((total - done) / rate)}`);
     } else {
-      parts.push(`${done} done`);
+      figures.push(`${done} done`);
     }
-    if (failed > 0) parts.push(`${failed} failed`);
-    parts.push(`${rate.toFixed(1)}/s`);
-    return parts.join('  ');
+    if (failed > 0) figures.push(`${failed} failed`);
+    figures.push(`${rate.toFixed(1)}/s`);
+    const text = figures.join('  ');
+    // "[" + bar + "] " before the figures.
+    const width = room - text.length - 3;
+    if (fraction === undefined || width < MIN_BAR) return text.slice(0, room);
+    const filled = Math.round(fraction * width);
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`;
   }
 
   #draw(): void {
     this.#drawnAt = performance.now();
-    this.#stream.write(`\r\x1b[K${Progress.render(this.#state, this.#drawnAt - this.#started)}`);
+    const columns = (this.#stream as { columns?: number }).columns ?? DEFAULT_COLUMNS;
+    this.#stream.write(`\r\x1b[K${ProgressBar.render(this.#state, this.#drawnAt - this.#started, columns)}`);
     this.#shown = true;
   }
 }

@@ -1,0 +1,4 @@
+import suite from '../suites/pool-observe.suite.js';
+import { runSuite } from '../helpers/suite.js';
+
+runSuite(suite, 'thread');
