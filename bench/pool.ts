@@ -3,12 +3,14 @@
 //   pool-round-trip  10,000 sequential apply() calls (µs per round trip)
 //   pool-cpu         40 tasks of ~20 ms of CPU each (speed-up over running them serially)
 //   pool-transfer    a 64 MiB ArrayBuffer argument and result, copied or handed over with move()
+//   pool-events      pool-throughput's thread-backend workload with and without event listeners
 
 import { fork, type ChildProcess } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Pool } from 'multiprocessing-ts';
+import { Pool, POOL_CHANNEL_PREFIX } from 'multiprocessing-ts';
 import { move, Pool as ThreadPool } from 'multiprocessing-ts/threads';
 import { Piscina } from 'piscina';
 import { FixedClusterPool, FixedThreadPool } from 'poolifier';
@@ -458,4 +460,44 @@ export const poolTransfer: Case = {
   systems: [transferSystem('ours, thread backend, copied', false), transferSystem('ours, thread backend, move()', true, { baseline: 'ours, thread backend, copied' })],
 };
 
-export const poolCases: Case[] = [poolThroughput, poolRoundTrip, poolCpu, poolTransfer];
+
+// ---- workload 5: the cost of events ------------------------------------------------------------
+
+const NO_LISTENER = 'ours, thread backend, no listener';
+
+/** A thread pool with `taskStart`, `taskEnd` and `drain` listeners and a `taskEnd` channel subscriber. */
+const listenedTo: Make = () => {
+  const pool = new ThreadPool(WORKERS);
+  let events = 0;
+  const count = (): void => void events++;
+  pool.on('taskStart', count);
+  pool.on('taskEnd', count);
+  pool.on('drain', count);
+  const channel = diagnosticsChannel.channel(`${POOL_CHANNEL_PREFIX}taskEnd`);
+  channel.subscribe(count);
+  return {
+    run: (task, x) => (task === 'inc' ? pool.applyAsync(inc, [x]) : pool.applyAsync(burn, [x])).get(),
+    close: async () => {
+      channel.unsubscribe(count);
+      await pool.terminate();
+      expect(events > 0, true, 'events were heard');
+    },
+  };
+};
+
+export const poolEvents: Case = {
+  name: 'pool-events',
+  description:
+    `pool-throughput's workload on the thread backend (${THROUGHPUT_TASKS.toLocaleString('en-US')} trivial applyAsync tasks at once on ${WORKERS} workers), ` +
+    'with no event listener, and with taskStart/taskEnd/drain listeners and a diagnostics_channel subscriber.',
+  measure: { unit: 'tasks/s', of: (ms) => (THROUGHPUT_TASKS * 1000) / ms, digits: 0, speed: true },
+  repetitions: { reps: 9, warmup: 3, quick: { reps: 3, warmup: 1 } },
+  systems: [
+    pooled(NO_LISTENER, 'anchor', ours(ThreadPool), submitAll),
+    pooled('ours, thread backend, with listeners', 'ours', listenedTo, submitAll, {
+      baseline: NO_LISTENER,
+    }),
+  ],
+};
+
+export const poolCases: Case[] = [poolThroughput, poolRoundTrip, poolCpu, poolTransfer, poolEvents];

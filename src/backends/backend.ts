@@ -1,10 +1,16 @@
 // The backend interface: the one seam between the concept modules and how a child is run.
 // CPython: the Popen classes of Lib/multiprocessing/popen_*.py behind BaseContext.
 
+import type { Readable } from 'node:stream';
 import type { BackendKind } from '../runtime.js';
+import type { OutputMode } from './output.js';
 
 /** A running child as the parent sees it. */
 export interface ChildHandle {
+  /** The child's stdout, when launched with `stdout: 'pipe'`; null otherwise. */
+  readonly stdout: Readable | null;
+  /** The child's stderr, when launched with `stderr: 'pipe'`; null otherwise. */
+  readonly stderr: Readable | null;
   /** OS pid of the child; for a thread, the pid of the process it lives in. */
   readonly pid: number;
   /** The child's identity: its pid for a process, its threadId for a thread. */
@@ -62,6 +68,9 @@ export interface LaunchOptions {
    * the parent's TypeScript loader.
    */
   readonly programModules?: boolean;
+  /** Default 'inherit': the child writes to this process's own. */
+  readonly stdout?: OutputMode;
+  readonly stderr?: OutputMode;
 }
 
 export interface Backend {

@@ -10,6 +10,8 @@
 // run elsewhere, and a replacement starts.
 
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { ChildOutputs, type OutputOptions } from '../backends/output.js';
 import { decodeError, type ErrorRecord } from '../codec/error-codec.js';
 import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
@@ -45,8 +47,12 @@ import { joinTransfers, movedIn, transferOption } from './transfer.js';
 import { workerSettings, type WorkerOptions } from './worker-options.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-/** Options of {@link Pool}: Python's, and those Node users expect (see {@link WorkerOptions}). */
-export interface PoolOptions extends WorkerOptions {
+/**
+ * Options of {@link Pool}: Python's, and those Node users expect (see {@link WorkerOptions}).
+ * `stdout`, `stderr` and `prefix`: see {@link OutputOptions} (the workers' output, gathered into
+ * one stream whole lines at a time).
+ */
+export interface PoolOptions extends WorkerOptions, OutputOptions {
   /** Run once in each worker before its first task (e.g. to open a connection). */
   initializer?: Target;
   /** Arguments of the initializer. Python: `initargs` */
@@ -141,6 +147,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   readonly #gate: QueueGate;
   readonly #stats = new Stats();
   readonly #progress = new Map<number, ProgressCallback>();
+  readonly #output: ChildOutputs | undefined;
   #nextId = 1;
   #flushScheduled = false;
   // Whether a task has waited since the queue last emptied (for 'drain').
@@ -165,6 +172,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = positiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw new TypeError(`Expected "initargs" to be an array, got ${typeof options.initargs}`);
     const settings = workerSettings(options, this.#processes);
+    if (options.stdout !== undefined || options.stderr !== undefined || options.prefix !== undefined) this.#output = new ChildOutputs(options, true);
     const initargs = encodeHandles(options.initargs ?? [], this.#backend);
     const me = currentProcess();
     this.#scheduler = new Scheduler(this.#maxTasksPerChild);
@@ -174,7 +182,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
       size: this.#processes,
       min: settings.min,
       idleTimeout: settings.idleTimeout,
-      launch: settings.launch,
+      launch: { ...settings.launch, ...this.#output?.launch },
       prefix: `PoolWorker-${++poolCounter}`,
       start: {
         t: 'start',
@@ -193,6 +201,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
           else this.#broken('the initializer failed in a worker', 'fix the initializer and create a new Pool', decodeError(msg.error));
         },
         started: (slot) => {
+          this.#output?.add(slot.child, slot.name);
           this.#stats.workerStarted(slot.name, slot.child.pid);
           // On the next tick: the first worker starts in the constructor, before anyone can listen.
           process.nextTick(() => announce(this, 'workerStart', () => [{ worker: slot.name, pid: slot.child.pid, ident: slot.child.ident }]));
@@ -236,7 +245,24 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     return this.#gate.drained();
   }
 
-  /** Counters and run/wait time summaries (ms), as piscina offers. */
+  /**
+   * The workers' stdout, with `stdout: 'pipe'`: one stream of whole lines (prefixed with `prefix`),
+   * which ends once the pool has stopped and its workers have exited. Read it: what is not read is
+   * held in memory. Null otherwise. No Python twin; like subprocess.Popen.stdout.
+   */
+  get stdout(): Readable | null {
+    return this.#output?.stdout.readable ?? null;
+  }
+
+  /** The workers' stderr, with `stderr: 'pipe'`, as {@link stdout}; null otherwise. No Python twin; like subprocess.Popen.stderr. */
+  get stderr(): Readable | null {
+    return this.#output?.stderr.readable ?? null;
+  }
+
+  /**
+   * Counters, run/wait time histograms (ms, over every task) and each worker's utilization, as
+   * piscina offers. No Python twin.
+   */
   get stats(): PoolStats {
     let running = 0;
     for (const slot of this.#life.slots) running += slot.load;
@@ -510,6 +536,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
       for (const task of [...lost, ...handedOver]) this.#settle(task, false, workerLostError(slot.name, exitcode));
     }
     this.#schedule();
+    if (this.#output !== undefined && this.#life.slots.size === 0 && (this.#life.state === 'TERMINATE' || (this.#life.state === 'CLOSE' && this.#scheduler.queued === 0))) this.#output.end();
   }
 
   #broken(what: string, todo: string, cause: Error): void {

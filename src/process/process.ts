@@ -1,7 +1,9 @@
 // Process: run a target in a child process or worker thread and watch it.
 // CPython: Lib/multiprocessing/process.py (BaseProcess).
 
+import type { Readable } from 'node:stream';
 import type { StartMessage } from '../backends/child.js';
+import { ChildOutputs, type OutputOptions } from '../backends/output.js';
 import type { ChildHandle } from '../backends/index.js';
 import { getBackend } from '../backends/index.js';
 import { encodeHandles } from '../codec/handles.js';
@@ -26,7 +28,7 @@ export type ProcessOptions<T extends Target = () => unknown> = {
   name?: string;
   /** A daemonic child is terminated when the parent exits, and may not start children. */
   daemon?: boolean;
-} & (TargetArgs<T> extends []
+} & OutputOptions & (TargetArgs<T> extends []
   ? {
       /** The target takes no arguments: none, or `[]`. Python: `args=()` */
       args?: [];
@@ -61,6 +63,8 @@ interface ProcessState {
   target: Target | AnyFunction | undefined;
   args: unknown[];
   child: ChildHandle | undefined;
+  /** Where its stdout and stderr go, when not simply inherited. */
+  output?: ChildOutputs | undefined;
   exitcode: number | null;
   exited: Promise<void>;
   markExited: () => void;
@@ -107,13 +111,14 @@ export class BaseProcess<T extends Target = () => unknown> {
    * @typeParam T - the target's type, which `args` must fit.
    */
   constructor(opts?: ProcessOptions<T>) {
-    const options = (opts ?? {}) as { target?: Target; args?: unknown[]; name?: string; daemon?: boolean };
+    const options = (opts ?? {}) as { target?: Target; args?: unknown[]; name?: string; daemon?: boolean } & OutputOptions;
     if (options.args !== undefined && !Array.isArray(options.args)) {
       throw new TypeError(`Expected "args" to be an array, got ${typeof options.args}`);
     }
     if (options.name !== undefined && typeof options.name !== 'string') {
       throw new TypeError(`Expected "name" to be a string, got ${typeof options.name}`);
     }
+    const output = options.stdout === undefined && options.stderr === undefined && options.prefix === undefined ? undefined : new ChildOutputs(options, false);
     const identity = nextIdentity();
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
@@ -129,6 +134,7 @@ export class BaseProcess<T extends Target = () => unknown> {
         target: options.target,
         args: options.args ?? [],
         child: undefined,
+        output,
         exitcode: null,
         exited,
         markExited,
@@ -154,6 +160,19 @@ export class BaseProcess<T extends Target = () => unknown> {
   set daemon(value: boolean) {
     if (this[kState].status !== 'initial') throw new ValueError('Cannot set "daemon" of a process that has been started', { code: 'ERR_MP_ALREADY_STARTED' });
     this[kState].daemon = Boolean(value);
+  }
+
+  /**
+   * The child's stdout as a stream to read, with `stdout: 'pipe'` (from construction on; it ends
+   * after the child has); null otherwise. No Python twin; like subprocess.Popen.stdout.
+   */
+  get stdout(): Readable | null {
+    return this[kState].output?.stdout.readable ?? null;
+  }
+
+  /** The child's stderr, with `stderr: 'pipe'`; null otherwise. No Python twin; like subprocess.Popen.stderr. */
+  get stderr(): Readable | null {
+    return this[kState].output?.stderr.readable ?? null;
   }
 
   /** OS pid of the child (for the thread backend, this process's pid); undefined before start. Python: `Process.pid` */
@@ -199,8 +218,9 @@ export class BaseProcess<T extends Target = () => unknown> {
     const backend = getBackend((this.constructor as typeof BaseProcess).backendKind);
     // A self-contained target with plain arguments makes the child import nothing of the program's.
     const programModules = message.target?.kind === 'module' || message.subclass !== null || message.hasHandles;
-    const child = backend.launch({ name: state.name, module: message.module, programModules });
+    const child = backend.launch({ name: state.name, module: message.module, programModules, ...state.output?.launch });
     state.child = child;
+    state.output?.add(child, state.name);
     state.status = 'started';
     children.add(this as BaseProcess);
     installExitHook();
@@ -210,6 +230,7 @@ export class BaseProcess<T extends Target = () => unknown> {
       state.exitcode = exitcode;
       if (state.status === 'started') state.status = 'stopped';
       children.delete(this as BaseProcess);
+      state.output?.end();
       state.markExited();
     });
     if (state.daemon) child.unref();

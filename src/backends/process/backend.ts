@@ -2,6 +2,8 @@
 // (V8 serialization). CPython: Lib/multiprocessing/popen_spawn_posix.py.
 
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildHandle, LaunchOptions, ResourceLimits } from '../backend.js';
@@ -13,12 +15,16 @@ import { hasNative, platformVariant } from '../../addon/binding.js';
 class ProcessChild implements ChildHandle {
   readonly pid: number;
   readonly ident: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   readonly #child: ChildProcess;
   readonly #exitListeners: ((exitcode: number) => void)[] = [];
   #exitcode: number | undefined;
 
   constructor(child: ChildProcess) {
     this.#child = child;
+    this.stdout = child.stdout;
+    this.stderr = child.stderr;
     // fork() reports a failed spawn through 'error' and leaves pid undefined; the exit follows.
     this.pid = child.pid ?? -1;
     this.ident = this.pid;
@@ -74,14 +80,19 @@ class ProcessChild implements ChildHandle {
     this.#child.kill('SIGKILL');
   }
 
+  // Piped output must not keep the event loop alive either: it ends with the child.
   ref(): void {
     this.#child.ref();
     this.#child.channel?.ref();
+    (this.stdout as Socket | null)?.ref();
+    (this.stderr as Socket | null)?.ref();
   }
 
   unref(): void {
     this.#child.unref();
     this.#child.channel?.unref();
+    (this.stdout as Socket | null)?.unref();
+    (this.stderr as Socket | null)?.unref();
   }
 
   /** Keep the parent's end of the child's lifeline open without keeping the event loop alive. */
@@ -101,12 +112,12 @@ function heapFlags(limits: ResourceLimits | undefined): string[] {
   return flags;
 }
 
-// stdin is /dev/null as in Python's children; stdout/stderr are the parent's own. Then, when
+// stdin is /dev/null as in Python's children; stdout/stderr are the parent's own unless piped. Then, when
 // present: the resource tracker's pipe, so the tracker outlives every process of the tree; and in
 // the 'posix' platform variant a lifeline, a pipe whose end here closes when this process dies
 // however it dies, which a thread of the child watches (child-entry.ts).
 function childSetup(options: LaunchOptions): { stdio: StdioOptions; env: NodeJS.ProcessEnv; lifeline: number | undefined } {
-  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const stdio: StdioOptions = ['ignore', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'ipc'];
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
   const tracker = trackerPipeForChildren();
   if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);

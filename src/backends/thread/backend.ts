@@ -4,6 +4,7 @@
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
 import { childEntryUrl } from '../../runtime.js';
@@ -46,13 +47,17 @@ function workerSource(ownExecArgv: boolean): { source: string | URL; eval: boole
 class ThreadChild implements ChildHandle {
   readonly pid = process.pid;
   readonly ident: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   readonly #worker: Worker;
   #name: string;
   // A thread has no signals: terminate()/kill() stop it and report what a process would.
   #stopSignal: number | undefined;
 
-  constructor(worker: Worker, name: string) {
+  constructor(worker: Worker, name: string, options: LaunchOptions) {
     this.#worker = worker;
+    this.stdout = options.stdout === 'pipe' ? worker.stdout : null;
+    this.stderr = options.stderr === 'pipe' ? worker.stderr : null;
     this.ident = worker.threadId;
     this.#name = name;
     // An error that escapes the child's own handling must not become the parent's uncaught error.
@@ -114,11 +119,14 @@ export const threadBackend: Backend = {
       eval: isEval,
       stdin: false,
       name: options.name,
+      // true: the worker's output is the parent's to read, not copied to its own.
+      stdout: options.stdout === 'pipe',
+      stderr: options.stderr === 'pipe',
       ...(options.env === undefined ? {} : { env: { ...options.env } }),
       ...(options.argv === undefined ? {} : { argv: [...options.argv] }),
       ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: { ...options.resourceLimits } }),
     });
-    return new ThreadChild(worker, options.name);
+    return new ThreadChild(worker, options.name, options);
   },
 };

@@ -1,0 +1,4 @@
+import suite from '../suites/output.suite.js';
+import { runSuite } from '../helpers/suite.js';
+
+runSuite(suite, 'thread');
