@@ -46,6 +46,33 @@ const features: { name: string; output: string[] }[] = [
       'wait time: 0 <= median <= p99 <= max: true',
     ],
   },
+  {
+    name: 'pool-events',
+    output: [
+      'taskEnd: 3 ok, failed with RangeError; the channel saw 4',
+      'run time histogram: 4 tasks, min <= median <= p99 <= max: true',
+      '2 workers ran 4 tasks; utilization within [0, 1]: true',
+      'workerStart: 2 workers; workerExit codes: 0, 0',
+    ],
+  },
+  {
+    name: 'pool-progress',
+    output: [
+      'a.iso: 3 parts; b.iso: 4 parts',
+      'a.iso: parts 1, 2, 3 reported in order',
+      'b.iso: parts 1, 2, 3, 4 reported in order',
+      'map with { progress: true }: 1000 results',
+      'outside a pool task reportProgress sends nothing: false',
+    ],
+  },
+  {
+    name: 'child-output',
+    output: [
+      '6 lines, each whole and prefixed: true',
+      'task 1 done | task 1 starting | task 2 done | task 2 starting | task 3 done | task 3 starting',
+      'Process stdout: "[Greeter] hello from the child\\n"',
+    ],
+  },
   { name: 'joinable-queue', output: ['all 100 items done; their sum is 5050', 'the workers ended with exit codes 0, 0, 0'] },
   {
     name: 'listener-client',
