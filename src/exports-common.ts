@@ -6,6 +6,7 @@ export { registerHandleType } from './codec/handles.js';
 export type { HandleType } from './codec/handles.js';
 export { BaseProcess } from './process/process.js';
 export type { ProcessOptions } from './process/process.js';
+export type { OutputOptions, OutputMode, OutputPrefix } from './backends/output.js';
 export { activeChildren } from './process/process.js';
 export { setWarmChildren, getWarmChildren, stopWarmChildren } from './backends/index.js';
 export { currentProcess, parentProcess, cpuCount, isMain } from './process/current.js';

@@ -8,12 +8,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { argTypeError } from '../arguments.js';
 import { ValueError } from '../errors.js';
 
-/** Where a child's stdout or stderr goes: the parent's own (`'inherit'`), or a stream to read (`'pipe'`). */
+/** Where a child's stdout or stderr goes: the parent's own (`'inherit'`), or a stream to read (`'pipe'`). No Python twin; like subprocess's PIPE. */
 export type OutputMode = 'inherit' | 'pipe';
 
 /**
  * A prefix for each line a child writes: `true` for `[<child name>] `, a string, or a function of
- * the child's name and the stream (`'stdout'` or `'stderr'`).
+ * the child's name and the stream (`'stdout'` or `'stderr'`). No Python twin; like docker compose's log prefixes.
  */
 export type OutputPrefix = boolean | string | ((name: string, stream: 'stdout' | 'stderr') => string);
 

@@ -6,10 +6,10 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { APPLY, MAP, type TaskKind } from './core.js';
 
-/** What a task does with its target, as events name it. */
+/** What a task does with its target, as events name it. Python: the func of apply / map / starmap. */
 export type TaskKindName = 'apply' | 'map' | 'starmap';
 
-/** A worker, as the events of a pool name it. */
+/** A worker, as the events of a pool name it (`workerStart`). No Python twin; like piscina's workerCreate. */
 export interface WorkerEvent {
   /** Its name, as `currentProcess().name` in it: `PoolWorker-<pool>-<n>`. */
   readonly worker: string;
@@ -19,13 +19,13 @@ export interface WorkerEvent {
   readonly ident: number;
 }
 
-/** A worker ended. */
+/** A worker ended (`workerExit`). No Python twin; like piscina's workerDestroy. */
 export interface WorkerExitEvent extends WorkerEvent {
   /** Python's exitcode: the exit status, or -N after signal N. */
   readonly exitcode: number;
 }
 
-/** A task (one apply, or one chunk of a map) was handed to a worker. */
+/** A task (one apply, or one chunk of a map) was handed to a worker (`taskStart`). No Python twin. */
 export interface TaskStartEvent {
   /** The task's id, unique in its pool. */
   readonly id: number;
@@ -36,7 +36,7 @@ export interface TaskStartEvent {
   readonly waitTime: number;
 }
 
-/** A task settled: it returned, threw, or was aborted, timed out, lost with its worker or terminated. */
+/** A task settled (`taskEnd`): it returned, threw, or was aborted, timed out, lost with its worker or terminated. No Python twin. */
 export interface TaskEndEvent {
   readonly id: number;
   readonly kind: TaskKindName;
@@ -68,13 +68,13 @@ export interface PoolEventMap {
   error: [error: Error];
 }
 
-/** The name of a pool event. */
+/** The name of a pool event. No Python twin. */
 export type PoolEventName = keyof PoolEventMap;
 
-/** The prefix of the diagnostics channels: `multiprocessing-ts:pool:<event>`. */
+/** The prefix of the diagnostics channels: `multiprocessing-ts:pool:<event>`. No Python twin; like undici's `undici:request:*` channels. */
 export const CHANNEL_PREFIX = 'multiprocessing-ts:pool:';
 
-/** What a diagnostics channel of a pool publishes: the event's argument and the pool it came from. */
+/** What a diagnostics channel of a pool publishes: the event's argument and the pool it came from. No Python twin. */
 export interface PoolChannelMessage<K extends PoolEventName = PoolEventName> {
   readonly pool: object;
   readonly event: PoolEventMap[K][0];

@@ -68,7 +68,7 @@ export interface PoolOptions extends WorkerOptions, OutputOptions {
   processesLimit?: number;
 }
 
-/** Options of {@link Pool.apply}: those of {@link Pool.applyAsync} but its callbacks. */
+/** Options of {@link Pool.apply}: those of {@link Pool.applyAsync} but its callbacks. No Python twin (Python's apply takes none). */
 export interface TaskOptions extends ProgressOptions {
   /** Abort the task: a queued task is dropped, a running one is stopped (its worker replaced). */
   signal?: AbortSignal;
@@ -85,7 +85,7 @@ export interface TaskOptions extends ProgressOptions {
 /** Options of {@link Pool.applyAsync}: those of {@link Pool.apply}, and its callbacks. */
 export interface ApplyOptions<R> extends ResultCallbacks<R>, TaskOptions {}
 
-/** Options of {@link Pool.map} and {@link Pool.starmap}: those of {@link Pool.mapAsync} but its callbacks. */
+/** Options of {@link Pool.map} and {@link Pool.starmap}: those of {@link Pool.mapAsync} but its callbacks. Python: map's chunksize argument, and more. */
 export interface MapCallOptions extends ProgressBarOptions {
   /** Items per task; default about four chunks per worker, as Python. */
   chunksize?: number;
@@ -93,13 +93,13 @@ export interface MapCallOptions extends ProgressBarOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link Pool.imap} and {@link Pool.imapUnordered}. */
+/** Options of {@link Pool.imap} and {@link Pool.imapUnordered}. Python: imap's chunksize argument, and more. */
 export interface ImapOptions extends ProgressBarOptions {
   /** Items per task; default 1, as Python. */
   chunksize?: number;
 }
 
-/** `apply(fn, args, options)`: a target that takes no arguments may leave out `args`. */
+/** `apply(fn, args, options)`: a target that takes no arguments may leave out `args`. Python: apply(func, args). */
 export type ApplyArgs<T> = TargetArgs<T> extends [] ? [args?: [], options?: TaskOptions] : [args: TargetArgs<T>, options?: TaskOptions];
 
 /** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */

@@ -4,16 +4,16 @@
 import { booleanOption, functionOption } from '../arguments.js';
 import { ProgressBar } from './progress-bar.js';
 
-/** Called with each value a task reports, in the order it reported them, and the task's id (each chunk of a map is one task). */
+/** Called with each value a task reports, in the order it reported them, and the task's id (each chunk of a map is one task). No Python twin; like tqdm's update(). */
 export type ProgressCallback = (value: unknown, taskId: number) => void;
 
-/** The progress options of every way to submit to a Pool. */
+/** The progress options of every way to submit to a Pool. No Python twin. */
 export interface ProgressOptions {
   /** Receives what the task calls {@link reportProgress} with, in order. No Python twin; like piscina's task events. */
   onProgress?: ProgressCallback;
 }
 
-/** The progress options of `map`, `starmap`, `imap` and `imapUnordered`. */
+/** The progress options of `map`, `starmap`, `imap` and `imapUnordered`. No Python twin; like tqdm. */
 export interface ProgressBarOptions extends ProgressOptions {
   /**
    * Draw a progress bar of the items done on stderr, as `mpts map` does, when stderr is a terminal

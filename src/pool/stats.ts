@@ -23,7 +23,7 @@ export interface PoolStats {
   readonly workers: readonly WorkerStats[];
 }
 
-/** A summary of a time histogram, in milliseconds (to the microsecond); zeros before the first sample. No Python twin. */
+/** A summary of a time histogram, in milliseconds (to the microsecond); zeros before the first sample. No Python twin; like piscina's histogram summaries. */
 export interface TimeSummary {
   /** Samples recorded. */
   readonly count: number;
@@ -41,7 +41,7 @@ export interface TimeSummary {
   readonly max: number;
 }
 
-/** One worker of a pool, in {@link PoolStats.workers}. */
+/** One worker of a pool, in {@link PoolStats.workers}. No Python twin; like piscina's per-worker histograms. */
 export interface WorkerStats {
   /** `PoolWorker-<pool>-<n>`. */
   readonly name: string;
