@@ -235,9 +235,9 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   /**
    * Resolves once no task waits in the queue for a worker: every task submitted so far has been
    * handed to one (it may still be running). With `maxQueue`, a producer awaits it before
-   * submitting more. A promise rather than a 'drain' event: it composes with `await` in a
-   * producer loop, leaves no listener behind, and cannot be missed by subscribing too late. It
-   * also resolves when `terminate()` empties the queue.
+   * submitting more. The 'drain' event as a promise: it composes with `await` in a producer
+   * loop, leaves no listener behind, and cannot be missed by subscribing too late. It also
+   * resolves when `terminate()` empties the queue.
    * No Python twin; like piscina's 'drain' event.
    */
   drained(): Promise<void> {
@@ -273,7 +273,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
 
   /**
    * Run `fn(...args)` in a worker and wait for its result. `options` (an addition to Python's):
-   * `signal`, `timeout` and `onProgress`, as {@link applyAsync} takes them.
+   * `signal`, `timeout`, `transfer` and `onProgress`, as {@link applyAsync} takes them.
    * Python: Pool.apply
    */
   apply<T extends Target>(fn: T, ...[args, options]: ApplyArgs<T>): Promise<TargetResult<T>> {
