@@ -29,6 +29,7 @@ export interface WorkerExitEvent extends WorkerEvent {
 export interface TaskStartEvent {
   /** The task's id, unique in its pool. */
   readonly id: number;
+  /** What it does with its target. */
   readonly kind: TaskKindName;
   /** The worker that took it. */
   readonly worker: string;
@@ -38,7 +39,9 @@ export interface TaskStartEvent {
 
 /** A task settled (`taskEnd`): it returned, threw, or was aborted, timed out, lost with its worker or terminated. No Python twin. */
 export interface TaskEndEvent {
+  /** The task's id, as its `taskStart` gave it. */
   readonly id: number;
+  /** What it does with its target. */
   readonly kind: TaskKindName;
   /** The worker that held it; null when it never left the queue. */
   readonly worker: string | null;
@@ -60,11 +63,17 @@ export interface TaskEndEvent {
  *   task now rejects with. Unlike a plain EventEmitter's, an `error` with no listener throws nothing.
  */
 export interface PoolEventMap {
+  /** A worker was started (at the pool's start, or to replace one). */
   workerStart: [event: WorkerEvent];
+  /** A worker ended, after every message it sent. */
   workerExit: [event: WorkerExitEvent];
+  /** A task was handed to a worker. */
   taskStart: [event: TaskStartEvent];
+  /** A task settled, however it ended. */
   taskEnd: [event: TaskEndEvent];
+  /** The last waiting task left the queue. */
   drain: [];
+  /** The pool broke: the error every task now rejects with. */
   error: [error: Error];
 }
 
@@ -76,7 +85,9 @@ export const CHANNEL_PREFIX = 'multiprocessing-ts:pool:';
 
 /** What a diagnostics channel of a pool publishes: the event's argument and the pool it came from. No Python twin. */
 export interface PoolChannelMessage<K extends PoolEventName = PoolEventName> {
+  /** The pool the event came from. */
   readonly pool: object;
+  /** The event's argument, as its listeners receive it (undefined for `drain`). */
   readonly event: PoolEventMap[K][0];
 }
 
