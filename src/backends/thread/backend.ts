@@ -110,7 +110,7 @@ export const threadBackend: Backend = {
   kind: 'thread',
   // A worker shares this process's working directory, and starts with a copy of its environment.
   recipe(options: LaunchOptions): string {
-    return JSON.stringify([options.execArgv ?? process.execArgv, options.env ?? process.env, options.argv ?? [], options.resourceLimits ?? null]);
+    return JSON.stringify([options.execArgv ?? process.execArgv, options.env ?? process.env, options.argv ?? [], options.resourceLimits ?? null, options.stdout ?? 'inherit', options.stderr ?? 'inherit']);
   },
   variant: () => '',
   boot(options: LaunchOptions): ChildHandle {
