@@ -8,7 +8,8 @@ if (isMain(import.meta)) {
     argv: ['--mode', 'fast'],
     // execArgv replaces this process's options, as fork() and new Worker() do: keep them.
     execArgv: [...process.execArgv, '--no-deprecation'],
-    resourceLimits: { maxOldGenerationSizeMb: 64 },
+    // The heap limit counts both generations: Node 24's default young one alone is 3 × 64 MiB.
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
     // Replace a worker, after its task, once its resident set passes 1 GiB.
     maxWorkerMemory: 2 ** 30,
   });

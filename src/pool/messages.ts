@@ -57,5 +57,14 @@ export interface ProgressMessage {
   v: unknown;
 }
 
-export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage | RecycleMessage | ProgressMessage;
+/**
+ * A report for the pool's stderr, from a worker thread: its own process.stderr reaches the parent
+ * asynchronously, and what is still in flight when the pool terminates the thread is lost.
+ */
+export interface ReportMessage {
+  t: 'report';
+  text: string;
+}
+
+export type WorkerToPool = ResultsMessage | InitErrorMessage | ExitingMessage | RecycleMessage | ProgressMessage | ReportMessage;
 export type PoolToWorker = TasksMessage | { t: 'exit' };

@@ -198,6 +198,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
         message: (slot, msg) => {
           if (msg.t === 'results') this.#onResults(slot, msg.r);
           else if (msg.t === 'progress') this.#progress.get(msg.id)?.(msg.v, msg.id);
+          else if (msg.t === 'report') (this.#output?.stderr.readable ?? process.stderr).write(msg.text);
           else this.#broken('the initializer failed in a worker', 'fix the initializer and create a new Pool', decodeError(msg.error));
         },
         started: (slot) => {

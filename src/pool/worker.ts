@@ -18,7 +18,7 @@ import type { TargetSpec } from '../codec/targets.js';
 import { WORKER_LINGER_MS } from '../latency.js';
 import { enterChild } from '../process/current.js';
 import type { ResultTuple, TaskTuple } from './core.js';
-import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ResultsMessage } from './messages.js';
+import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ReportMessage, ResultsMessage } from './messages.js';
 import { setProgressSink } from './progress.js';
 import { isThenable, runTask, type Call } from './task-runner.js';
 import { joinTransfers, movedIn } from './transfer.js';
@@ -212,7 +212,9 @@ async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): P
   const worker = new PoolWorker(channel, start.maxMemory);
   process.on('exit', worker.sayGoodbye);
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`${start.name}: a task left a promise rejected with no handler; the worker goes on:\n${inspect(reason)}\n`);
+    const text = `${start.name}: a task left a promise rejected with no handler; the worker goes on:\n${inspect(reason)}\n`;
+    if (channel.backend === 'thread') channel.send({ t: 'report', text } satisfies ReportMessage);
+    else process.stderr.write(text);
   });
   if (start.initializer !== null) {
     try {

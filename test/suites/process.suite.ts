@@ -150,7 +150,8 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
   }); // CPython: _TestProcess.test_exitcode / test_sys_exit
 
   test('kill() ends the child with exitcode -9 and terminate() with -15', async () => {
-    const forever = (): void => void setInterval(() => {}, 1000);
+    // A child ends when its target returns, as in Python: this one never does.
+    const forever = (): Promise<never> => new Promise(() => void setInterval(() => {}, 1000));
     const killed = new Process({ target: forever });
     const terminated = new Process({ target: forever });
     killed.start();
@@ -166,7 +167,7 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
   }); // CPython: _TestProcess.test_terminate / test_kill
 
   test('join(timeout) returns after the timeout while the child still runs', async () => {
-    const p = new Process({ target: () => void setInterval(() => {}, 1000) });
+    const p = new Process({ target: (): Promise<never> => new Promise(() => void setInterval(() => {}, 1000)) });
     p.start();
     await p.join(50);
     assert.equal(p.isAlive(), true);
@@ -186,7 +187,7 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
   })); // the seed's class SubProcess(Process) / class Download(Process)
 
   test('state errors: start twice, join before start, close while running, use after close', async () => {
-    const p = new Process({ target: () => void setInterval(() => {}, 1000) });
+    const p = new Process({ target: (): Promise<never> => new Promise(() => void setInterval(() => {}, 1000)) });
     await assert.rejects(p.join(), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_NOT_STARTED');
     assert.throws(() => p.terminate(), (e: unknown) => e instanceof ValueError && e.code === 'ERR_MP_NOT_STARTED');
     p.start();
