@@ -12,7 +12,17 @@ async function procSend(pipe: Connection<string>, urls: string[]): Promise<void>
 
 async function procRecv(pipe: Connection<string>): Promise<void> {
   for (;;) {
-    console.log(`Process(${process.pid}) rev:${await pipe.recv()}`);
+    let url: string;
+    try {
+      url = await pipe.recv();
+    } catch (err) {
+      // The sender has exited: ours says EOF at once, where Python's recv() waits (the parent still
+      // holds that end) until terminate() comes. Either way nothing more arrives.
+      const { EOFError } = await import('multiprocessing-ts');
+      if (err instanceof EOFError) return;
+      throw err;
+    }
+    console.log(`Process(${process.pid}) rev:${url}`);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
   }
 }
