@@ -123,7 +123,7 @@ class PoolWorker {
       if (!this.#draining) void this.#drain();
     } else if (msg.t === 'exit') {
       this.#exiting = true;
-      if (!this.#draining) this.#channel.exit(0);
+      if (!this.#draining) this.#exitSoon();
     }
   };
 
@@ -150,7 +150,13 @@ class PoolWorker {
       this.#results.flush();
     } while (this.#head < this.#queue.length || (!this.#exiting && this.#linger()));
     this.#draining = false;
-    if (this.#exiting) this.#channel.exit(0);
+    if (this.#exiting) this.#exitSoon();
+  }
+
+  // After the current turn of the event loop: a promise a task left rejected is reported only
+  // once that turn ends, and lingering may have run a whole batch and the exit within it.
+  #exitSoon(): void {
+    setImmediate(() => this.#channel.exit(0));
   }
 
   async #runQueued(): Promise<void> {
