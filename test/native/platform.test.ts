@@ -2,31 +2,17 @@
 // here ('linux', and 'posix' forced with MPTS_PLATFORM=posix, which CI also runs every suite the
 // seam touches in), and a process started from a worker thread ends with that thread.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Event, getContext, hasNative, Value, type SharedValue } from 'multiprocessing-ts';
 import { assertNoLeaks, pidAlive, waitUntil } from '../helpers/leaks.js';
+import { runFixture } from '../helpers/program.js';
 import { LONG } from '../helpers/timeouts.js';
 
 const skip = hasNative() ? false : 'the native addon is not built here';
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-
-function runFixture(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      for (const line of chunk.split('\n').filter(Boolean)) onLine?.(line, () => child.kill('SIGKILL'));
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('the platform seam', { skip }, () => {
   const linuxOnly = process.platform === 'linux' ? false : 'Linux only';
@@ -34,17 +20,17 @@ describe('the platform seam', { skip }, () => {
     const env = { MPTS_PLATFORM: variant === 'posix' ? 'posix' : '' };
     it(`${variant}: a parent killed with SIGKILL takes its child along, though the child's event loop never turns`, { timeout: LONG, skip: variant === 'linux' && linuxOnly }, async () => {
       let child = 0;
-      await runFixture([fixture('parent.ts'), 'busy-child', 'process'], env, (line, kill) => {
+      await runFixture([fixture('parent.ts'), 'busy-child', 'process'], { env, onLine: (line, kill) => {
         child = (JSON.parse(line) as { child: number }).child;
         kill();
-      });
+      } });
       assert.ok(child > 0, 'the parent did not report its child');
       await waitUntil(() => !pidAlive(child), 5_000, `busy child ${child} to end with its parent`);
     });
   }
 
   it("posix: the library's segments are named after their creator, travel by name, and none outlives its process", { timeout: LONG, skip: linuxOnly && 'lists /dev/shm' }, async () => {
-    const { code, stdout, stderr } = await runFixture([fixture('posix-segments.ts')], { MPTS_PLATFORM: 'posix' });
+    const { code, stdout, stderr } = await runFixture([fixture('posix-segments.ts')], { env: { MPTS_PLATFORM: 'posix' } });
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout.trim().split('\n').pop()!) as { pid: number; parentNames: number; childNames: number; childValue: number; afterKill: number; lockWorks: boolean; plainValue: number };
     assert.ok(report.parentNames > 0, 'the parent has no named segments');

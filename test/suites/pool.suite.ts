@@ -1,11 +1,11 @@
 // Pool: Python's API, and every failure mode ending promptly with the right error.
 // CPython: _TestPool, _TestPoolWorkerLifetime, _TestPoolWorkerErrors in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PicklingError, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
+import { runFixture } from '../helpers/program.js';
 import { defineSuite } from '../helpers/suite.js';
 import { LONG } from '../helpers/timeouts.js';
 
@@ -25,18 +25,6 @@ const ident = async (): Promise<number> => {
   return currentProcess().ident;
 };
 
-// Runs a fixture program on this backend; resolves with its exit code, stdout and stderr.
-function runProgram(script: string, backend: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, backend], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 function isCode(cls: new (...a: never[]) => Error, code: string) {
   return (e: unknown): boolean => e instanceof cls && (e as { code?: string }).code === code;
@@ -282,7 +270,7 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
   });
 
   test('a program that leaves a pool open still exits when its work is done', async () => {
-    const { code, out } = await runProgram(poolScript, backend);
+    const { code, stdout: out } = await runFixture([poolScript, backend]);
     assert.equal(out.trim(), '[1,4,9]');
     assert.equal(code, 0);
   }, { timeout: LONG });
@@ -313,7 +301,7 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
   });
 
   test('a promise a task leaves rejected is reported on stderr', async () => {
-    const { code, out, err } = await runProgram(rejectionScript, backend);
+    const { code, stdout: out, stderr: err } = await runFixture([rejectionScript, backend]);
     assert.equal(out.trim(), '["returned",42]');
     assert.match(err, /left behind by a task \(expected by the test\)/);
     assert.equal(code, 0);

@@ -1,7 +1,6 @@
 // Process: start/join/isAlive/terminate/kill/close, exit codes, names, targets, lifetime.
 // CPython: _TestProcess in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { activeChildren, cpuCount, currentProcess, fromModule, moduleTargets, pa
 import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { Download, ThreadDownload, Unlocatable } from '../fixtures/subclass.js';
 import { childPids, openFdCount, pidAlive, waitUntil } from '../helpers/leaks.js';
+import { runFixture, type Ran } from '../helpers/program.js';
 import { defineSuite } from '../helpers/suite.js';
 import { HUGE, LONG } from '../helpers/timeouts.js';
 
@@ -18,20 +18,7 @@ const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(tasksUrl);
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 
 /** Runs test/fixtures/parent.ts as its own program and collects what it prints. */
-function runParent(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, parentScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      for (const line of chunk.split('\n').filter(Boolean)) onLine?.(line, () => child.kill('SIGKILL'));
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const runParent = (args: string[], onLine?: (line: string, kill: () => void) => void): Promise<Ran> => runFixture([parentScript, ...args], { onLine });
 
 export default defineSuite({ area: 'Process', backends: ['process', 'thread'] }, ({ backend, ctx }, test) => {
   const { Process } = ctx;

@@ -1,22 +1,15 @@
 // The package's logger: Python's multiprocessing.get_logger() / log_to_stderr(), its levels and format.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getLogger, Logger, ValueError, type LogRecord } from 'multiprocessing-ts';
+import { runFixture, type Ran } from '../helpers/program.js';
 import { LONG } from '../helpers/timeouts.js';
 
 const program = fileURLToPath(new URL('../fixtures/log-program.ts', import.meta.url));
 
-function runProgram(backend: string, level: string | undefined): Promise<{ code: number | null; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, program, backend, ...(level === undefined ? [] : [level])], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, err }));
-  });
-}
+const runProgram = (backend: string, level: string | undefined): Promise<Ran> => runFixture([program, backend, ...(level === undefined ? [] : [level])]);
 
 function isBadValue(e: unknown): boolean {
   return e instanceof ValueError && e.code === 'ERR_MP_BAD_VALUE';
@@ -99,24 +92,24 @@ describe('logger', () => {
   for (const backend of ['process', 'thread']) {
     it(`${backend}: a child adopts logToStderr(); a child's start and end, and a pool worker's replacement, are logged at DEBUG/INFO`, { timeout: LONG }, async () => {
       const debug = await runProgram(backend, 'DEBUG');
-      assert.equal(debug.code, 0, debug.err);
-      const lines = debug.err.trim().split('\n');
+      assert.equal(debug.code, 0, debug.stderr);
+      const lines = debug.stderr.trim().split('\n');
       const expected = [
         /^\[DEBUG\/MainProcess\] started Process-1 \(pid \d+\)$/,
         /^\[INFO\/Process-1\] child process calling run\(\)$/,
         /^\[INFO\/Process-1\] process exiting with exitcode 0$/,
         /^\[DEBUG\/MainProcess\] Process-1 ended with exitcode 0$/,
       ];
-      for (const pattern of expected) assert.ok(lines.some((l) => pattern.test(l)), `no line like ${pattern} in:\n${debug.err}`);
+      for (const pattern of expected) assert.ok(lines.some((l) => pattern.test(l)), `no line like ${pattern} in:\n${debug.stderr}`);
       assert.ok(lines.indexOf(lines.find((l) => expected[0]!.test(l))!) < lines.indexOf(lines.find((l) => expected[3]!.test(l))!));
-      assert.equal(lines.filter((l) => /^\[DEBUG\/MainProcess\] added worker \S+$/.test(l)).length, 2, debug.err);
-      assert.ok(lines.filter((l) => /^\[DEBUG\/MainProcess\] cleaning up worker \S+ \(exitcode 0\)$/.test(l)).length >= 1, debug.err);
+      assert.equal(lines.filter((l) => /^\[DEBUG\/MainProcess\] added worker \S+$/.test(l)).length, 2, debug.stderr);
+      assert.ok(lines.filter((l) => /^\[DEBUG\/MainProcess\] cleaning up worker \S+ \(exitcode 0\)$/.test(l)).length >= 1, debug.stderr);
       const info = await runProgram(backend, 'INFO');
-      assert.equal(info.code, 0, info.err);
-      assert.equal(info.err, '[INFO/Process-1] child process calling run()\n[INFO/Process-1] process exiting with exitcode 0\n');
+      assert.equal(info.code, 0, info.stderr);
+      assert.equal(info.stderr, '[INFO/Process-1] child process calling run()\n[INFO/Process-1] process exiting with exitcode 0\n');
       const quiet = await runProgram(backend, undefined);
-      assert.equal(quiet.code, 0, quiet.err);
-      assert.equal(quiet.err, '');
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.equal(quiet.stderr, '');
     });
   }
 });
