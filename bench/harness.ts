@@ -7,6 +7,7 @@ import { availableParallelism, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { stopWarmChildren } from 'multiprocessing-ts';
 
 // No forced garbage collection between repetitions unless BENCH_GC=1: a forced full GC throws
 // away optimised code (measured here: a manager round trip 345 → 215 µs, a pool round trip
@@ -334,6 +335,8 @@ export async function runCase(c: Case, options: RunOptions): Promise<CaseResult>
     }
   } finally {
     for (const s of c.systems) await end(s);
+    // The library's idle warm children are its own: stopped by the library, not counted as left.
+    await stopWarmChildren();
     // Whatever child process the case left (a pool that ignored its teardown) goes now.
     const left = descendants().filter((pid) => !before.has(pid) && !isTracker(pid));
     if (left.length > 0) {

@@ -8,6 +8,7 @@
 
 import { ValueError } from '../errors.js';
 import type { BackendKind } from '../runtime.js';
+import { processAlive } from '../shm/liveness.js';
 import type { Backend, ChildHandle, LaunchOptions } from './backend.js';
 
 const MAX_WARM_CHILDREN = 4;
@@ -98,14 +99,23 @@ export function launch(backend: Backend, options: LaunchOptions): ChildHandle {
   const slot = slotOf(backend, options);
   if (options.module !== undefined) slot.modules.add(options.module);
   if (wanted === 0) return backend.boot(options);
-  const recipe = backend.recipe(options);
-  const index = slot.spares.findIndex((spare) => spare.recipe === recipe);
-  const spare = index === -1 ? undefined : slot.spares.splice(index, 1)[0];
+  const spare = takeSpare(slot, backend.recipe(options));
   scheduleTopUp(slot);
   if (spare === undefined) return backend.boot(options);
   spare.child.rename(options.name);
   spare.child.ref();
   return spare.child;
+}
+
+// A spare killed from outside is seen to end only on a later turn of the event loop: one whose
+// process is gone already is passed over, or the start message would go to a dead child.
+function takeSpare(slot: Slot, recipe: string): Spare | undefined {
+  for (;;) {
+    const index = slot.spares.findIndex((spare) => spare.recipe === recipe);
+    if (index === -1) return undefined;
+    const spare = slot.spares.splice(index, 1)[0] as Spare;
+    if (slot.backend.kind !== 'process' || processAlive(spare.child.pid)) return spare;
+  }
 }
 
 // A slot per recipe: a pool's workers with their own environment or execArgv get their own spares.

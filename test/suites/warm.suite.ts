@@ -1,7 +1,7 @@
 // Warm children: a started child leaves an idle spare of the same recipe, which the next start takes.
 // CPython: the forkserver start method's tests (test_multiprocessing_forkserver), where they apply.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,23 +9,18 @@ import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError } from '
 import { idleWarmChildren } from '../../src/backends/index.js';
 import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { pidAlive, waitUntil } from '../helpers/leaks.js';
+import { runFixture, type Ran } from '../helpers/program.js';
 import { defineSuite } from '../helpers/suite.js';
 import { HUGE, LONG } from '../helpers/timeouts.js';
 import { transpile } from '../helpers/transpiled.js';
 
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 
+type Report = { exitcode: number; spares: number[] };
+
 /** Runs test/fixtures/parent.ts's warm-spare scenario; `onReport` gets what it prints. */
-function runParent(args: string[], env: NodeJS.ProcessEnv, onReport: (report: { exitcode: number; spares: number[] }, kill: () => void) => void): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, parentScript, 'warm-spare', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n').filter(Boolean)) onReport(JSON.parse(line) as { exitcode: number; spares: number[] }, () => child.kill('SIGKILL'));
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
-}
+const runParent = (args: string[], env: NodeJS.ProcessEnv, onReport: (report: Report, kill: () => void) => void): Promise<Ran> =>
+  runFixture([parentScript, 'warm-spare', ...args], { env, onLine: (line, kill) => onReport(JSON.parse(line) as Report, kill) });
 
 export default defineSuite({ area: 'warm children', backends: ['process', 'thread'] }, ({ backend, ctx }, test) => {
   const { Process } = ctx;
@@ -60,6 +55,18 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
     // A spare has run no target before: a global set by the previous child is not there.
     assert.deepEqual(channel.read(), [{ ranHere: false, name: 'taken' }]);
   }), { timeout: LONG });
+
+  test('a spare killed from outside, not yet seen to end, is passed over: the start runs its target', async () => {
+    await run();
+    await spareReady();
+    const [spare] = idleWarmChildren(backend) as [number];
+    process.kill(spare, 'SIGKILL');
+    // Without turning the event loop, so that the spare's end is not seen yet.
+    const until = Date.now() + LONG;
+    while (pidAlive(spare)) assert.ok(Date.now() < until, `spare ${spare} still alive after SIGKILL`);
+    const p = await run();
+    assert.notEqual(p.ident, spare);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'a worker thread cannot be killed from outside' } });
 
   test('a change of environment or execArgv boots a fresh child, which sees the change', withChannel(async (channel) => {
     await run();
