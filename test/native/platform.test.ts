@@ -1,6 +1,6 @@
 // The platform seam: both variants of sharing a segment and of a child dying with its parent run
-// here ('linux', and 'posix' forced with MPTS_PLATFORM=posix, which CI also runs every suite the
-// seam touches in), and a process started from a worker thread ends with that thread.
+// here ('linux', and 'posix' forced with MPTS_PLATFORM=posix, in which CI also runs the whole
+// suite), and a process started from a worker thread ends with that thread.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
