@@ -6,7 +6,7 @@
 // Commands load on demand: `mpts map` needs neither BullMQ nor a Redis client.
 
 const USAGE = `Usage:
-  mpts worker --redis URL --name NAME --module FILE [--concurrency N]
+  mpts worker [--redis URL] --name NAME --module FILE [--concurrency N]
               [--prefix P] [--lock-duration MS] [--stalled-interval MS] [--max-stalled N]
       Serve a Redis-backed pool (multiprocessing-ts/redis): run its tasks, N at a time.
   MPTS_AUTHKEY=KEY mpts manager --address HOST:PORT --queue NAME [--queue NAME ...]

@@ -3,13 +3,14 @@
 import { serve } from '../redis/serve.js';
 import { intOption, parse, required, UsageError } from './args.js';
 
-const USAGE = `Usage: mpts worker --redis URL --name NAME --module FILE [options]
+const USAGE = `Usage: mpts worker [--redis URL] --name NAME --module FILE [options]
 
 Take the tasks of the Redis-backed pool NAME and run them here: in this process when the
 concurrency is 1, otherwise each in a process of a local pool. Tasks name exports of FILE, which
 is loaded from this machine's disk.
 
-  --redis URL             Redis to use, e.g. redis://10.0.0.1:6379
+  --redis URL             Redis to use, e.g. redis://10.0.0.1:6379 (default: MPTS_REDIS_URL from
+                          the environment, which keeps a password out of the process list)
   --name NAME             the pool's name (as given to the submitter's Pool)
   --module FILE           the module whose exports are the tasks
   --concurrency N         tasks at once (default: the number of CPUs)
@@ -21,6 +22,12 @@ is loaded from this machine's disk.
   --max-stalled N         times a task may be taken back from a dead worker before it fails (default 3)
 
 SIGINT or SIGTERM: finish the running tasks, then exit; a second signal exits at once.`;
+
+function redisUrl(option: string | boolean | undefined): string {
+  const url = option ?? process.env.MPTS_REDIS_URL;
+  if (typeof url !== 'string' || url === '') throw new UsageError('mpts worker: --redis URL (or MPTS_REDIS_URL in the environment) is required');
+  return url;
+}
 
 export async function workerCommand(argv: string[]): Promise<number> {
   let opts;
@@ -44,7 +51,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     if (positionals.length > 0) throw new UsageError(`mpts worker: unexpected argument "${positionals[0]}"`);
     if (values.isolate === true && values['in-process'] === true) throw new UsageError('mpts worker: --isolate and --in-process exclude each other');
     opts = {
-      redis: required('worker', 'redis', values.redis),
+      redis: redisUrl(values.redis),
       name: required('worker', 'name', values.name),
       module: required('worker', 'module', values.module),
       concurrency: intOption('worker', 'concurrency', values.concurrency, undefined),

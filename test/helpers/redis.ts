@@ -104,9 +104,10 @@ export interface WorkerProcess {
   stop(): Promise<number | string>;
 }
 
-/** Start `mpts worker` from source and wait until it serves. */
-export async function startWorker(url: string, name: string, module: string, extra: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...tsNode, mptsCli, 'worker', '--redis', url, '--name', name, '--module', module, ...extra], { stdio: ['ignore', 'inherit', 'pipe'] });
+/** Start `mpts worker` from source and wait until it serves; `urlFrom: 'env'` gives it the URL in MPTS_REDIS_URL. */
+export async function startWorker(url: string, name: string, module: string, extra: string[] = [], urlFrom: 'argv' | 'env' = 'argv'): Promise<WorkerProcess> {
+  const where = urlFrom === 'argv' ? { args: ['--redis', url], env: process.env } : { args: [], env: { ...process.env, MPTS_REDIS_URL: url } };
+  const child = spawn(process.execPath, [...tsNode, mptsCli, 'worker', ...where.args, '--name', name, '--module', module, ...extra], { stdio: ['ignore', 'inherit', 'pipe'], env: where.env });
   await waitForLine(child, 'stderr', /mpts worker: pid \d+ serving/, 'mpts worker');
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return {

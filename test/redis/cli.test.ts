@@ -109,7 +109,7 @@ describe('mpts', () => {
   it('usage errors exit 2 and say what is wrong', { timeout: SHORT }, async () => {
     const missing = await mpts(['worker', '--name', 'x']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--redis is required/);
+    assert.match(missing.stderr, /--redis URL \(or MPTS_REDIS_URL in the environment\) is required/);
     const unknown = await mpts(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);

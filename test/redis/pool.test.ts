@@ -151,7 +151,7 @@ describe('redis Pool', { skip: skipRedis }, () => {
   });
 
   it('a submitter restarted mid-run finds its finished results, and nothing runs twice', { timeout: LONG }, async () => {
-    const worker = await startWorker(redis.url, 'resume', tasksFile, ['--concurrency', '1']);
+    const worker = await startWorker(redis.url, 'resume', tasksFile, ['--concurrency', '1'], 'env');
     workers.push(worker);
     const dir = mkdtempSync(join(scratch, 'resume-'));
     const n = 12;
