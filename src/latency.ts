@@ -6,8 +6,9 @@
 // rest of a message the other side is copying), it looks for it for a moment before it sleeps.
 // Each trick spends at most a fraction of a millisecond of CPU per wait, and only when the wait
 // is likely to be short: the queue ring spins only while the other side holds its lock
-// (queues/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a worker
-// thread of a pool looks for its next task after its last result (pool/worker.ts), and a manager
+// (synchronize/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a worker
+// of a pool looks for its next task after its last result (pool/worker.ts), a pool looks for a
+// process worker's result right after sending it a task (pool/task-link.ts), and a manager
 // server polls its sockets after a turn that sent replies (managers/busy-poll.ts, through the
 // addon; it reads the sockets' fds from a Node internal behind `handleFd` in runtime.ts, and does
 // without the trick where Node does not expose them). The addon's asynchronous futex waiter also
@@ -30,8 +31,11 @@ export const RING_SPIN_MS = when(0.1);
 /** How many times a Lock looks whether its holder gave it back before it sleeps. */
 export const LOCK_SPINS = when(100);
 
-/** How long a pool's worker thread looks for its next task after its last result, in ms. */
+/** How long a pool's worker looks for its next task after its last result, in ms. */
 export const WORKER_LINGER_MS = when(0.1);
+
+/** How long a pool looks for a process worker's result right after sending it tasks, in ms. */
+export const REPLY_SPIN_MS = when(0.05);
 
 /** How long a manager server polls its sockets for the next request after sending replies, in ms. */
 export const SERVER_POLL_MS = when(0.1);

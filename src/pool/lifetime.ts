@@ -3,7 +3,7 @@
 // CPython: Pool.__init__, _repopulate_pool, close, terminate and join in Lib/multiprocessing/pool.py.
 
 import { totalmem } from 'node:os';
-import type { LaunchOptions } from '../backends/backend.js';
+import type { ChildHandle, LaunchOptions } from '../backends/backend.js';
 import { getBackend } from '../backends/index.js';
 import { ValueError } from '../errors.js';
 import { DEBUG, getLogger } from '../logger.js';
@@ -11,6 +11,7 @@ import { nextIdentity } from '../process/current.js';
 import type { BackendKind } from '../runtime.js';
 import { notRunningError, terminatedError, type PoolState } from './core.js';
 import type { PoolStartMessage, WorkerToPool } from './messages.js';
+import { LinkedChild, linksWorkers } from './task-link.js';
 import { WorkerSlot } from './worker-slot.js';
 
 const logger = getLogger();
@@ -45,7 +46,7 @@ export interface LifetimeOptions {
   launch: Omit<LaunchOptions, 'name'>;
   /** Names the workers `${prefix}-N`. */
   prefix: string;
-  start: Omit<PoolStartMessage, 'name' | 'identity'>;
+  start: Omit<PoolStartMessage, 'name' | 'identity' | 'link'>;
   hooks: LifetimeHooks;
 }
 
@@ -57,7 +58,7 @@ export class PoolLifetime {
   readonly #launchOptions: Omit<LaunchOptions, 'name'>;
   readonly #idleTimers = new Map<WorkerSlot, NodeJS.Timeout>();
   readonly #prefix: string;
-  readonly #start: Omit<PoolStartMessage, 'name' | 'identity'>;
+  readonly #start: Omit<PoolStartMessage, 'name' | 'identity' | 'link'>;
   readonly #hooks: LifetimeHooks;
   readonly #slots = new Set<WorkerSlot>();
   #state: PoolState = 'RUN';
@@ -202,11 +203,14 @@ export class PoolLifetime {
   #launch(): void {
     const identity = nextIdentity();
     const name = `${this.#prefix}-${++this.#started}`;
-    const child = getBackend(this.#backend).launch({ ...this.#launchOptions, name, module: this.#start.module });
+    const launched = getBackend(this.#backend).launch({ ...this.#launchOptions, name, module: this.#start.module });
+    let child: ChildHandle;
     try {
-      child.send({ ...this.#start, name, identity } satisfies PoolStartMessage);
+      const linked = linksWorkers(this.#backend) ? new LinkedChild(launched) : undefined;
+      launched.send({ ...this.#start, name, identity, link: linked?.transfer() ?? null } satisfies PoolStartMessage);
+      child = linked ?? launched;
     } catch (err) {
-      child.kill();
+      launched.kill();
       throw err;
     }
     let markExited!: () => void;

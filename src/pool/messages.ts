@@ -4,6 +4,7 @@ import type { StartMessage } from '../backends/child.js';
 import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetSpec } from '../codec/targets.js';
 import type { ResultTuple, TaskTuple } from './core.js';
+import type { LinkTransfer } from './task-link.js';
 
 /** Starts a child as a pool worker (the 'pool' mode, pool/worker.ts). */
 export interface PoolStartMessage extends StartMessage {
@@ -16,6 +17,8 @@ export interface PoolStartMessage extends StartMessage {
   hasHandles: boolean;
   /** maxWorkerMemory in bytes, or null. */
   maxMemory: number | null;
+  /** The rings the worker's tasks and messages go through (task-link.ts), or null: the IPC channel. */
+  link: LinkTransfer | null;
 }
 
 export interface TasksMessage {

@@ -20,6 +20,7 @@ import { enterChild } from '../process/current.js';
 import type { ResultTuple, TaskTuple } from './core.js';
 import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ReportMessage, ResultsMessage } from './messages.js';
 import { setProgressSink } from './progress.js';
+import { linkedChannel } from './task-link.js';
 import { isThenable, runTask, type Call } from './task-runner.js';
 import { joinTransfers, movedIn } from './transfer.js';
 
@@ -213,7 +214,8 @@ class PoolWorker {
   }
 }
 
-async function runPoolWorker(channel: ParentChannel, start: PoolStartMessage): Promise<void> {
+async function runPoolWorker(ipc: ParentChannel, start: PoolStartMessage): Promise<void> {
+  const channel = start.link === null ? ipc : linkedChannel(ipc, start.link);
   enterChild({ name: start.name, daemon: true, identity: start.identity, parent: start.parent, backend: channel.backend });
   const worker = new PoolWorker(channel, start.maxMemory);
   process.on('exit', worker.sayGoodbye);

@@ -6,7 +6,7 @@ import { BufferTooShort, EOFError, ValueError } from '../errors.js';
 import { deadlineOf } from '../shm/deadline.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
 import { decode, decodeNow, encode } from './queue.js';
-import { Ring, type RingTransfer } from './ring.js';
+import { Ring, type RingTransfer } from '../synchronize/ring.js';
 
 const PIPE_CAPACITY = 1 << 20;
 

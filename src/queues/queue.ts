@@ -11,7 +11,7 @@ import { Empty, Full, ValueError } from '../errors.js';
 import { blockingOptions } from '../shm/deadline.js';
 import { allTaken } from '../shm/handoff.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
-import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type Refusal, type RingTransfer } from './ring.js';
+import { COUNT, DEFAULT_CAPACITY, Ring, UNFINISHED, type Refusal, type RingTransfer } from '../synchronize/ring.js';
 
 /**
  * Options of `put`/`get`: Python's `block` and `timeout` (milliseconds). The timeout bounds the

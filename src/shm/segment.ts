@@ -135,6 +135,22 @@ export function allocate(size: number): Block {
   return block;
 }
 
+/**
+ * Let go of a block that has a segment of its own (over 16 KiB) once no other process will attach
+ * to it: its fd is closed, or its name unlinked. Mappings stay valid; the memory goes with the last.
+ */
+export function releaseBlock(block: Block): void {
+  const { segment } = block;
+  if (Math.ceil(block.size / ALIGN) * ALIGN <= DEDICATED_OVER || segments.get(segment.id) !== segment) return;
+  segments.delete(segment.id);
+  if (!hasNative()) return;
+  if (segment.fd >= 0) native().closeFd(segment.fd);
+  if (segment.name !== undefined && ownNames.delete(segment.name)) {
+    native().shmUnlink(`/${segment.name}`);
+    unregister(segment.name);
+  }
+}
+
 /** The travelling form of a block, for a child on `dest`. */
 export function reduceBlock(block: Block, dest: BackendKind): BlockTransfer {
   const { segment } = block;

@@ -2,7 +2,7 @@
 // CPython: _TestPool, _TestPoolWorkerLifetime, _TestPoolWorkerErrors in Lib/test/_test_multiprocessing.py.
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { getEventListeners } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { PicklingError, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
 import { runFixture } from '../helpers/program.js';
@@ -157,6 +157,35 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     await assert.rejects(pool.apply(tasks.killSelf), (e: unknown) => e instanceof WorkerLostError && e.signal === 'SIGKILL' && /SIGKILL/.test(e.message));
     assert.equal(await pool.apply(square, [3]), 9);
   }, { only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
+
+  test('a worker killed while large arguments and results pass loses only what it held, and the pool goes on', async () => {
+    await using pool = new Pool(1);
+    const echo = (bytes: Uint8Array): Uint8Array => bytes;
+    // Killed as the k-th task is handed over (the worker may be reading it, or writing the one
+    // before's result), or as the k-th result arrives (it may be writing the next).
+    for (let round = 0; round < 8; round++) {
+      const pid = await pool.apply(ident);
+      const at = round % 4;
+      let seen = 0;
+      const killAt = (): void => {
+        if (seen++ === at) process.kill(pid, 'SIGKILL');
+      };
+      const event = round < 4 ? 'taskStart' : 'taskEnd';
+      const exited = once(pool, 'workerExit');
+      pool.on(event, killAt);
+      const sizes = [300 << 10, 4 << 20, 1 << 10, 2 << 20];
+      const runs = sizes.map((size, i) => pool.applyAsync(echo, [new Uint8Array(size).fill(i + 1)]).get());
+      const settled = await Promise.allSettled(runs);
+      pool.off(event, killAt);
+      settled.forEach((outcome, i) => {
+        if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof WorkerLostError, String(outcome.reason));
+        else assert.ok(outcome.value.length === sizes[i] && outcome.value.every((b) => b === i + 1), `task ${i} came back whole`);
+      });
+      // Every round kills its worker once: the next one starts on its replacement.
+      await exited;
+    }
+    assert.equal(await pool.apply(square, [3]), 9);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
 
   test('an uncaught error at the top level of a worker rejects the task it held', async () => {
     await using pool = new Pool(1);

@@ -55,8 +55,8 @@ import { canHandOver, claim, handOver, withdraw, type HandoffOwner } from '../sh
 import { allocate, rebuildBlock, reduceBlock, type Block, type BlockTransfer } from '../shm/segment.js';
 import { sleepOn, type WaitPlan } from '../shm/wait-driver.js';
 import { WAIT_TIMED_OUT, wake } from '../shm/waiter.js';
-import { Lock } from '../synchronize/lock.js';
-import { wordsOf } from '../synchronize/shared-object.js';
+import { Lock } from './lock.js';
+import { wordsOf } from './shared-object.js';
 
 const HEAD = 0;
 const TAIL = 1;
@@ -201,6 +201,11 @@ export class Ring implements HandoffOwner {
     this.#store(CLOSED, 1);
     this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
     this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
+  }
+
+  /** Wake the readers waiting for data without giving them any, so that they look again whether to stop waiting. */
+  interrupt(): void {
+    wake(this.i32, this.base + DATA_SEQ, Infinity);
   }
 
   /** @internal Messages of at least `bytes` that do not fit whole are handed over (0: never; they stream in pieces). For every process of the ring. */
@@ -660,6 +665,26 @@ export class Ring implements HandoffOwner {
     this.#store(READING, 0);
     // A put waiting for the count to drop below maxsize sleeps on SPACE_SEQ.
     this.#bump(SPACE_SEQ, WRITERS_WAITING, 1);
+  }
+
+  /**
+   * Let go of the segments of the messages handed over that are still in this ring, once no one
+   * will read it again (its reader died): they are free for this writer's next messages. For a
+   * ring whose messages all travel whole or handed over (`handoffFrom` 1), so each starts where
+   * the last ends.
+   */
+  withdrawHandedOver(): void {
+    for (let head = this.load(HEAD); head !== this.load(TAIL); ) {
+      const length = this.#u32Out(head);
+      if ((length & HANDOFF) === 0 || length === END_MARK) {
+        head = (head + 4 + (length === END_MARK ? 0 : length)) >>> 0;
+        continue;
+      }
+      const descriptor = new Uint8Array(length & ~HANDOFF);
+      this.#copyOut((head + 4) >>> 0, descriptor);
+      withdraw(descriptor);
+      head = (head + 4 + descriptor.length) >>> 0;
+    }
   }
 
   /** Whether something (or the end of the stream) can be received, waiting until `deadline`. */

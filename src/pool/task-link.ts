@@ -1,0 +1,247 @@
+// A process worker's tasks and results over shared memory: two rings per worker (synchronize/
+// ring.ts), tasks one way and everything the worker says the other, with futex wake-ups. The IPC
+// channel then only starts the worker; its end is still seen from the child's exit. A message
+// costs a copy in and a copy out and no system call while the other side is awake, and a large
+// one (an argument or a result of megabytes) is handed over in a segment of its own
+// (shm/handoff.ts) rather than pushed through a socket.
+//
+// Every message takes the one way (progress, results, the worker's last word), so they keep their
+// order. The pool reads only while results are due (a pending wait keeps the event loop alive, as
+// an idle pool must not) and once more when the worker has exited, before the pool hears of it:
+// what the worker said before it died is heard, as the IPC channel's drain gave. The rings die with
+// their worker, so whatever a killed worker left in them (a lock held, half a read) needs no repair.
+
+import { deserialize, serialize } from 'node:v8';
+import { hasNative } from '../addon/binding.js';
+import type { ChildHandle } from '../backends/backend.js';
+import type { ParentChannel } from '../backends/child.js';
+import { asPicklingError } from '../backends/clone-error.js';
+import { REPLY_SPIN_MS } from '../latency.js';
+import type { BackendKind } from '../runtime.js';
+import { releaseBlock } from '../shm/segment.js';
+import { runAsync, runSync } from '../shm/wait-driver.js';
+import { Ring, type RingTransfer } from '../synchronize/ring.js';
+import type { PoolToWorker, WorkerToPool } from './messages.js';
+
+// Room for a burst of small tasks or results; a message over a quarter of it is handed over.
+const CAPACITY = 1 << 20;
+
+/** The rings of a worker, as its start message carries them. */
+export interface LinkTransfer {
+  tasks: RingTransfer;
+  results: RingTransfer;
+}
+
+/** Whether a pool on `backend` links its workers through rings: processes, where the addon is. */
+export function linksWorkers(backend: BackendKind): boolean {
+  return backend === 'process' && hasNative();
+}
+
+// The next message if one is here, without waiting: every message in a ring is whole (a small one
+// in place, a larger one's descriptor), and each ring has one reader.
+function takeNow(ring: Ring): Uint8Array | undefined {
+  if (ring.available() === 0) return undefined;
+  const small = ring.tryReadNow();
+  if (small !== undefined) return small;
+  const got = runSync(ring.receive(0));
+  return typeof got === 'string' ? undefined : got;
+}
+
+function newRing(): Ring {
+  const ring = new Ring(CAPACITY);
+  // Every message too large to go whole is handed over, so none is ever half in a ring.
+  ring.handoffFrom = 1;
+  return ring;
+}
+
+/** The pool's side of a worker's rings: a ChildHandle whose messages go through them. */
+export class LinkedChild implements ChildHandle {
+  readonly #child: ChildHandle;
+  readonly #tasks = newRing();
+  readonly #results = newRing();
+  #listener: (message: unknown) => void = () => {};
+  // Tasks sent whose results have not come back: the pool reads while there are some.
+  #due = 0;
+  #reading = false;
+  #spinning = false;
+  #ended = false;
+  // Tasks that found no room in the ring, sent in order as room comes.
+  readonly #backlog: Uint8Array[] = [];
+
+  constructor(child: ChildHandle) {
+    this.#child = child;
+    // The pool does not wait at exit for a worker to take what it handed over.
+    this.#tasks.joinAtExit = false;
+    // Before the pool's own listener: it hears every message before the exit.
+    child.onExit(() => this.#end());
+  }
+
+  get stdout(): ChildHandle['stdout'] {
+    return this.#child.stdout;
+  }
+
+  get stderr(): ChildHandle['stderr'] {
+    return this.#child.stderr;
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  get ident(): number {
+    return this.#child.ident;
+  }
+
+  /** The rings in travelling form, for the start message. */
+  transfer(): LinkTransfer {
+    return { tasks: this.#tasks.reduce('process'), results: this.#results.reduce('process') };
+  }
+
+  send(message: unknown): void {
+    if (this.#ended) return;
+    let body: Uint8Array;
+    try {
+      body = serialize(message);
+    } catch (err) {
+      throw asPicklingError(err, 'the arguments');
+    }
+    if (this.#backlog.length > 0 || !this.#writeNow(body)) {
+      if (this.#backlog.push(body) === 1) void this.#sendBacklog();
+    }
+    const msg = message as PoolToWorker;
+    if (msg.t === 'tasks') this.#due += msg.b.length;
+    if (this.#due === 0 || this.#reading || this.#spinning) return;
+    // A short task's result often follows at once: look for it before going back to the event
+    // loop, once the pool has sent every batch of this turn (not from inside its send).
+    this.#spinning = true;
+    queueMicrotask(this.#spinThenRead);
+  }
+
+  readonly #spinThenRead = (): void => {
+    this.#spinning = false;
+    if (this.#reading || this.#ended) return;
+    const until = performance.now() + REPLY_SPIN_MS;
+    while (performance.now() < until && !this.#takeAll());
+    this.#read();
+  };
+
+  // Now or not at all. A large message is handed over here, so that a failure to make its
+  // segment fails the tasks it carries, as one that cannot be cloned does.
+  #writeNow(body: Uint8Array): boolean {
+    const tasks = this.#tasks;
+    if (tasks.tryWriteNow(body)) return true;
+    return body.length + 4 > tasks.wholeLimit && runSync(tasks.send(body, -1, 0)) === 'sent';
+  }
+
+  async #sendBacklog(): Promise<void> {
+    try {
+      while (this.#backlog.length > 0 && !this.#ended) {
+        await runAsync(this.#tasks.send(this.#backlog[0] as Uint8Array, -1, Infinity));
+        this.#backlog.shift();
+      }
+    } catch (err) {
+      // Tasks that cannot reach the worker would wait forever: end it, so they count as lost.
+      process.emitWarning(`multiprocessing-ts: a pool could not send tasks to its worker ${this.pid}, which is replaced: ${(err as Error).message}`);
+      this.#child.kill();
+    }
+    this.#backlog.length = 0;
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.#listener = listener;
+  }
+
+  onExit(listener: (exitcode: number) => void): void {
+    this.#child.onExit(listener);
+  }
+
+  terminate(): void {
+    this.#child.terminate();
+  }
+
+  kill(): void {
+    this.#child.kill();
+  }
+
+  ref(): void {
+    this.#child.ref();
+  }
+
+  unref(): void {
+    this.#child.unref();
+  }
+
+  rename(name: string): void {
+    this.#child.rename(name);
+  }
+
+  // Deliver every message here; true if there was one.
+  #takeAll(): boolean {
+    let any = false;
+    for (let bytes = takeNow(this.#results); bytes !== undefined; bytes = takeNow(this.#results)) {
+      any = true;
+      const message = deserialize(bytes) as WorkerToPool;
+      if (message.t === 'results') this.#due -= message.r.length;
+      this.#listener(message);
+    }
+    return any;
+  }
+
+  #read(): void {
+    if (this.#reading || this.#ended) return;
+    this.#reading = true;
+    void this.#readWhileDue();
+  }
+
+  async #readWhileDue(): Promise<void> {
+    const results = this.#results;
+    const stop = (): 'closed' | undefined => (this.#ended || this.#due <= 0 ? 'closed' : undefined);
+    try {
+      while (stop() === undefined) {
+        if (!this.#takeAll()) await runAsync(results.waitFor('data', () => results.available() > 0, Infinity, stop));
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  // The worker exited: hear what it said last, stop every wait on its rings, and let them go.
+  #end(): void {
+    if (this.#ended) return;
+    this.#takeAll();
+    this.#ended = true;
+    this.#tasks.close();
+    this.#tasks.withdrawHandedOver();
+    this.#results.close();
+    for (const ring of [this.#tasks, this.#results]) releaseBlock(ring.block);
+  }
+}
+
+/** The worker's side: a channel to the pool over the rings of its start message. */
+export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): ParentChannel {
+  const tasks = Ring.rebuild(transfer.tasks);
+  const results = Ring.rebuild(transfer.results);
+  const poll = (): { message: unknown } | undefined => {
+    const bytes = takeNow(tasks);
+    return bytes === undefined ? undefined : { message: deserialize(bytes) };
+  };
+  return {
+    backend: channel.backend,
+    send(message) {
+      const body = serialize(message);
+      // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
+      if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
+    },
+    onMessage(listener) {
+      void (async () => {
+        for (;;) {
+          for (let next = poll(); next !== undefined; next = poll()) listener(next.message);
+          await runAsync(tasks.waitFor('data', () => tasks.available() > 0, Infinity));
+        }
+      })();
+    },
+    poll,
+    unref: () => channel.unref(),
+    exit: (code) => channel.exit(code),
+  };
+}
