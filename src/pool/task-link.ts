@@ -47,6 +47,21 @@ function takeNow(ring: Ring): Uint8Array | undefined {
   return typeof got === 'string' ? undefined : got;
 }
 
+// A result found by looking resolves its promise in this same turn of the event loop, and a loop
+// of `await pool.apply()` may then send the next task in it too: past this long, such a chain
+// lets the event loop turn (timers, I/O) before it looks again.
+const TURN_MS = 1;
+let turnStarted: number | undefined;
+
+function mayHoldTheLoop(): boolean {
+  const now = performance.now();
+  if (turnStarted === undefined) {
+    turnStarted = now;
+    setImmediate(() => (turnStarted = undefined)).unref();
+  }
+  return now - turnStarted < TURN_MS;
+}
+
 function newRing(): Ring {
   const ring = new Ring(CAPACITY);
   // Every message too large to go whole is handed over, so none is ever half in a ring.
@@ -118,6 +133,7 @@ export class LinkedChild implements ChildHandle {
   }
 
   readonly #spinThenRead = (): void => {
+    if (REPLY_SPIN_MS > 0 && !mayHoldTheLoop()) return void setImmediate(this.#spinThenRead);
     this.#spinning = false;
     if (this.#reading || this.#ended) return;
     const until = performance.now() + REPLY_SPIN_MS;
@@ -236,6 +252,10 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
       void (async () => {
         for (;;) {
           for (let next = poll(); next !== undefined; next = poll()) listener(next.message);
+          // Sleep only once the worker is done with this turn: while it runs tasks and lingers
+          // (polls), a sleeper here would cost the pool a wake-up call and this process a thread's
+          // wake-up for every message it writes.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           await runAsync(tasks.waitFor('data', () => tasks.available() > 0, Infinity));
         }
       })();

@@ -181,8 +181,10 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
         if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof WorkerLostError, String(outcome.reason));
         else assert.ok(outcome.value.length === sizes[i] && outcome.value.every((b) => b === i + 1), `task ${i} came back whole`);
       });
-      // Every round kills its worker once: the next one starts on its replacement.
-      await exited;
+      // Every round kills its worker once: the next one starts on its replacement. An idle pool
+      // does not keep the program alive, so this wait holds it.
+      const hold = setInterval(() => {}, 60_000);
+      await exited.finally(() => clearInterval(hold));
     }
     assert.equal(await pool.apply(square, [3]), 9);
   }, { timeout: LONG, only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
