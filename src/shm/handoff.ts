@@ -12,8 +12,8 @@
 // last holder; the resource tracker unlinks a named one): the reader finds it gone and skips the
 // message, as Python loses what its feeder had not written. A reader killed after taking one
 // loses that message (as with any get), and its writer reuses the segment once it sees the reader
-// dead. Segments are reused (up to a few, of moderate size), and readers keep the last few they
-// mapped, since first touching a page costs more than copying it.
+// dead. Segments are reused (up to a few of moderate size, and one large), and readers keep the
+// last few they mapped, since first touching a page costs more than copying it.
 //
 // A segment: a header of Int32 words, then the message (its tag byte, then its body).
 //   0 STATE   FREE, IN_RING (a descriptor of it is in a ring), TAKEN (a reader is copying it
@@ -46,6 +46,10 @@ const DESCRIPTOR_BYTES = 32;
 // Segments up to this size are kept for reuse, at most POOLED of them per writer and CACHED per reader.
 const REUSED_UP_TO = 16 << 20;
 const POOLED = 4;
+// Of larger ones, up to this size, one is kept (per writer, and mapped per reader): first touching
+// the pages of a fresh segment costs more than copying into it, so a program that sends large
+// messages again and again reuses one, and holds the memory of at most one.
+const LARGE_REUSED_UP_TO = 256 << 20;
 const CACHED = 4;
 const SMALLEST = 1 << 20;
 const EXIT_SLICE_MS = 1000;
@@ -149,11 +153,15 @@ function freeIfReaderDied(segment: OwnSegment): number {
 function freeSegment(size: number): OwnSegment | undefined {
   let best: OwnSegment | undefined;
   let kept = 0;
+  let keptLarge = 0;
   for (let i = own.length - 1; i >= 0; i--) {
     const segment = own[i]!;
     if (freeIfReaderDied(segment) !== FREE) continue;
-    if (segment.size >= size && segment.size <= REUSED_UP_TO && (best === undefined || segment.size < best.size)) best = segment;
-    if (segment.size <= REUSED_UP_TO && ++kept <= POOLED) continue;
+    const large = segment.size > REUSED_UP_TO;
+    // A large segment only for a large message: a small one would hold it from the next.
+    const fits = segment.size >= size && large === size > REUSED_UP_TO && segment.size <= LARGE_REUSED_UP_TO;
+    if (fits && (best === undefined || segment.size < best.size)) best = segment;
+    if (large ? segment.size <= LARGE_REUSED_UP_TO && ++keptLarge <= 1 : ++kept <= POOLED) continue;
     if (segment === best) continue;
     retire(segment);
     own.splice(i, 1);
@@ -296,7 +304,9 @@ function mappingOf(d: Descriptor): { map: Mapping; cached: boolean } | undefined
   if (hit !== undefined) return { map: hit, cached: true };
   const map = attach(d);
   if (map === undefined) return undefined;
-  if (d.size > REUSED_UP_TO) return { map, cached: false };
+  if (d.size > LARGE_REUSED_UP_TO) return { map, cached: false };
+  // At most one large mapping is kept, as its writer keeps at most one large segment.
+  if (d.size > REUSED_UP_TO) for (const [oldKey, old] of cache) if (old.size > REUSED_UP_TO) forget(oldKey, old);
   if (cache.size >= CACHED) {
     const [oldKey, old] = cache.entries().next().value as [string, Mapping];
     forget(oldKey, old);

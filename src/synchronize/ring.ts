@@ -203,11 +203,6 @@ export class Ring implements HandoffOwner {
     this.#bump(SPACE_SEQ, WRITERS_WAITING, Infinity);
   }
 
-  /** Wake the readers waiting for data without giving them any, so that they look again whether to stop waiting. */
-  interrupt(): void {
-    wake(this.i32, this.base + DATA_SEQ, Infinity);
-  }
-
   /** @internal Messages of at least `bytes` that do not fit whole are handed over (0: never; they stream in pieces). For every process of the ring. */
   set handoffFrom(bytes: number) {
     this.#store(HANDOFF_FROM, bytes);
