@@ -189,6 +189,26 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     assert.equal(await pool.apply(square, [3]), 9);
   }, { timeout: LONG, only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
 
+  test('large arguments sent in many turns to a busy worker all arrive, in order', async () => {
+    await using pool = new Pool(1);
+    const seen: number[] = [];
+    // Tiny tasks first, so that the pool sends the worker many tasks at once; then it is busy,
+    // not waiting: it reads no message until it returns.
+    await pool.map((x: number) => x, Array.from({ length: 200 }, (_, i) => i), 1);
+    const first = pool.apply((ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; );
+    }, [300]);
+    const runs: Promise<number>[] = [];
+    // One message per turn, each too large for the worker's ring: more than it holds at once wait to be sent.
+    for (let i = 0; i < 6; i++) {
+      runs.push(pool.apply((bytes: Uint8Array) => bytes[bytes.length - 1]!, [new Uint8Array(1 << 20).fill(i + 1)]).then((n) => (seen.push(n), n)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await first;
+    assert.deepEqual(await Promise.all(runs), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
+  }, { timeout: LONG });
+
   test('an uncaught error at the top level of a worker rejects the task it held', async () => {
     await using pool = new Pool(1);
     await assert.rejects(pool.apply(tasks.throwOutsideTask), (e: unknown) => e instanceof WorkerLostError && e.exitcode === 1);
