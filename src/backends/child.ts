@@ -5,6 +5,8 @@
 // the mode here when it loads, and the parent names that module in the start message; so this
 // floor imports no mode, and a new mode needs no change here.
 
+import { applyLogSettings, type LogSettings } from '../logger.js';
+
 /** How a child talks to its parent, whatever the backend. */
 export interface ParentChannel {
   readonly backend: 'process' | 'thread';
@@ -25,6 +27,8 @@ export interface StartMessage {
   mode: string;
   /** URL of the module that registers the mode; the child imports it. */
   module: string;
+  /** The parent's logging, which the child adopts before its mode runs (Python's spawn passes it on). */
+  log: LogSettings | null;
 }
 
 /** Runs a child in one mode; the channel's later messages are the mode's own. */
@@ -79,5 +83,6 @@ async function runMode(channel: ParentChannel, start: StartMessage): Promise<voi
     channel.exit(1);
     return;
   }
+  applyLogSettings(start.log);
   await run(channel, start);
 }

@@ -16,6 +16,7 @@ import { decodeError, type ErrorRecord } from '../codec/error-codec.js';
 import { encodeHandles } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
 import { TimeoutError, WorkerLostError } from '../errors.js';
+import { logSettings } from '../logger.js';
 import { positiveInt } from '../arguments.js';
 import { cpuCount, currentProcess } from '../process/current.js';
 import { childEntryUrl, signalName, type BackendKind } from '../runtime.js';
@@ -193,6 +194,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
         initargs: initargs.value,
         hasHandles: initargs.hasHandles,
         maxMemory: settings.maxMemory,
+        log: logSettings(),
       },
       hooks: {
         message: (slot, msg) => {

@@ -8,14 +8,13 @@ import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { AnyFunction } from '../codec/targets.js';
-import { applyLogSettings, getLogger, INFO } from '../logger.js';
+import { getLogger, INFO } from '../logger.js';
 import { enterChild, runExitHooks } from './current.js';
 import type { BaseProcess, ProcessStartMessage } from './process.js';
 
 async function runProcess(channel: ParentChannel, start: ProcessStartMessage): Promise<void> {
   enterChild({ name: start.name, daemon: start.daemon, identity: start.identity, parent: start.parent, backend: channel.backend });
   channel.unref();
-  applyLogSettings(start.log);
   const logger = getLogger();
   let exitcode = 0;
   try {

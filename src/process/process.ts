@@ -10,7 +10,7 @@ import { encodeHandles } from '../codec/handles.js';
 import { loadTarget } from '../codec/target-loader.js';
 import { describeTarget, type AnyFunction, type Target, type TargetArgs, type TargetSpec } from '../codec/targets.js';
 import { PicklingError, ValueError } from '../errors.js';
-import { DEBUG, getLogger, logSettings, type LogSettings } from '../logger.js';
+import { DEBUG, getLogger, logSettings } from '../logger.js';
 import { childEntryUrl, type BackendKind } from '../runtime.js';
 import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
 
@@ -51,8 +51,6 @@ export interface ProcessStartMessage extends StartMessage {
   args: unknown;
   hasHandles: boolean;
   subclass: { url: string; className: string } | null;
-  /** The parent's logging, which the child adopts (Python's spawn passes it on). */
-  log: LogSettings | null;
 }
 
 interface ProcessState {

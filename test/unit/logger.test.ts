@@ -90,7 +90,7 @@ describe('logger', () => {
   });
 
   for (const backend of ['process', 'thread']) {
-    it(`${backend}: a child adopts logToStderr(); a child's start and end, and a pool worker's replacement, are logged at DEBUG/INFO`, { timeout: LONG }, async () => {
+    it(`${backend}: a child and a pool worker adopt logToStderr(); a child's start and end, and a pool worker's replacement, are logged at DEBUG/INFO`, { timeout: LONG }, async () => {
       const debug = await runProgram(backend, 'DEBUG');
       assert.equal(debug.code, 0, debug.stderr);
       const lines = debug.stderr.trim().split('\n');
@@ -104,12 +104,14 @@ describe('logger', () => {
       assert.ok(lines.indexOf(lines.find((l) => expected[0]!.test(l))!) < lines.indexOf(lines.find((l) => expected[3]!.test(l))!));
       assert.equal(lines.filter((l) => /^\[DEBUG\/MainProcess\] added worker \S+$/.test(l)).length, 2, debug.stderr);
       assert.ok(lines.filter((l) => /^\[DEBUG\/MainProcess\] cleaning up worker \S+ \(exitcode 0\)$/.test(l)).length >= 1, debug.stderr);
+      // Pool workers adopt it too: each task's warning is on stderr, from the worker that ran it.
+      const tasks = ['[WARNING/PoolWorker-1-1] task 1', '[WARNING/PoolWorker-1-2] task 2'];
       const info = await runProgram(backend, 'INFO');
       assert.equal(info.code, 0, info.stderr);
-      assert.equal(info.stderr, '[INFO/Process-1] child process calling run()\n[INFO/Process-1] process exiting with exitcode 0\n');
-      const quiet = await runProgram(backend, undefined);
-      assert.equal(quiet.code, 0, quiet.stderr);
-      assert.equal(quiet.stderr, '');
+      assert.deepEqual(info.stderr.trim().split('\n').sort(), ['[INFO/Process-1] child process calling run()', '[INFO/Process-1] process exiting with exitcode 0', ...tasks].sort());
+      const warning = await runProgram(backend, undefined);
+      assert.equal(warning.code, 0, warning.stderr);
+      assert.deepEqual(warning.stderr.trim().split('\n').sort(), tasks);
     });
   }
 });
