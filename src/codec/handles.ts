@@ -96,8 +96,20 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
   }
 }
 
+// A primitive, or an array of primitives (most argument lists): nothing to walk.
+function isFlat(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item === 'object' && item !== null) return false;
+  }
+  return true;
+}
+
 /** Replace library objects nested in `value` by their travelling form for a child on `dest`; `hasHandles` tells the far side to look. */
 export function encodeHandles(value: unknown, dest: 'process' | 'thread'): { value: unknown; hasHandles: boolean } {
+  if (isFlat(value)) return { value, hasHandles: false };
   const encoded = encode(value, new Set(), dest);
   return { value: encoded, hasHandles: encoded !== value };
 }

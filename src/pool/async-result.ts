@@ -3,20 +3,35 @@
 import { TimeoutError, ValueError } from '../errors.js';
 import { withTimeout } from '../shm/deadline.js';
 
+/** Whether a result is ready, and how it ended. */
+export type ResultState = 'pending' | 'fulfilled' | 'rejected';
+
+/** What knows, synchronously, how the promise of an AsyncResult ended (a pool's task). */
+export interface ResultSource {
+  readonly state: ResultState;
+}
+
 /**
  * The pending result of `applyAsync`, `mapAsync` or `starmapAsync`.
  * Python: multiprocessing.pool.AsyncResult
  */
 export class AsyncResult<R> {
   readonly #promise: Promise<R>;
-  #state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
+  // Asked of `source` when there is one (no reaction on the promise for each task), else followed.
+  #source: ResultSource | { state: ResultState };
 
   /** @internal */
-  constructor(promise: Promise<R>) {
+  constructor(promise: Promise<R>, source?: ResultSource) {
     this.#promise = promise;
+    if (source !== undefined) {
+      this.#source = source;
+      return;
+    }
+    const own: { state: ResultState } = { state: 'pending' };
+    this.#source = own;
     promise.then(
-      () => void (this.#state = 'fulfilled'),
-      () => void (this.#state = 'rejected'),
+      () => void (own.state = 'fulfilled'),
+      () => void (own.state = 'rejected'),
     );
   }
 
@@ -42,7 +57,7 @@ export class AsyncResult<R> {
 
   /** Whether the task has finished, successfully or not. Python: `AsyncResult.ready` */
   ready(): boolean {
-    return this.#state !== 'pending';
+    return this.#source.state !== 'pending';
   }
 
   /**
@@ -51,8 +66,8 @@ export class AsyncResult<R> {
    * @throws {ValueError} before the result is ready
    */
   successful(): boolean {
-    if (this.#state === 'pending') throw new ValueError('The result is not ready: await wait() or get() first', { code: 'ERR_MP_NOT_READY' });
-    return this.#state === 'fulfilled';
+    if (this.#source.state === 'pending') throw new ValueError('The result is not ready: await wait() or get() first', { code: 'ERR_MP_NOT_READY' });
+    return this.#source.state === 'fulfilled';
   }
 
   /** Lets `await result` work like `await result.get()`. No Python twin (Python has no await). */

@@ -6,7 +6,7 @@ import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetArgs, TargetSpec } from '../codec/targets.js';
 import { positiveInt } from '../arguments.js';
 import { ValueError } from '../errors.js';
-import { AsyncResult } from './async-result.js';
+import { AsyncResult, type ResultSource } from './async-result.js';
 
 /** What a task does with its target: `fn(...args)`; `items.map(fn)`; `items.map(a => fn(...a))`. */
 export type TaskKind = 0 | 1 | 2;
@@ -17,13 +17,21 @@ export const STARMAP: TaskKind = 2;
 /** How a task ended, as it travels back: `[1, value]` or `[0, error record]`. */
 export type Outcome = [ok: 1, value: unknown] | [ok: 0, error: ErrorRecord];
 
-// Tuples rather than objects: they are serialized once per task, and fewer keys make smaller,
-// faster V8 serializations.
-/** A task as a local pool sends it: [id, kind, target key, target spec (only the first time this worker sees the key), args, args hold handles]. */
-export type TaskTuple = [id: number, kind: TaskKind, key: string, spec: TargetSpec | 0, args: unknown, hasHandles: boolean];
+// A batch of tasks (or results) travels as one flat array, each task's fields in a row: one array
+// to build, serialize and read per batch rather than one per task, and no keys.
+/** A task as a local pool sends it: [id, kind, target number (the worker's own numbering), target spec (only the first time this worker sees the target) or 0, args, args hold handles]. */
+export type TaskTuple = [id: number, kind: TaskKind, target: number, spec: TargetSpec | 0, args: unknown, hasHandles: boolean];
+/** The fields of a task in a {@link TaskBatch}. */
+export const TASK_FIELDS = 6;
+/** Tasks for one worker: each task's {@link TaskTuple} fields, one task after another. */
+export type TaskBatch = TaskTuple[number][];
 
 /** A result as a local pool's worker sends it back: [id, ...outcome, run time in ms]. */
 export type ResultTuple = [id: number, ...outcome: Outcome, ms: number];
+/** The fields of a result in a {@link ResultBatch}. */
+export const RESULT_FIELDS = 4;
+/** Results from one worker: each result's {@link ResultTuple} fields, one result after another. */
+export type ResultBatch = ResultTuple[number][];
 
 /** The state of a pool. Python: the RUN, CLOSE and TERMINATE constants of pool.py. */
 export type PoolState = 'RUN' | 'CLOSE' | 'TERMINATE';
@@ -142,13 +150,16 @@ export async function* imapChunks(
   }
 }
 
-/** The AsyncResult of `promise`, calling `callback` or `errorCallback` when it settles. */
-export function withCallbacks<R>(promise: Promise<R>, { callback, errorCallback }: ResultCallbacks<R>): AsyncResult<R> {
+/**
+ * The AsyncResult of `promise`, calling `callback` or `errorCallback` when it settles; `source`
+ * says how it ended, when something knows (see {@link AsyncResult}).
+ */
+export function withCallbacks<R>(promise: Promise<R>, { callback, errorCallback }: ResultCallbacks<R>, source?: ResultSource): AsyncResult<R> {
   if (callback !== undefined || errorCallback !== undefined) {
     promise.then(
       (value) => callback?.(value),
       (err: unknown) => errorCallback?.(err as Error),
     );
   }
-  return new AsyncResult(promise);
+  return new AsyncResult(promise, source);
 }

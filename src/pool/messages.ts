@@ -3,7 +3,7 @@
 import type { StartMessage } from '../backends/child.js';
 import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetSpec } from '../codec/targets.js';
-import type { ResultTuple, TaskTuple } from './core.js';
+import type { ResultBatch, TaskBatch } from './core.js';
 import type { LinkTransfer } from './task-link.js';
 
 /** Starts a child as a pool worker (the 'pool' mode, pool/worker.ts). */
@@ -23,12 +23,12 @@ export interface PoolStartMessage extends StartMessage {
 
 export interface TasksMessage {
   t: 'tasks';
-  b: TaskTuple[];
+  b: TaskBatch;
 }
 
 export interface ResultsMessage {
   t: 'results';
-  r: ResultTuple[];
+  r: ResultBatch;
 }
 
 export interface InitErrorMessage {

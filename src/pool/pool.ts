@@ -34,7 +34,8 @@ import {
   withCallbacks,
   type ItemOf,
   type ResultCallbacks,
-  type ResultTuple,
+  RESULT_FIELDS,
+  type ResultBatch,
   type TaskKind,
 } from './core.js';
 import { QueueGate, queueFullError } from './backpressure.js';
@@ -44,7 +45,7 @@ import { itemsBar, progressCallback, type ProgressBarOptions, type ProgressCallb
 import { Scheduler } from './scheduler.js';
 import { Stats, type PoolStats } from './stats.js';
 import { AbortGroup, PoolTask } from './task.js';
-import { joinTransfers, movedIn, transferOption } from './transfer.js';
+import { handedOver, movedIn, NO_BUFFERS, transferOption } from './transfer.js';
 import { workerSettings, type WorkerOptions } from './worker-options.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -120,6 +121,16 @@ interface SubmitOptions {
   onProgress?: ProgressCallback | undefined;
 }
 
+/** A task queued, or the rejected promise of one that could not be. */
+type Submitted = PoolTask | Promise<unknown>;
+
+function promiseOf(submitted: Submitted): Promise<unknown> {
+  return submitted instanceof PoolTask ? submitted.promise : submitted;
+}
+
+// Shared and frozen: a task with no options, or no buffers to hand over, allocates none.
+const NO_OPTIONS = Object.freeze({});
+
 let poolCounter = 0;
 let submitTaskTo: (pool: BasePool, kind: TaskKind, fn: Target, args: unknown[]) => Promise<unknown>;
 
@@ -155,7 +166,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   #waiting = false;
 
   static {
-    submitTaskTo = (pool, kind, fn, args) => pool.#submit(kind, describeTarget(fn), args, undefined);
+    submitTaskTo = (pool, kind, fn, args) => promiseOf(pool.#submit(kind, describeTarget(fn), args, undefined));
   }
 
   /**
@@ -280,15 +291,18 @@ export class BasePool extends EventEmitter<PoolEventMap> {
    * Python: Pool.apply
    */
   apply<T extends Target>(fn: T, ...[args, options]: ApplyArgs<T>): Promise<TargetResult<T>> {
-    return this.#submit(APPLY, describeTarget(fn), args ?? [], options) as Promise<TargetResult<T>>;
+    return promiseOf(this.#submit(APPLY, describeTarget(fn), args ?? [], options)) as Promise<TargetResult<T>>;
   }
 
   /**
    * Submit `fn(...args)` and return at once; the AsyncResult settles when it has run.
    * Python: Pool.apply_async
    */
-  applyAsync<T extends Target>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = {}): AsyncResult<TargetResult<T>> {
-    return withCallbacks(this.#submit(APPLY, describeTarget(fn), args ?? [], options) as Promise<TargetResult<T>>, options);
+  applyAsync<T extends Target>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = NO_OPTIONS): AsyncResult<TargetResult<T>> {
+    const submitted = this.#submit(APPLY, describeTarget(fn), args ?? [], options);
+    if (!(submitted instanceof PoolTask)) return withCallbacks(submitted as Promise<TargetResult<T>>, options);
+    submitted.answered = true;
+    return withCallbacks(submitted.promise as Promise<TargetResult<T>>, options, submitted);
   }
 
   /**
@@ -332,24 +346,29 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     return this.#imap(fn, items, callOptions(options), false) as AsyncIterableIterator<TargetResult<T>>;
   }
 
-  #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Promise<unknown> {
+  // The task, or a rejected promise when it could not be queued.
+  #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Submitted {
     this.#life.assertRunning();
-    if (this.#gate.bounded && this.#scheduler.queued >= this.#gate.limit) return Promise.reject(queueFullError(this.#gate.limit));
-    const promise = this.#enqueue(kind, spec, args, options);
+    const queued = this.#scheduler.queued;
+    if (this.#gate.bounded && queued >= this.#gate.limit) return Promise.reject(queueFullError(this.#gate.limit));
+    const task = this.#enqueue(kind, spec, args, options);
     this.#life.updateRef();
-    this.#schedule();
-    return promise;
+    // Behind tasks that wait already, this one cannot go to a worker now (each change that makes
+    // room schedules), and nothing that #schedule settles can change: only the demand for workers.
+    if (queued > 0) this.#life.adjust();
+    else this.#schedule();
+    return task;
   }
 
   // A chunk of a map or imap under way: in a bounded queue it waits for room rather than failing,
   // so that a long map never fails halfway. A closed pool still runs it.
   #submitChunk(kind: TaskKind, spec: TargetSpec, chunk: unknown[], options: SubmitOptions | undefined): Promise<unknown> {
-    if (!this.#gate.bounded) return this.#submit(kind, spec, chunk, options);
+    if (!this.#gate.bounded) return promiseOf(this.#submit(kind, spec, chunk, options));
     return new Promise((resolve, reject) => {
       this.#gate.whenRoom(() => {
         try {
           this.#life.assertNotTerminated();
-          resolve(this.#enqueue(kind, spec, chunk, options));
+          resolve(promiseOf(this.#enqueue(kind, spec, chunk, options)));
         } catch (err) {
           reject(err);
         }
@@ -359,7 +378,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     });
   }
 
-  #enqueue(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Promise<unknown> {
+  #enqueue(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Submitted {
     if (kind === APPLY && !Array.isArray(args)) return Promise.reject(new TypeError(`Expected "args" to be an array, got ${typeof args}`));
     const timeout = options?.timeout;
     if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0)) {
@@ -367,7 +386,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let explicit: readonly ArrayBuffer[] = [];
+    let explicit: readonly ArrayBuffer[] = NO_BUFFERS;
     let onProgress: ProgressCallback | undefined;
     try {
       if (options?.transfer !== undefined) explicit = transferOption(options.transfer);
@@ -376,14 +395,14 @@ export class BasePool extends EventEmitter<PoolEventMap> {
       return Promise.reject(err);
     }
     // A process copies what it is sent: only a thread is handed buffers.
-    const transfer = this.#backend === 'thread' ? (joinTransfers([explicit, movedIn(args, kind === STARMAP ? 2 : 1)]) ?? []) : [];
+    const transfer = this.#backend === 'thread' ? handedOver(explicit, movedIn(args, kind === STARMAP ? 2 : 1)) : NO_BUFFERS;
     const encoded = encodeHandles(args, this.#backend);
     const abort = options?.abort ?? (signal === undefined ? undefined : this.#abortGroup(signal));
     const task = new PoolTask({ id: this.#nextId++, kind, spec, args: encoded.value, hasHandles: encoded.hasHandles, transfer, timeout, abort });
     if (onProgress !== undefined) this.#progress.set(task.id, onProgress);
     this.#waiting = true;
     this.#scheduler.enqueue(task);
-    return task.promise;
+    return task;
   }
 
   #abortGroup(signal: AbortSignal): AbortGroup {
@@ -451,9 +470,8 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   }
 
   // Tasks given to workers in one turn go out together, one message per worker.
-  readonly #give = (slot: WorkerSlot, task: PoolTask): void => {
+  readonly #give = (slot: WorkerSlot, task: PoolTask, now: number): void => {
     slot.take(task, this.#expire);
-    const now = performance.now();
     task.sentAt = now;
     this.#stats.waited(now - task.submitted);
     if (observed(this, 'taskStart')) announce(this, 'taskStart', () => [{ id: task.id, kind: kindName(task.kind), worker: slot.name, waitTime: now - task.submitted }]);
@@ -478,13 +496,16 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     this.#life.updateRef();
   };
 
-  #onResults(slot: WorkerSlot, results: ResultTuple[]): void {
-    for (const [id, ok, value, ms] of results) {
-      const task = slot.complete(id);
+  #onResults(slot: WorkerSlot, results: ResultBatch): void {
+    for (let i = 0; i < results.length; i += RESULT_FIELDS) {
+      const task = slot.held(results[i] as number);
       if (task === undefined) continue;
+      const ok = results[i + 1] === 1;
+      const value = results[i + 2];
+      const ms = results[i + 3] as number;
       this.#scheduler.ran(ms);
       this.#stats.ran(slot.name, ms);
-      this.#settle(task, ok === 1, ok === 1 ? value : decodeError(value as ErrorRecord), ms);
+      this.#settle(task, ok, ok ? value : decodeError(value as ErrorRecord), ms);
     }
     if (this.#maxTasksPerChild !== undefined && slot.dispatched >= this.#maxTasksPerChild && slot.load === 0) slot.retire();
     this.#schedule();

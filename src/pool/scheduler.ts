@@ -61,9 +61,11 @@ export class Scheduler {
     this.#meanRunMs = Number.isNaN(this.#meanRunMs) ? ms : this.#meanRunMs * 0.9 + ms * 0.1;
   }
 
-  /** Hand queued tasks to the workers that have room, in order, through `give`. */
-  assign(slots: Iterable<WorkerSlot>, give: (slot: WorkerSlot, task: PoolTask) => void): void {
+  /** Hand queued tasks to the workers that have room, in order, through `give` (`now`: when). */
+  assign(slots: Iterable<WorkerSlot>, give: (slot: WorkerSlot, task: PoolTask, now: number) => void): void {
     const queue = this.#queue;
+    if (this.#head >= queue.length) return;
+    const now = performance.now();
     for (const slot of slots) {
       if (this.#head >= queue.length) break;
       if (!slot.open) continue;
@@ -76,7 +78,7 @@ export class Scheduler {
         if (slot.load >= (task.kind === APPLY ? window : chunkWindow)) break;
         if (task.runsAlone && slot.load > 0) break;
         queue[this.#head++] = undefined;
-        give(slot, task);
+        give(slot, task, now);
         if (task.runsAlone) break;
       }
     }

@@ -21,6 +21,7 @@ import type { BackendKind } from '../runtime.js';
 import { releaseBlock } from '../shm/segment.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
 import { Ring, type RingTransfer } from '../synchronize/ring.js';
+import { RESULT_FIELDS, TASK_FIELDS } from './core.js';
 import type { PoolToWorker, WorkerToPool } from './messages.js';
 
 // Room for a burst of small tasks or results; a message over a quarter of it is handed over.
@@ -124,7 +125,7 @@ export class LinkedChild implements ChildHandle {
       if (this.#backlog.push(body) === 1) void this.#sendBacklog();
     }
     const msg = message as PoolToWorker;
-    if (msg.t === 'tasks') this.#due += msg.b.length;
+    if (msg.t === 'tasks') this.#due += msg.b.length / TASK_FIELDS;
     if (this.#due === 0 || this.#reading || this.#spinning) return;
     // A short task's result often follows at once: look for it before going back to the event
     // loop, once the pool has sent every batch of this turn (not from inside its send).
@@ -197,7 +198,7 @@ export class LinkedChild implements ChildHandle {
     for (let bytes = takeNow(this.#results); bytes !== undefined; bytes = takeNow(this.#results)) {
       any = true;
       const message = deserialize(bytes) as WorkerToPool;
-      if (message.t === 'results') this.#due -= message.r.length;
+      if (message.t === 'results') this.#due -= message.r.length / RESULT_FIELDS;
       this.#listener(message);
     }
     return any;

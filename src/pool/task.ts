@@ -2,7 +2,8 @@
 // promise its caller holds, its clock and its abort. As piscina's TaskInfo.
 
 import type { TargetSpec } from '../codec/targets.js';
-import type { TaskKind, TaskTuple } from './core.js';
+import type { ResultSource, ResultState } from './async-result.js';
+import type { TaskKind } from './core.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** Where a task is: waiting in the pool's queue, sent to a worker, or settled. */
@@ -15,12 +16,12 @@ export interface TaskInit {
   args: unknown;
   hasHandles: boolean;
   /** ArrayBuffers handed over with the arguments (thread backend), not copied. */
-  transfer: ArrayBuffer[];
+  transfer: readonly ArrayBuffer[];
   timeout: number | undefined;
   abort: AbortGroup | undefined;
 }
 
-export class PoolTask {
+export class PoolTask implements ResultSource {
   readonly id: number;
   readonly kind: TaskKind;
   /** Names the target: a worker that has loaded it once is sent only the key. */
@@ -28,14 +29,21 @@ export class PoolTask {
   readonly spec: TargetSpec;
   readonly args: unknown;
   readonly hasHandles: boolean;
-  readonly transfer: ArrayBuffer[];
+  readonly transfer: readonly ArrayBuffer[];
   readonly submitted = performance.now();
   /** When it was last sent to a worker (0: never). */
   sentAt = 0;
   readonly timeout: number | undefined;
   readonly abort: AbortGroup | undefined;
   readonly promise: Promise<unknown>;
+  /**
+   * An AsyncResult stands for it: as Python's, its error is there to be asked for, and one that
+   * is never asked for is no unhandled rejection. (The AsyncResult then asks this task how it
+   * ended, rather than following the promise.)
+   */
+  answered = false;
   #place: TaskPlace = 'queued';
+  #ok = false;
   #slot: WorkerSlot | undefined;
   #resolve!: (value: unknown) => void;
   #reject!: (err: unknown) => void;
@@ -62,6 +70,11 @@ export class PoolTask {
     return this.#place;
   }
 
+  /** How its caller's promise ended, as its AsyncResult tells. */
+  get state(): ResultState {
+    return this.#place !== 'settled' ? 'pending' : this.#ok ? 'fulfilled' : 'rejected';
+  }
+
   /** The worker it was sent to, while it is there. */
   get slot(): WorkerSlot | undefined {
     return this.#slot;
@@ -75,12 +88,11 @@ export class PoolTask {
     return this.timeout !== undefined || this.abort !== undefined;
   }
 
-  /** Sent to `slot`: the tuple to send (with the target's spec only if `firstTime`), and its clock starts. */
-  sent(slot: WorkerSlot, firstTime: boolean, onTimeout: (task: PoolTask) => void): TaskTuple {
+  /** Sent to `slot`: its clock starts. */
+  sent(slot: WorkerSlot, onTimeout: (task: PoolTask) => void): void {
     this.#place = 'sent';
     this.#slot = slot;
     if (this.timeout !== undefined) this.#timer = setTimeout(() => onTimeout(this), this.timeout);
-    return [this.id, this.kind, this.key, firstTime ? this.spec : 0, this.args, this.hasHandles];
   }
 
   /** Back in the queue, not started (its worker ended before it began). */
@@ -95,12 +107,17 @@ export class PoolTask {
   settle(ok: boolean, value: unknown): boolean {
     if (this.#place === 'settled') return false;
     this.#place = 'settled';
+    this.#ok = ok;
     this.#slot?.release(this);
     this.#slot = undefined;
     clearTimeout(this.#timer);
     this.abort?.delete(this);
-    if (ok) this.#resolve(value);
-    else this.#reject(value);
+    if (ok) {
+      this.#resolve(value);
+    } else {
+      if (this.answered) this.promise.catch(ignore);
+      this.#reject(value);
+    }
     return true;
   }
 }
@@ -130,3 +147,5 @@ export class AbortGroup {
     if (this.#tasks.delete(task) && this.#tasks.size === 0) this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }
+
+function ignore(): void {}

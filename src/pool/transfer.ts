@@ -41,8 +41,8 @@ export function move<T extends Movable>(value: T): T {
  * The buffers move() marked in `value`: `value` itself, or its elements down to `depth` levels of
  * arrays (the arguments of a starmap chunk are two levels down). Empty until move() is used.
  */
-export function movedIn(value: unknown, depth: number): ArrayBuffer[] {
-  if (!registry.used) return [];
+export function movedIn(value: unknown, depth: number): readonly ArrayBuffer[] {
+  if (!registry.used) return NO_BUFFERS;
   const found: ArrayBuffer[] = [];
   collect(value, depth, found);
   return found;
@@ -67,6 +67,15 @@ export function transferOption(value: unknown): ArrayBuffer[] {
     throw new TypeError(`Expected "transfer" to be an array of ArrayBuffers, got ${Array.isArray(value) ? 'an array holding something else' : typeof value}`);
   }
   return value;
+}
+
+/** An empty transfer list, shared. */
+export const NO_BUFFERS: readonly ArrayBuffer[] = Object.freeze([]);
+
+/** The buffers of `explicit` and `moved` together, each once ({@link NO_BUFFERS} when none). */
+export function handedOver(explicit: readonly ArrayBuffer[], moved: readonly ArrayBuffer[]): readonly ArrayBuffer[] {
+  if (explicit.length === 0 && moved.length === 0) return NO_BUFFERS;
+  return joinTransfers([explicit, moved]) ?? NO_BUFFERS;
 }
 
 /** The transfer list of `lists` together, each buffer once. */

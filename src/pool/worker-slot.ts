@@ -3,7 +3,7 @@
 // WorkerInfo. CPython: the worker Process objects in Pool._pool.
 
 import type { ChildHandle } from '../backends/backend.js';
-import type { TaskTuple } from './core.js';
+import { TASK_FIELDS, type TaskBatch } from './core.js';
 import type { TasksMessage } from './messages.js';
 import type { PoolTask } from './task.js';
 import { joinTransfers } from './transfer.js';
@@ -18,6 +18,63 @@ export interface WorkerLoss {
   readonly unstarted: PoolTask[];
 }
 
+/**
+ * The tasks sent to a worker, in the order they were sent: the worker runs them in that order and
+ * its results come back in it, so the task a result or a release looks for is nearly always the
+ * first held. (A Map would rehash as it fills and empties with every batch.)
+ */
+class InFlight {
+  #tasks: (PoolTask | undefined)[] = [];
+  #head = 0;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(task: PoolTask): void {
+    this.#tasks.push(task);
+    this.#size++;
+  }
+
+  /** The task `id`, if it is held. */
+  find(id: number): PoolTask | undefined {
+    const tasks = this.#tasks;
+    for (let i = this.#head; i < tasks.length; i++) if (tasks[i]?.id === id) return tasks[i];
+    return undefined;
+  }
+
+  /** Stop holding `task`; false when it was not held. */
+  delete(task: PoolTask): boolean {
+    const tasks = this.#tasks;
+    const index = tasks.indexOf(task, this.#head);
+    if (index < 0) return false;
+    tasks[index] = undefined;
+    if (--this.#size === 0) {
+      this.clear();
+      return true;
+    }
+    while (tasks[this.#head] === undefined) this.#head++;
+    // Now and then drop the part already gone, so that a worker always busy does not grow it without end.
+    if (this.#head > 1024 && this.#head * 2 > tasks.length) {
+      this.#tasks = tasks.slice(this.#head);
+      this.#head = 0;
+    }
+    return true;
+  }
+
+  /** Every task held, in order. */
+  values(): PoolTask[] {
+    return this.#tasks.slice(this.#head).filter((task) => task !== undefined);
+  }
+
+  clear(): void {
+    this.#tasks = [];
+    this.#head = 0;
+    this.#size = 0;
+  }
+}
+
 /** A worker that is taking tasks, being asked to exit after its tasks, or being killed. */
 export type SlotState = 'working' | 'retiring' | 'killed';
 
@@ -25,11 +82,13 @@ export class WorkerSlot {
   readonly name: string;
   readonly child: ChildHandle;
   readonly exited: Promise<void>;
-  readonly #inflight = new Map<number, PoolTask>();
-  readonly #known = new Set<string>();
-  #batch: TaskTuple[] = [];
+  readonly #inflight = new InFlight();
+  // The targets this worker has been sent, by key, and the number it knows each by.
+  readonly #targets = new Map<string, number>();
+  #nextTarget = 0;
+  #batch: TaskBatch = [];
   // The ArrayBuffers the batch's tasks hand over (thread backend).
-  #transfers: ArrayBuffer[][] = [];
+  #transfers: (readonly ArrayBuffer[])[] = [];
   #dispatched = 0;
   #alone = false;
   #state: SlotState = 'working';
@@ -69,12 +128,14 @@ export class WorkerSlot {
 
   /** Record `task` as this worker's and add it to the batch that goes out at the next flush. */
   take(task: PoolTask, onTimeout: (task: PoolTask) => void): void {
-    this.#inflight.set(task.id, task);
+    this.#inflight.add(task);
     this.#dispatched++;
     if (task.runsAlone) this.#alone = true;
-    const firstTime = !this.#known.has(task.key);
-    if (firstTime) this.#known.add(task.key);
-    this.#batch.push(task.sent(this, firstTime, onTimeout));
+    let target = this.#targets.get(task.key);
+    const firstTime = target === undefined;
+    if (target === undefined) this.#targets.set(task.key, (target = this.#nextTarget++));
+    task.sent(this, onTimeout);
+    this.#batch.push(task.id, task.kind, target, firstTime ? task.spec : 0, task.args, task.hasHandles);
     if (task.transfer.length > 0) this.#transfers.push(task.transfer);
   }
 
@@ -96,16 +157,16 @@ export class WorkerSlot {
     }
   }
 
-  #sendOneByOne(batch: TaskTuple[]): [PoolTask, unknown][] {
+  #sendOneByOne(batch: TaskBatch): [PoolTask, unknown][] {
     const failed: [PoolTask, unknown][] = [];
-    for (const tuple of batch) {
-      const task = this.#inflight.get(tuple[0]);
+    for (let i = 0; i < batch.length; i += TASK_FIELDS) {
+      const task = this.#inflight.find(batch[i] as number);
       if (task === undefined) continue;
       try {
-        this.#post([tuple], task.transfer);
+        this.#post(batch.slice(i, i + TASK_FIELDS), task.transfer);
       } catch (err) {
         // The next task of this target must carry the source again if this one did.
-        if (tuple[3] !== 0) this.#known.delete(tuple[2]);
+        if (batch[i + 3] !== 0) this.#targets.delete(task.key);
         this.release(task);
         failed.push([task, err]);
       }
@@ -113,20 +174,18 @@ export class WorkerSlot {
     return failed;
   }
 
-  #post(batch: TaskTuple[], transfer: readonly ArrayBuffer[] | undefined): void {
+  #post(batch: TaskBatch, transfer: readonly ArrayBuffer[] | undefined): void {
     this.child.send({ t: 'tasks', b: batch } satisfies TasksMessage, transfer);
   }
 
-  /** The task whose result came back, no longer held here. */
-  complete(id: number): PoolTask | undefined {
-    const task = this.#inflight.get(id);
-    if (task !== undefined) this.release(task);
-    return task;
+  /** The task `id` this worker holds (its result came back), if it still does. */
+  held(id: number): PoolTask | undefined {
+    return this.#inflight.find(id);
   }
 
-  /** Stop holding `task` (its result came, or it was settled from outside). */
+  /** Stop holding `task` (it settled: its result came, or from outside). */
   release(task: PoolTask): void {
-    if (this.#inflight.delete(task.id) && this.#inflight.size === 0) this.#alone = false;
+    if (this.#inflight.delete(task) && this.#inflight.size === 0) this.#alone = false;
   }
 
   /** Ask the worker to exit once it has run what it holds. */
@@ -149,7 +208,7 @@ export class WorkerSlot {
 
   /** Every task this worker holds, no longer held here (the pool is broken). */
   drop(): PoolTask[] {
-    const held = [...this.#inflight.values()];
+    const held = this.#inflight.values();
     this.#inflight.clear();
     this.#batch = [];
     this.#transfers = [];

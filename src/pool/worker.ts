@@ -17,12 +17,12 @@ import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { TargetSpec } from '../codec/targets.js';
 import { WORKER_LINGER_MS } from '../latency.js';
 import { enterChild } from '../process/current.js';
-import type { ResultTuple, TaskTuple } from './core.js';
+import { RESULT_FIELDS, TASK_FIELDS, type ResultBatch, type TaskBatch, type TaskKind } from './core.js';
 import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ReportMessage, ResultsMessage } from './messages.js';
 import { setProgressSink } from './progress.js';
 import { linkedChannel } from './task-link.js';
 import { isThenable, runTask, type Call } from './task-runner.js';
-import { joinTransfers, movedIn } from './transfer.js';
+import { joinTransfers, movedIn, NO_BUFFERS } from './transfer.js';
 
 // Results are held back at most this long, so that a burst of tiny tasks costs one message.
 const FLUSH_MS = 2;
@@ -33,20 +33,20 @@ interface LoadedTarget {
 }
 
 /** Results on their way back to the pool, sent together. */
-class ResultBatch {
+class Results {
   readonly #channel: ParentChannel;
-  #out: ResultTuple[] = [];
+  #out: ResultBatch = [];
   // The ArrayBuffers the results hand over (those a task returned through move()).
-  #transfers: ArrayBuffer[][] = [];
+  #transfers: (readonly ArrayBuffer[])[] = [];
   #lastFlush = performance.now();
 
   constructor(channel: ParentChannel) {
     this.#channel = channel;
   }
 
-  /** Add a result; the batch goes out if the last one went FLUSH_MS ago. */
-  add(result: ResultTuple, now: number, transfer: ArrayBuffer[]): void {
-    this.#out.push(result);
+  /** Add the result of task `id`; the batch goes out if the last one went FLUSH_MS ago. */
+  add(id: number, ok: 0 | 1, value: unknown, ms: number, now: number, transfer: readonly ArrayBuffer[]): void {
+    this.#out.push(id, ok, value, ms);
     if (transfer.length > 0) this.#transfers.push(transfer);
     if (now - this.#lastFlush >= FLUSH_MS) this.flush();
   }
@@ -62,28 +62,30 @@ class ResultBatch {
       this.#send(batch, joinTransfers(transfers));
     } catch {
       // One result could not be cloned: send the others, and a PicklingError for that one.
-      for (const result of batch) {
+      for (let i = 0; i < batch.length; i += RESULT_FIELDS) {
+        const result = batch.slice(i, i + RESULT_FIELDS);
         try {
-          this.#send([result], result[1] === 1 ? movedIn(result[2], 1) : undefined);
+          this.#send(result, result[1] === 1 ? movedIn(result[2], 1) : undefined);
         } catch (err) {
-          const message = `The result of task ${result[0]} cannot be sent back: ${(err as Error).message}. Return structured-clone data`;
+          const message = `The result of task ${String(result[0])} cannot be sent back: ${(err as Error).message}. Return structured-clone data`;
           const error = Object.assign(new Error(message), { name: 'PicklingError', code: 'ERR_MP_UNPICKLABLE_RESULT' });
-          this.#send([[result[0], 0, encodeError(error), result[3]]]);
+          this.#send([result[0] as number, 0, encodeError(error), result[3] as number]);
         }
       }
     }
   };
 
-  #send(batch: ResultTuple[], transfer?: readonly ArrayBuffer[]): void {
+  #send(batch: ResultBatch, transfer?: readonly ArrayBuffer[]): void {
     this.#channel.send({ t: 'results', r: batch } satisfies ResultsMessage, transfer);
   }
 }
 
 class PoolWorker {
   readonly #channel: ParentChannel;
-  readonly #results: ResultBatch;
-  readonly #targets = new Map<string, LoadedTarget>();
-  #queue: TaskTuple[] = [];
+  readonly #results: Results;
+  // By the number the pool gave each target for this worker.
+  readonly #targets = new Map<number, LoadedTarget>();
+  #queue: TaskBatch = [];
   #head = 0;
   #draining = false;
   #exiting = false;
@@ -93,7 +95,7 @@ class PoolWorker {
 
   constructor(channel: ParentChannel, maxMemory: number | null) {
     this.#channel = channel;
-    this.#results = new ResultBatch(channel);
+    this.#results = new Results(channel);
     this.#maxMemory = maxMemory;
     setProgressSink(this.#sendProgress);
   }
@@ -120,7 +122,12 @@ class PoolWorker {
   readonly receive = (message: unknown): void => {
     const msg = message as PoolToWorker;
     if (msg.t === 'tasks') {
-      for (const task of msg.b) this.#queue.push(task);
+      if (this.#head === this.#queue.length) {
+        this.#queue = msg.b;
+        this.#head = 0;
+      } else {
+        for (const field of msg.b) this.#queue.push(field);
+      }
       if (!this.#draining) void this.#drain();
     } else if (msg.t === 'exit') {
       this.#exiting = true;
@@ -160,37 +167,45 @@ class PoolWorker {
     setImmediate(() => this.#channel.exit(0));
   }
 
+  // The queue is the tasks' fields in a row (TaskBatch), read in place.
   async #runQueued(): Promise<void> {
-    const queue = this.#queue;
-    while (this.#head < queue.length) {
-      const [id, kind, key, spec, rawArgs, hasHandles] = queue[this.#head] as TaskTuple;
-      queue[this.#head++] = undefined as unknown as TaskTuple;
+    while (this.#head < this.#queue.length) {
+      const queue = this.#queue;
+      const at = this.#head;
+      this.#head += TASK_FIELDS;
+      const id = queue[at] as number;
+      const key = queue[at + 2] as number;
       const began = performance.now();
       this.#running = id;
       let target = this.#targets.get(key);
-      let result: ResultTuple;
+      let ok: 0 | 1 = 1;
+      let value: unknown;
       try {
-        target ??= await this.#load(key, spec);
-        const args = hasHandles ? await decodeHandles(rawArgs, true) : rawArgs;
-        let value = runTask(kind, target.fn, args, this.#results.flush);
+        target ??= await this.#load(key, queue[at + 3] as TargetSpec | 0);
+        const raw = queue[at + 4];
+        // Not held once it has run: a large argument goes as soon as it may.
+        queue[at + 4] = undefined;
+        const args = queue[at + 5] === true ? await decodeHandles(raw, true) : raw;
+        value = runTask(queue[at + 1] as TaskKind, target.fn, args, this.#results.flush);
         if (isThenable(value)) {
           this.#results.flush();
           value = await value;
         }
-        result = [id, 1, value, performance.now() - began];
       } catch (err) {
-        result = [id, 0, encodeError(target === undefined ? err : explainReferenceError(err, target.spec)), performance.now() - began];
+        ok = 0;
+        value = encodeError(target === undefined ? err : explainReferenceError(err, target.spec));
       }
+      const ended = performance.now();
       this.#running = null;
       // Before the result: the pool hears it before it could give this worker another task.
       this.#checkMemory();
-      this.#results.add(result, began + result[3], result[1] === 1 ? movedIn(result[2], 1) : []);
+      this.#results.add(id, ok, value, ended - began, ended, ok === 1 ? movedIn(value, 1) : NO_BUFFERS);
     }
-    queue.length = 0;
+    this.#queue = [];
     this.#head = 0;
   }
 
-  async #load(key: string, spec: TargetSpec | 0): Promise<LoadedTarget> {
+  async #load(key: number, spec: TargetSpec | 0): Promise<LoadedTarget> {
     if (spec === 0) throw new Error(`internal: the pool sent target ${key} without its source`);
     const entry = { fn: (await loadTarget(spec)) as Call, spec };
     this.#targets.set(key, entry);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { getEventListeners, once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { PicklingError, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
+import { PicklingError, RawArray, TimeoutError, ValueError, WorkerLostError, moduleTargets } from 'multiprocessing-ts';
 import { runFixture } from '../helpers/program.js';
 import { defineSuite } from '../helpers/suite.js';
 import { LONG } from '../helpers/timeouts.js';
@@ -14,6 +14,11 @@ const poolScript = fileURLToPath(new URL('../fixtures/pool-program.ts', import.m
 const rejectionScript = fileURLToPath(new URL('../fixtures/pool-rejection-program.ts', import.meta.url));
 
 const square = (x: number): number => x * x;
+// A shared array of counters (RawArray), as a task sees it.
+interface Counts {
+  get(i: number): number;
+  set(i: number, value: number): void;
+}
 const forever = (): Promise<never> => new Promise<never>(() => void setInterval(() => {}, 1000));
 const spin = (): never => {
   for (;;) {
@@ -151,6 +156,45 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     await assert.rejects(fatal.get(), (e: unknown) => e instanceof WorkerLostError && e.exitcode === 4);
     assert.equal(await after.get(), 9);
   });
+
+  test('a worker that exits in the middle of a large batch of tiny tasks: those before it report, it is lost, those after it run elsewhere, each once', async () => {
+    await using pool = new Pool(1);
+    // Tiny tasks first: the pool then sends its worker hundreds of tasks in one message.
+    await pool.map(square, Array.from({ length: 2000 }, (_, i) => i), 1);
+    const runs = RawArray('i', 401);
+    const count = (counts: Counts, i: number): number => (counts.set(i, counts.get(i) + 1), i * i);
+    const before = Array.from({ length: 200 }, (_, i) => pool.applyAsync(count, [runs, i]));
+    const fatal = pool.applyAsync(tasks.exitWith, [5]);
+    const after = Array.from({ length: 200 }, (_, i) => pool.applyAsync(count, [runs, 201 + i]));
+    assert.deepEqual(await Promise.all(before.map((r) => r.get())), Array.from({ length: 200 }, (_, i) => i * i));
+    await assert.rejects(fatal.get(), (e: unknown) => e instanceof WorkerLostError && e.exitcode === 5);
+    assert.deepEqual(await Promise.all(after.map((r) => r.get())), Array.from({ length: 200 }, (_, i) => (201 + i) ** 2));
+    assert.deepEqual(runs.toArray(), Array.from({ length: 401 }, (_, i) => (i === 200 ? 0 : 1)));
+  });
+
+  test('a worker killed in the middle of a large batch of tiny tasks: every task it held is lost, none runs twice', async () => {
+    await using pool = new Pool(1);
+    await pool.map(square, Array.from({ length: 2000 }, (_, i) => i), 1);
+    const runs = RawArray('i', 401);
+    const count = (counts: Counts, i: number): number => (counts.set(i, counts.get(i) + 1), i * i);
+    const before = Array.from({ length: 200 }, (_, i) => pool.applyAsync(count, [runs, i]).get());
+    const fatal = pool.applyAsync(tasks.killSelf);
+    const after = Array.from({ length: 200 }, (_, i) => pool.applyAsync(count, [runs, 201 + i]).get());
+    await assert.rejects(fatal.get(), (e: unknown) => e instanceof WorkerLostError && e.signal === 'SIGKILL');
+    const settled = await Promise.allSettled([...before, ...after]);
+    settled.forEach((outcome, k) => {
+      const i = k < 200 ? k : k + 1;
+      if (outcome.status === 'fulfilled') {
+        assert.equal(outcome.value, i * i);
+        assert.equal(runs.get(i), 1, `task ${i} ran once`);
+      } else {
+        // Lost with its worker: it may have run there (its result died with it), but not again.
+        assert.ok(outcome.reason instanceof WorkerLostError, String(outcome.reason));
+        assert.ok(runs.get(i) <= 1, `task ${i} ran ${runs.get(i)} times`);
+      }
+    });
+    assert.equal(await pool.apply(square, [3]), 9);
+  }, { only: { backends: ['process'], reason: 'a signal kills a whole process, not one thread' } });
 
   test('a worker killed by SIGKILL rejects its task naming the signal, and is replaced', async () => {
     await using pool = new Pool(1);
