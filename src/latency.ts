@@ -8,13 +8,14 @@
 // is likely to be short: the queue ring spins only while the other side holds its lock
 // (synchronize/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a worker
 // of a pool looks for its next task after its last result (pool/worker.ts), a pool looks for a
-// process worker's result right after sending it a task (pool/task-link.ts), and a manager
-// server polls its sockets after a turn that sent replies (managers/busy-poll.ts, through the
-// addon; it reads the sockets' fds from a Node internal behind `handleFd` in runtime.ts, and does
-// without the trick where Node does not expose them). The addon's asynchronous futex waiter also
-// looks at its words every millisecond where it cannot sleep on all of them at once (no
-// futex_waitv, or more than 127 waits; kLookAgainNs in native/src/futex.cc): that is how those
-// waits end at all, so no switch turns it off.
+// process worker's result right after sending it a task (pool/task-link.ts; those two look only
+// while looking finds, LookOdds below: on a busy CPU it would take the time from the other side
+// that is to send what they look for), and a manager server polls its sockets after a turn that
+// sent replies (managers/busy-poll.ts, through the addon; it reads the sockets' fds from a Node
+// internal behind `handleFd` in runtime.ts, and does without the trick where Node does not expose
+// them). The addon's asynchronous futex waiter also looks at its words every millisecond where it
+// cannot sleep on all of them at once (no futex_waitv, or more than 127 waits; kLookAgainNs in
+// native/src/futex.cc): that is how those waits end at all, so no switch turns it off.
 //
 // MPTS_LATENCY_TRICKS=0 in the environment (read once, at import; children inherit it) turns the
 // tricks off: every wait sleeps at once. For a machine whose CPU is scarcer than its latency
@@ -39,3 +40,29 @@ export const REPLY_SPIN_MS = when(0.05);
 
 /** How long a manager server polls its sockets for the next request after sending replies, in ms. */
 export const SERVER_POLL_MS = when(0.1);
+
+// After a look that found nothing (a longer task, or CPUs too busy to run the other side at once),
+// the next ones are skipped, twice as many after each miss up to this many, then it looks again.
+const MAX_SKIPS = 64;
+
+/**
+ * Whether a look before a sleep is likely to pay: it does while what it waits for comes within the
+ * look. Where it does not, the look only takes the CPU from the side that would send it.
+ */
+export class LookOdds {
+  #skips = 0;
+  #left = 0;
+
+  /** Whether to look this time. */
+  worthIt(): boolean {
+    if (this.#left === 0) return true;
+    this.#left--;
+    return false;
+  }
+
+  /** How the look went. */
+  record(found: boolean): void {
+    this.#skips = found ? 0 : Math.min(MAX_SKIPS, this.#skips * 2 || 1);
+    this.#left = this.#skips;
+  }
+}

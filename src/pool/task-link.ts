@@ -1,22 +1,26 @@
 // A process worker's tasks and results over shared memory: two rings per worker (synchronize/
-// ring.ts), tasks one way and everything the worker says the other, with futex wake-ups. The IPC
-// channel then only starts the worker; its end is still seen from the child's exit. A message
-// costs a copy in and a copy out and no system call while the other side is awake, and a large
-// one (an argument or a result of megabytes) is handed over in a segment of its own
-// (shm/handoff.ts) rather than pushed through a socket.
+// ring.ts), tasks one way and everything the worker says the other. The IPC channel starts the
+// worker, then only wakes a side that sleeps: a reader with nothing to read arms its ring's
+// doorbell, and the next writer rings it with an empty IPC message, which wakes the reader's
+// event loop at once (a futex would wake a waiter thread of the addon, which then wakes the event
+// loop: two turns of a scheduler, dear on a busy CPU). Its end is still seen from the child's
+// exit. A message costs a copy in and a copy out and no system call while the other side is
+// awake, and a large one (an argument or a result of megabytes) is handed over in a segment of its
+// own (shm/handoff.ts) rather than pushed through a socket.
 //
 // Every message takes the one way (progress, results, the worker's last word), so they keep their
-// order. The pool reads only while results are due (a pending wait keeps the event loop alive, as
-// an idle pool must not) and once more when the worker has exited, before the pool hears of it:
-// what the worker said before it died is heard, as the IPC channel's drain gave. The rings die with
-// their worker, so whatever a killed worker left in them (a lock held, half a read) needs no repair.
+// order. The pool reads only while results are due (the pool keeps its workers' channels
+// referenced while it has work, and an idle pool must not keep the event loop alive) and once
+// more when the worker has exited, before the pool hears of it: what the worker said before it
+// died is heard, as the IPC channel's drain gave. The rings die with their worker, so whatever a
+// killed worker left in them (a lock held, half a read) needs no repair.
 
 import { deserialize, serialize } from 'node:v8';
 import { hasNative } from '../addon/binding.js';
 import type { ChildHandle } from '../backends/backend.js';
 import type { ParentChannel } from '../backends/child.js';
 import { asPicklingError } from '../backends/clone-error.js';
-import { REPLY_SPIN_MS } from '../latency.js';
+import { LookOdds, REPLY_SPIN_MS } from '../latency.js';
 import type { BackendKind } from '../runtime.js';
 import { releaseBlock } from '../shm/segment.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
@@ -63,6 +67,9 @@ function mayHoldTheLoop(): boolean {
   return now - turnStarted < TURN_MS;
 }
 
+// What rings a sleeping reader's doorbell: any message on the IPC channel past the start.
+const BELL = 0;
+
 function newRing(): Ring {
   const ring = new Ring(CAPACITY);
   // Every message too large to go whole is handed over, so none is ever half in a ring.
@@ -78,8 +85,10 @@ export class LinkedChild implements ChildHandle {
   #listener: (message: unknown) => void = () => {};
   // Tasks sent whose results have not come back: the pool reads while there are some.
   #due = 0;
-  #reading = false;
+  // A look for results is queued (#spinThenRead), or the pool sleeps until the worker rings.
   #spinning = false;
+  #asleep = false;
+  readonly #spin = new LookOdds();
   #ended = false;
   // Tasks that found no room in the ring, sent in order as room comes.
   readonly #backlog: Uint8Array[] = [];
@@ -90,6 +99,8 @@ export class LinkedChild implements ChildHandle {
     this.#tasks.joinAtExit = false;
     // Before the pool's own listener: it hears every message before the exit.
     child.onExit(() => this.#end());
+    // Past the start message, the worker's IPC messages only ring the doorbell.
+    child.onMessage(this.#rung);
   }
 
   get stdout(): ChildHandle['stdout'] {
@@ -124,9 +135,10 @@ export class LinkedChild implements ChildHandle {
     if (this.#backlog.length > 0 || !this.#writeNow(body)) {
       if (this.#backlog.push(body) === 1) void this.#sendBacklog();
     }
+    if (this.#tasks.takeDoorbell()) this.#child.send(BELL);
     const msg = message as PoolToWorker;
     if (msg.t === 'tasks') this.#due += msg.b.length / TASK_FIELDS;
-    if (this.#due === 0 || this.#reading || this.#spinning) return;
+    if (this.#due === 0 || this.#asleep || this.#spinning) return;
     // A short task's result often follows at once: look for it before going back to the event
     // loop, once the pool has sent every batch of this turn (not from inside its send).
     this.#spinning = true;
@@ -136,10 +148,30 @@ export class LinkedChild implements ChildHandle {
   readonly #spinThenRead = (): void => {
     if (REPLY_SPIN_MS > 0 && !mayHoldTheLoop()) return void setImmediate(this.#spinThenRead);
     this.#spinning = false;
-    if (this.#reading || this.#ended) return;
-    const until = performance.now() + REPLY_SPIN_MS;
-    while (performance.now() < until && !this.#takeAll());
-    this.#read();
+    if (this.#asleep || this.#ended) return;
+    if (REPLY_SPIN_MS > 0 && this.#spin.worthIt()) {
+      const until = performance.now() + REPLY_SPIN_MS;
+      let found = this.#takeAll();
+      while (!found && performance.now() < until) found = this.#takeAll();
+      this.#spin.record(found);
+    }
+    this.#sleep();
+  };
+
+  // Until a result comes, sleep on the doorbell; what came before it is armed is taken first.
+  #sleep(): void {
+    while (!this.#ended && this.#due > 0 && !this.#asleep) {
+      if (this.#results.armDoorbell()) this.#asleep = true;
+      else this.#takeAll();
+    }
+  }
+
+  // The worker rang (or a bell rung for a sleep that ended without it came late: then, nothing).
+  readonly #rung = (): void => {
+    if (!this.#asleep || this.#ended) return;
+    this.#asleep = false;
+    this.#takeAll();
+    this.#sleep();
   };
 
   // Now or not at all. A large message is handed over here, so that a failure to make its
@@ -204,29 +236,12 @@ export class LinkedChild implements ChildHandle {
     return any;
   }
 
-  #read(): void {
-    if (this.#reading || this.#ended) return;
-    this.#reading = true;
-    void this.#readWhileDue();
-  }
-
-  async #readWhileDue(): Promise<void> {
-    const results = this.#results;
-    const stop = (): 'closed' | undefined => (this.#ended || this.#due <= 0 ? 'closed' : undefined);
-    try {
-      while (stop() === undefined) {
-        if (!this.#takeAll()) await runAsync(results.waitFor('data', () => results.available() > 0, Infinity, stop));
-      }
-    } finally {
-      this.#reading = false;
-    }
-  }
-
   // The worker exited: hear what it said last, stop every wait on its rings, and let them go.
   #end(): void {
     if (this.#ended) return;
     this.#takeAll();
     this.#ended = true;
+    this.#asleep = false;
     this.#tasks.close();
     this.#tasks.withdrawHandedOver();
     this.#results.close();
@@ -248,16 +263,23 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
       const body = serialize(message);
       // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
       if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
+      if (results.takeDoorbell()) channel.send(BELL);
     },
     onMessage(listener) {
+      let wake: (() => void) | undefined;
+      // Past the start message, the pool's IPC messages only ring the doorbell.
+      channel.onMessage(() => {
+        const woken = wake;
+        wake = undefined;
+        woken?.();
+      });
       void (async () => {
         for (;;) {
           for (let next = poll(); next !== undefined; next = poll()) listener(next.message);
           // Sleep only once the worker is done with this turn: while it runs tasks and lingers
-          // (polls), a sleeper here would cost the pool a wake-up call and this process a thread's
-          // wake-up for every message it writes.
+          // (polls), a sleeper here would cost the pool a bell for every task it sends.
           await new Promise<void>((resolve) => setImmediate(resolve));
-          await runAsync(tasks.waitFor('data', () => tasks.available() > 0, Infinity));
+          if (tasks.armDoorbell()) await new Promise<void>((resolve) => (wake = resolve));
         }
       })();
     },

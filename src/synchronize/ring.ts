@@ -27,6 +27,9 @@
 //   18 HANDED_OVER   descriptors in the ring: a writer waits while there are MAX_HANDED_OVER,
 //                    so that a fast producer's messages do not pile up in memory, and its
 //                    segments are reused
+//   19 DOORBELL      1 while the reader sleeps outside the ring, on a wake-up its writer sends
+//                    another way (a pool's link: the worker's IPC channel, which wakes the event
+//                    loop itself rather than a waiter thread that then wakes it)
 //
 // Messages. A small one (4-byte length + tag + body within `wholeLimit`, a quarter of the ring)
 // is committed at once: [length][payload]. A larger one streams through the ring in chunks while
@@ -77,6 +80,7 @@ const LARGE_AT = 15;
 const LAST_ID = 16;
 const HANDOFF_FROM = 17;
 const HANDED_OVER = 18;
+const DOORBELL = 19;
 const HEADER_BYTES = 128;
 
 const ID_MASK = 0x3fffffff;
@@ -235,6 +239,22 @@ export class Ring implements HandoffOwner {
   }
 
   // ---- waiting ---------------------------------------------------------------------------------
+
+  /**
+   * The reader, about to sleep until its writer rings a doorbell outside the ring: true if it may
+   * (nothing is here; the next write will see the bell armed), false if data came first.
+   */
+  armDoorbell(): boolean {
+    this.#store(DOORBELL, 1);
+    if (this.#used() === 0) return true;
+    this.#store(DOORBELL, 0);
+    return false;
+  }
+
+  /** The writer, after a write: true once per sleep of a reader on the doorbell, for the caller to ring it. */
+  takeDoorbell(): boolean {
+    return this.load(DOORBELL) !== 0 && Atomics.exchange(this.i32, this.base + DOORBELL, 0) === 1;
+  }
 
   #spin(ready: () => boolean, otherSide: Lock): boolean {
     // While the other side is at work (holds its lock), a wait is usually as short as copying a

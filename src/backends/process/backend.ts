@@ -37,7 +37,9 @@ class ProcessChild implements ChildHandle {
       if (child.connected) child.once('disconnect', () => this.#finish(exitcode));
       else this.#finish(exitcode);
     });
-    child.once('error', (err: NodeJS.ErrnoException) => {
+    // Past a failed spawn, an error is a message that could not reach a child that is gone (or
+    // going): its exit reports that, so it is not an uncaught 'error' event.
+    child.on('error', (err: NodeJS.ErrnoException) => {
       if (child.pid === undefined) {
         process.stderr.write(`multiprocessing-ts: could not start a child process: ${err.message}\n`);
         this.#finish(1);
