@@ -187,6 +187,8 @@ export class LinkedChild implements ChildHandle {
       while (this.#backlog.length > 0 && !this.#ended) {
         await runAsync(this.#tasks.send(this.#backlog[0] as Uint8Array, -1, Infinity));
         this.#backlog.shift();
+        // The worker may have gone to sleep since send() looked, with nothing to read then.
+        if (this.#tasks.takeDoorbell()) this.#child.send(BELL);
       }
     } catch (err) {
       // Tasks that cannot reach the worker would wait forever: end it, so they count as lost.
