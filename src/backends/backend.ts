@@ -23,6 +23,11 @@ export interface ChildHandle {
   onMessage(listener: (message: unknown) => void): void;
   /** Called once with Python's exitcode: the exit status, or -N after signal N. */
   onExit(listener: (exitcode: number) => void): void;
+  /**
+   * Called once the child has loaded its entry and waits for its start message (never, if it
+   * ends first): its boot is over. Listen right after boot().
+   */
+  onReady(listener: () => void): void;
   /** Ask the child to stop (SIGTERM). */
   terminate(): void;
   /** Stop the child now (SIGKILL). */
@@ -71,6 +76,35 @@ export interface LaunchOptions {
   /** Default 'inherit': the child writes to this process's own. */
   readonly stdout?: OutputMode;
   readonly stderr?: OutputMode;
+}
+
+/** What a child sends once it waits for its start message; its handle keeps it from onMessage. */
+export const readyMessage = { t: 'ready' } as const;
+
+interface MessageSource {
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+/** onMessage of a handle: every message of `source` but the ready message. */
+export function onChildMessage(source: MessageSource, listener: (message: unknown) => void): void {
+  source.on('message', (message) => {
+    if (!isReadyMessage(message)) listener(message);
+  });
+}
+
+/** onReady of a handle: the ready message of `source`. */
+export function onChildReady(source: MessageSource, listener: () => void): void {
+  const watch = (message: unknown): void => {
+    if (!isReadyMessage(message)) return;
+    source.off('message', watch);
+    listener();
+  };
+  source.on('message', watch);
+}
+
+function isReadyMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { t?: unknown }).t === readyMessage.t;
 }
 
 export interface Backend {

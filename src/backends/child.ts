@@ -6,6 +6,7 @@
 // floor imports no mode, and a new mode needs no change here.
 
 import { applyLogSettings, type LogSettings } from '../logger.js';
+import { readyMessage } from './backend.js';
 
 /** How a child talks to its parent, whatever the backend. */
 export interface ParentChannel {
@@ -67,6 +68,8 @@ export function runChild(channel: ParentChannel): void {
     started = true;
     void runMode(port, start as StartMessage);
   });
+  // The boot is over: the parent may boot the next warm child without the two competing.
+  channel.send(readyMessage);
 }
 
 async function runMode(channel: ParentChannel, start: StartMessage): Promise<void> {

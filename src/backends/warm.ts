@@ -2,6 +2,11 @@
 // background, idle, so that the next start() skips booting Node (and its loaders).
 // CPython: the 'forkserver' start method (Lib/multiprocessing/forkserver.py), Python 3.14's default.
 //
+// Children of a slot boot one at a time: two Node boots at once take about twice as long each (a
+// worker's isolate and bootstrap, or a process's, compete for the same cores), so a replacement
+// booted while the child just taken is still booting would make that start slower than a cold
+// one. The next spare boots once the previous child of its slot has reported ready (or ended).
+//
 // A spare has run nothing of the user's: it waits for its start message like any new child (it
 // may import the library's own mode module while it waits), and is used once. It keeps nothing
 // alive: it is unref'd, and dies with this process as every child does.
@@ -24,13 +29,21 @@ interface Spare {
 // and a top-up to come.
 interface Slot {
   readonly backend: Backend;
+  /** The recipe of the starts that look for spares here. */
+  readonly recipe: string;
   readonly options: LaunchOptions;
   readonly spares: Spare[];
   readonly modules: Set<string>;
   pending: NodeJS.Immediate | undefined;
+  /** Children of this slot booted and not yet ready (nor ended); no spare boots meanwhile. */
+  booting: number;
+  /** Whether spares are wanted once the boots are over: from a start until stopWarmChildren(). */
+  topUpDue: boolean;
 }
 // Only the slots this program has started children in exist: only they get spares.
 const slots = new Map<string, Slot>();
+// Callers of warmChildrenReady(), told whenever a boot or a top-up is over.
+const settleWaiters: (() => void)[] = [];
 let wanted = countFromEnv(process.env.MPTS_WARM_CHILDREN);
 
 function countFromEnv(value: string | undefined): number {
@@ -61,6 +74,7 @@ export function setWarmChildren(count: number): void {
     for (const spare of slot.spares.splice(count)) spare.child.kill();
     if (count > 0) scheduleTopUp(slot);
   }
+  settled();
 }
 
 /** The number of idle children kept ready per backend (0: warm children are off). */
@@ -79,6 +93,7 @@ export async function stopWarmChildren(): Promise<void> {
   for (const slot of slots.values()) {
     if (slot.pending !== undefined) clearImmediate(slot.pending);
     slot.pending = undefined;
+    slot.topUpDue = false;
     ending.push(...slot.spares.splice(0));
   }
   for (const spare of ending) {
@@ -87,6 +102,31 @@ export async function stopWarmChildren(): Promise<void> {
     spare.child.kill();
   }
   await Promise.all(ending.map((spare) => spare.exited));
+  settled();
+}
+
+/**
+ * Resolves once every backend that has started children has its idle children booted and
+ * waiting for a start (at once when warm children are off): the next start() takes a ready one.
+ *
+ * Python: multiprocessing.forkserver.ensure_running()
+ */
+export async function warmChildrenReady(): Promise<void> {
+  // held meanwhile, so that whoever awaits this is not left with an empty event loop
+  const hold = setInterval(() => {}, 2 ** 30);
+  try {
+    while ([...slots.values()].some(unsettled)) await new Promise<void>((resolve) => settleWaiters.push(resolve));
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+function unsettled(slot: Slot): boolean {
+  return wanted > 0 && slot.topUpDue && (slot.pending !== undefined || slot.booting > 0);
+}
+
+function settled(): void {
+  for (const resolve of settleWaiters.splice(0)) resolve();
 }
 
 /** The idents (pid, or threadId) of the idle children of a backend kind, for the tests. */
@@ -98,10 +138,10 @@ export function idleWarmChildren(kind: BackendKind): number[] {
 export function launch(backend: Backend, options: LaunchOptions): ChildHandle {
   const slot = slotOf(backend, options);
   if (options.module !== undefined) slot.modules.add(options.module);
-  if (wanted === 0) return backend.boot(options);
+  if (wanted === 0) return boot(slot, options);
   const spare = takeSpare(slot, backend.recipe(options));
   scheduleTopUp(slot);
-  if (spare === undefined) return backend.boot(options);
+  if (spare === undefined) return boot(slot, options);
   spare.child.rename(options.name);
   spare.child.ref();
   return spare.child;
@@ -123,15 +163,33 @@ function slotOf(backend: Backend, options: LaunchOptions): Slot {
   const key = `${backend.kind} ${backend.variant(options)} ${backend.recipe(options)}`;
   let slot = slots.get(key);
   if (slot === undefined) {
-    slot = { backend, options: { ...options, name: `${backend.kind} spare` }, spares: [], modules: new Set(), pending: undefined };
+    slot = { backend, recipe: backend.recipe(options), options: { ...options, name: `${backend.kind} spare` }, spares: [], modules: new Set(), pending: undefined, booting: 0, topUpDue: false };
     slots.set(key, slot);
   }
   return slot;
 }
 
+// A child of the slot, counted as booting until it reports ready or ends; then the slot tops up.
+function boot(slot: Slot, options: LaunchOptions): ChildHandle {
+  const child = slot.backend.boot(options);
+  slot.booting++;
+  let booted = false;
+  const done = (): void => {
+    if (booted) return;
+    booted = true;
+    slot.booting--;
+    if (slot.booting === 0 && slot.topUpDue) scheduleTopUp(slot);
+    settled();
+  };
+  child.onReady(done);
+  child.onExit(done);
+  return child;
+}
+
 // On a later turn, so that start() itself pays no fork; a burst of starts tops up once.
 function scheduleTopUp(slot: Slot): void {
-  if (slot.pending !== undefined) return;
+  slot.topUpDue = true;
+  if (slot.pending !== undefined || slot.booting > 0 || wanted === 0) return;
   slot.pending = setImmediate(() => {
     slot.pending = undefined;
     try {
@@ -139,6 +197,7 @@ function scheduleTopUp(slot: Slot): void {
     } catch {
       // a spare that cannot boot is no loss: the next start() boots its child and reports why
     }
+    settled();
   });
   slot.pending.unref();
 }
@@ -146,13 +205,14 @@ function scheduleTopUp(slot: Slot): void {
 function topUp(slot: Slot): void {
   const { backend, options, spares } = slot;
   const recipe = backend.recipe(options);
-  // Spares of an older recipe (another environment, directory...) would never be taken.
+  // Spares of an older recipe (another environment, directory...) would never be taken; nor would
+  // new ones while the recipe differs from the slot's: its starts look in another slot now.
   for (const stale of spares.filter((spare) => spare.recipe !== recipe)) {
     spares.splice(spares.indexOf(stale), 1);
     stale.child.kill();
   }
-  while (spares.length < wanted) {
-    const child = backend.boot(options);
+  if (spares.length < wanted && slot.booting === 0 && recipe === slot.recipe) {
+    const child = boot(slot, options);
     child.unref();
     for (const module of slot.modules) child.send({ t: 'preload', module });
     const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));

@@ -206,6 +206,10 @@ export class LinkedChild implements ChildHandle {
     this.#child.onExit(listener);
   }
 
+  onReady(listener: () => void): void {
+    this.#child.onReady(listener);
+  }
+
   terminate(): void {
     this.#child.terminate();
   }

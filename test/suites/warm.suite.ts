@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError } from 'multiprocessing-ts';
+import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError, warmChildrenReady } from 'multiprocessing-ts';
 import { idleWarmChildren } from '../../src/backends/index.js';
 import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { pidAlive, waitUntil } from '../helpers/leaks.js';
@@ -114,6 +114,37 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
       setWarmChildren(1);
     }
     if (backend === 'process') await waitUntil(() => spares.every((pid) => !pidAlive(pid)), LONG, 'the stopped spares to end');
+  }, { timeout: LONG });
+
+  test('spares boot one at a time: the next once the one before has reported ready', async () => {
+    await run();
+    await stopWarmChildren();
+    setWarmChildren(3);
+    try {
+      // Looked at on every turn of the event loop: two spares booted at once would show together.
+      let idle: number[] = [];
+      while (idle.length === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        idle = idleWarmChildren(backend);
+      }
+      assert.equal(idle.length, 1);
+      await waitUntil(() => idleWarmChildren(backend).length === 3, LONG, 'three warm children');
+    } finally {
+      setWarmChildren(1);
+    }
+  }, { timeout: LONG });
+
+  test('warmChildrenReady() waits for every spare to boot, one after another', async () => {
+    await run();
+    setWarmChildren(2);
+    try {
+      await warmChildrenReady();
+      assert.equal(idleWarmChildren(backend).length, 2);
+      setWarmChildren(0);
+      await warmChildrenReady();
+    } finally {
+      setWarmChildren(1);
+    }
   }, { timeout: LONG });
 
   test('stopWarmChildren() ends the spares; setWarmChildren checks its count', async () => {

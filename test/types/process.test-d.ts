@@ -1,5 +1,5 @@
 // Type tests, compiled by `npm run typecheck`: wrong calls must not compile.
-import { Process, moduleTargets, fromModule, getWarmChildren, setWarmChildren, stopWarmChildren } from 'multiprocessing-ts';
+import { Process, moduleTargets, fromModule, getWarmChildren, setWarmChildren, stopWarmChildren, warmChildrenReady } from 'multiprocessing-ts';
 
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(new URL('../fixtures/tasks.ts', import.meta.url));
 
@@ -25,7 +25,8 @@ new Process({ target: () => {}, args: 1 });
 setWarmChildren(2);
 const warm: number = getWarmChildren();
 const stopped: Promise<void> = stopWarmChildren();
-void [warm, stopped];
+const ready: Promise<void> = warmChildrenReady();
+void [warm, stopped, ready];
 // @ts-expect-error: a count, not a string
 setWarmChildren('2');
 // @ts-expect-error: a count is required

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ChildHandle, LaunchOptions, ResourceLimits } from '../backend.js';
+import { onChildMessage, onChildReady, type Backend, type ChildHandle, type LaunchOptions, type ResourceLimits } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
 import { childEntryUrl } from '../../runtime.js';
@@ -62,7 +62,11 @@ class ProcessChild implements ChildHandle {
   }
 
   onMessage(listener: (message: unknown) => void): void {
-    this.#child.on('message', listener);
+    onChildMessage(this.#child, listener);
+  }
+
+  onReady(listener: () => void): void {
+    onChildReady(this.#child, listener);
   }
 
   onExit(listener: (exitcode: number) => void): void {

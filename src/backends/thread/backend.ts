@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { Backend, ChildHandle, LaunchOptions } from '../backend.js';
+import { onChildMessage, onChildReady, type Backend, type ChildHandle, type LaunchOptions } from '../backend.js';
 import { childEntryUrl } from '../../runtime.js';
 import { asPicklingError } from '../clone-error.js';
 
@@ -77,7 +77,11 @@ class ThreadChild implements ChildHandle {
   }
 
   onMessage(listener: (message: unknown) => void): void {
-    this.#worker.on('message', listener);
+    onChildMessage(this.#worker, listener);
+  }
+
+  onReady(listener: () => void): void {
+    onChildReady(this.#worker, listener);
   }
 
   onExit(listener: (exitcode: number) => void): void {
