@@ -40,6 +40,8 @@ export interface System {
   setup?: () => Promise<void> | void;
   /** One timed repetition (ms). Systems with `run` are interleaved round-robin. */
   run?: () => Promise<void>;
+  /** Untimed, after each repetition: lets what the repetition set going in the background finish (so that it does not weigh on the next system's). */
+  settle?: () => Promise<void>;
   /** Or: timed elsewhere (another runtime) and returned as samples in ms, or a reason to skip. */
   external?: (options: RunOptions) => Promise<number[] | { skipped: string }>;
   teardown?: () => Promise<void> | void;
@@ -319,6 +321,11 @@ export async function runCase(c: Case, options: RunOptions): Promise<CaseResult>
         }
         const ms = performance.now() - t0;
         if (i >= options.warmup) xs.push(ms);
+        try {
+          await withTimeout(Promise.resolve(s.settle?.()), options.timeout, 'no settling');
+        } catch (err) {
+          await fail(s, 'settling', err);
+        }
       }
     }
     // Systems that ran are ended before the external ones (another runtime) take the machine.
