@@ -18,9 +18,13 @@ if (hasNative()) {
   if (String(process.ppid) !== process.env.MPTS_PARENT_PID) process.exit(1);
 }
 
+// A message to a parent that has just gone (a spare's ready, a last result) is dropped, not an
+// unhandled 'error': the 'disconnect' above ends this child.
+const dropIfGone = (): void => {};
+
 runChild({
   backend: 'process',
-  send: (message) => process.send?.(message),
+  send: (message) => process.send?.(message, undefined, undefined, dropIfGone),
   onMessage: (listener) => process.on('message', listener),
   unref: () => process.channel?.unref(),
   exit: (code) => process.exit(code),
