@@ -18,7 +18,7 @@ export interface ResultSource {
 export class AsyncResult<R> {
   readonly #promise: Promise<R>;
   // Asked of `source` when there is one (no reaction on the promise for each task), else followed.
-  #source: ResultSource | { state: ResultState };
+  readonly #source: ResultSource;
 
   /** @internal */
   constructor(promise: Promise<R>, source?: ResultSource) {

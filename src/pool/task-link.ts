@@ -70,6 +70,11 @@ function mayHoldTheLoop(): boolean {
 // What rings a sleeping reader's doorbell: any message on the IPC channel past the start.
 const BELL = 0;
 
+// After every write to `ring`: a reader that went to sleep on its doorbell is woken, once.
+function ringIfAsleep(ring: Ring, send: (message: unknown) => void): void {
+  if (ring.takeDoorbell()) send(BELL);
+}
+
 function newRing(): Ring {
   const ring = new Ring(CAPACITY);
   // Every message too large to go whole is handed over, so none is ever half in a ring.
@@ -132,10 +137,8 @@ export class LinkedChild implements ChildHandle {
     } catch (err) {
       throw asPicklingError(err, 'the arguments');
     }
-    if (this.#backlog.length > 0 || !this.#writeNow(body)) {
-      if (this.#backlog.push(body) === 1) void this.#sendBacklog();
-    }
-    if (this.#tasks.takeDoorbell()) this.#child.send(BELL);
+    if (this.#backlog.length === 0 && this.#writeNow(body)) ringIfAsleep(this.#tasks, this.#ring);
+    else if (this.#backlog.push(body) === 1) void this.#sendBacklog();
     const msg = message as PoolToWorker;
     if (msg.t === 'tasks') this.#due += msg.b.length / TASK_FIELDS;
     if (this.#due === 0 || this.#asleep || this.#spinning) return;
@@ -166,6 +169,8 @@ export class LinkedChild implements ChildHandle {
     }
   }
 
+  readonly #ring = (bell: unknown): void => this.#child.send(bell);
+
   // The worker rang (or a bell rung for a sleep that ended without it came late: then, nothing).
   readonly #rung = (): void => {
     if (!this.#asleep || this.#ended) return;
@@ -187,8 +192,7 @@ export class LinkedChild implements ChildHandle {
       while (this.#backlog.length > 0 && !this.#ended) {
         await runAsync(this.#tasks.send(this.#backlog[0] as Uint8Array, -1, Infinity));
         this.#backlog.shift();
-        // The worker may have gone to sleep since send() looked, with nothing to read then.
-        if (this.#tasks.takeDoorbell()) this.#child.send(BELL);
+        ringIfAsleep(this.#tasks, this.#ring);
       }
     } catch (err) {
       // Tasks that cannot reach the worker would wait forever: end it, so they count as lost.
@@ -259,6 +263,7 @@ export class LinkedChild implements ChildHandle {
 export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): ParentChannel {
   const tasks = Ring.rebuild(transfer.tasks);
   const results = Ring.rebuild(transfer.results);
+  const ringPool = (bell: unknown): void => channel.send(bell);
   const poll = (): { message: unknown } | undefined => {
     const bytes = takeNow(tasks);
     return bytes === undefined ? undefined : { message: deserialize(bytes) };
@@ -269,7 +274,7 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
       const body = serialize(message);
       // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
       if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
-      if (results.takeDoorbell()) channel.send(BELL);
+      ringIfAsleep(results, ringPool);
     },
     onMessage(listener) {
       let wake: (() => void) | undefined;
