@@ -48,6 +48,11 @@ function isWalkable(value: object): boolean {
   return proto === Object.prototype || proto === null || value instanceof Map || value instanceof Set;
 }
 
+// Whether encoding replaced `item`: NaN is not equal to itself, but stays as it was.
+function replaced(enc: unknown, item: unknown): boolean {
+  return enc !== item && enc === enc;
+}
+
 // Walks containers only (arrays, plain objects, Map, Set), never the bytes of a typed array, and
 // copies only the containers on a path to a handle: plain data is returned as it was.
 function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): unknown {
@@ -62,7 +67,7 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         const enc = encode(item, seen, dest);
-        if (enc !== item) (out ??= value.slice())[i] = enc;
+        if (replaced(enc, item)) (out ??= value.slice())[i] = enc;
       }
       return out ?? value;
     }
@@ -70,7 +75,7 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
       let changed = false;
       const entries = [...value].map(([k, v]) => {
         const ek = encode(k, seen, dest), ev = encode(v, seen, dest);
-        if (ek !== k || ev !== v) changed = true;
+        if (replaced(ek, k) || replaced(ev, v)) changed = true;
         return [ek, ev] as const;
       });
       return changed ? new Map(entries) : value;
@@ -79,7 +84,7 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
       let changed = false;
       const items = [...value].map((v) => {
         const ev = encode(v, seen, dest);
-        if (ev !== v) changed = true;
+        if (replaced(ev, v)) changed = true;
         return ev;
       });
       return changed ? new Set(items) : value;
@@ -88,7 +93,7 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
     for (const key of Object.keys(value)) {
       const item = (value as Record<string, unknown>)[key];
       const enc = encode(item, seen, dest);
-      if (enc !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = enc;
+      if (replaced(enc, item)) (out ??= { ...(value as Record<string, unknown>) })[key] = enc;
     }
     return out ?? value;
   } finally {
@@ -143,7 +148,11 @@ function decode(value: unknown): unknown {
   }
   if (!isWalkable(value)) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = decode(value[i]);
+    // Only objects can hold handles; writing every index would fill the holes of a sparse array.
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) value[i] = decode(item);
+    }
     return value;
   }
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [decode(k), decode(v)]));

@@ -47,6 +47,23 @@ describe('handle codec', () => {
     assert.ok([...decoded.set][0] instanceof FileChannel);
   });
 
+  it('leaves NaN and sparse arrays as they are, and keeps the holes of an array that holds a handle', opts, async () => {
+    const holes = [1, 2, 3];
+    delete holes[1];
+    const plain = [NaN, holes, new Map([[NaN, NaN]]), new Set([NaN]), { n: NaN }];
+    const { value, hasHandles } = encodeHandles(plain, 'process');
+    assert.equal(hasHandles, false);
+    assert.equal(value, plain);
+    const sparse: unknown[] = [new FileChannel('/tmp/never-written'), 2, 3];
+    delete sparse[1];
+    const encoded = encodeHandles(sparse, 'process');
+    assert.equal(encoded.hasHandles, true);
+    const decoded = (await decodeHandles(structuredClone(encoded.value), true)) as unknown[];
+    assert.ok(decoded[0] instanceof FileChannel);
+    assert.equal(1 in decoded, false, 'the hole is still a hole');
+    assert.equal(decoded[2], 3);
+  });
+
   it('handles cycles in plain data without looping', opts, () => {
     const a: { self?: unknown; n: number } = { n: 1 };
     a.self = a;
