@@ -33,7 +33,7 @@ import {
   type TaskKind,
 } from '../pool/core.js';
 import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeOutcome, encodeValue, type JobData } from './wire.js';
+import { decodeOutcome, encodeArgs, isWireOutcome, type JobData } from './wire.js';
 
 /** Options of the distributed {@link Pool}. Python: `Pool(processes, …)`; these are the distributed tier's own */
 export interface PoolOptions extends RedisTarget {
@@ -320,7 +320,7 @@ export class Pool {
 
   #completed(jobId: string, returnvalue: unknown): void {
     if (!this.#pending.has(jobId)) return;
-    if (typeof returnvalue !== 'string') {
+    if (!isWireOutcome(returnvalue)) {
       this.#settle(jobId, false, new ValueError(`Task ${jobId} returned data this pool cannot read: is another program using the queue "${this.#target.name}"?`, { code: 'ERR_MP_REDIS' }));
       return;
     }
@@ -370,7 +370,7 @@ export class Pool {
         continue;
       }
       if (job.finishedOn === undefined || job.finishedOn === null) continue;
-      if (typeof job.returnvalue === 'string') this.#completed(id, job.returnvalue);
+      if (isWireOutcome(job.returnvalue)) this.#completed(id, job.returnvalue);
       else this.#failed(id, job.failedReason ?? 'failed');
     }
   }
@@ -466,5 +466,5 @@ function checkKey(key: unknown): void {
 }
 
 function jobData(target: ModuleTarget, kind: TaskKind, args: unknown[], what: string): JobData {
-  return { u: target.url, e: target.exportName, k: kind, a: encodeValue(args, what) };
+  return { u: target.url, e: target.exportName, k: kind, a: encodeArgs(args, what) };
 }

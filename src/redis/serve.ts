@@ -21,7 +21,7 @@ import { Pool as LocalPool, submitTask } from '../pool/pool.js';
 import { runTask, type Call } from '../pool/task-runner.js';
 import { cpuCount } from '../process/current.js';
 import { bullmq, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeValue, encodeOutcome, type JobData } from './wire.js';
+import { decodeArgs, encodeOutcome, type JobData, type WireOutcome } from './wire.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends RedisTarget {
@@ -57,7 +57,7 @@ export interface ServeOptions extends RedisTarget {
  * Python: the worker processes of `multiprocessing.pool.Pool`, here on their own machines
  */
 export class Worker {
-  readonly #bull: BullWorker<JobData, string>;
+  readonly #bull: BullWorker<JobData, WireOutcome>;
   readonly #pool: LocalPool | undefined;
   readonly #target: ResolvedTarget;
   readonly #concurrency: number;
@@ -65,7 +65,7 @@ export class Worker {
   #closing: Promise<void> | undefined;
 
   /** @internal */
-  constructor(bull: BullWorker<JobData, string>, pool: LocalPool | undefined, target: ResolvedTarget, concurrency: number) {
+  constructor(bull: BullWorker<JobData, WireOutcome>, pool: LocalPool | undefined, target: ResolvedTarget, concurrency: number) {
     this.#bull = bull;
     this.#pool = pool;
     this.#target = target;
@@ -141,7 +141,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
 
   const pool = isolate ? new LocalPool(concurrency) : undefined;
   const run = pool === undefined ? inProcess(moduleUrl) : inPool(pool, moduleUrl);
-  const processor = async (job: Job<JobData, string>): Promise<string> => {
+  const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
     let value: unknown;
     try {
       value = await run(job.data);
@@ -153,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     return encodeOutcome(true, value);
   };
 
-  const bull = new bullmq.Worker<JobData, string>(target.name, processor, {
+  const bull = new bullmq.Worker<JobData, WireOutcome>(target.name, processor, {
     connection: { url: target.url },
     prefix: target.prefix,
     concurrency,
@@ -190,7 +190,7 @@ function inPool(pool: LocalPool, moduleUrl: string | undefined): Runner {
     const id = `${url}#${data.e}`;
     let t = targets.get(id);
     if (t === undefined) targets.set(id, (t = fromModule(url, data.e)));
-    return submitTask(pool, data.k, t, decodeValue(data.a) as unknown[]);
+    return submitTask(pool, data.k, t, decodeArgs(data.a));
   };
 }
 
@@ -203,6 +203,6 @@ function inProcess(moduleUrl: string | undefined): Runner {
     const id = `${url}#${data.e}`;
     let fn = loaded.get(id);
     if (fn === undefined) loaded.set(id, (fn = await loadTarget({ kind: 'module', url, exportName: data.e })));
-    return runTask(data.k, fn as Call, decodeValue(data.a), noWait);
+    return runTask(data.k, fn as Call, decodeArgs(data.a), noWait);
   };
 }

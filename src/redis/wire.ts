@@ -1,12 +1,17 @@
 // What travels through Redis for the distributed pool: a job names a module export and carries
-// its arguments; the worker answers with an outcome. Arguments and results are V8-serialized (as
-// between local processes, so Map, Set, Date, BigInt... survive), then base64 because BullMQ
-// stores job data and return values as JSON.
+// its arguments; the worker answers with an outcome. BullMQ stores both as JSON, so a value that
+// JSON carries exactly (plain data) goes as it is; anything else (Map, Set, Date, BigInt, -0,
+// undefined, shared references...) is V8-serialized, as between local processes, then base64.
+// V8 serialization costs more per job than the rest of the worker's own work, and most task
+// arguments and results are plain.
 
 import { deserialize, serialize } from 'node:v8';
 import { asPicklingError } from '../backends/clone-error.js';
 import { decodeError, encodeError } from '../codec/error-codec.js';
 import type { Outcome, TaskKind } from '../pool/core.js';
+
+/** @internal An argument list as JSON carries it, or V8-serialized in base64. */
+export type WireValue = unknown[] | string;
 
 /** @internal The data of one BullMQ job. */
 export interface JobData {
@@ -16,36 +21,86 @@ export interface JobData {
   e: string;
   /** Task kind: apply, map or starmap. */
   k: TaskKind;
-  /** V8-serialized arguments (apply) or items (map, starmap), base64. */
-  a: string;
+  /** The arguments (apply) or items (map, starmap). */
+  a: WireValue;
+}
+
+/**
+ * @internal What a job returns: `[1, value]` or `[1]` (undefined) for a plain result, else the
+ * V8-serialized Outcome in base64.
+ */
+export type WireOutcome = [ok: 1, value?: unknown] | string;
+
+// Deeper values go through V8, which also keeps this walk off the stack limit.
+const MAX_DEPTH = 32;
+
+// Whether JSON.parse(JSON.stringify(value)) rebuilds what V8 deserialization would.
+function isPlain(value: unknown, depth: number, seen: Set<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  // A second reference to one object would arrive as two copies.
+  if (depth >= MAX_DEPTH || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    const n = value.length;
+    for (let i = 0; i < n; i++) if (!isPlain(value[i], depth + 1, seen)) return false;
+    return Object.keys(value).length === n; // no named properties beside the items
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) if (!isPlain((value as Record<string, unknown>)[key], depth + 1, seen)) return false;
+  return true;
+}
+
+function toBase64(value: unknown): string {
+  return serialize(value).toString('base64');
 }
 
 /** @internal */
-export function encodeValue(value: unknown, what: string): string {
+export function encodeArgs(args: unknown[], what: string): WireValue {
+  if (isPlain(args, 0, new Set())) return args;
   try {
-    return serialize(value).toString('base64');
+    return toBase64(args);
   } catch (err) {
     throw asPicklingError(err, what);
   }
 }
 
 /** @internal */
-export function decodeValue(text: string): unknown {
-  return deserialize(Buffer.from(text, 'base64'));
+export function decodeArgs(value: WireValue): unknown[] {
+  return typeof value === 'string' ? (deserialize(Buffer.from(value, 'base64')) as unknown[]) : value;
 }
 
 /** @internal Encode a task's outcome on the worker; a result that cannot travel becomes its error. */
-export function encodeOutcome(ok: boolean, value: unknown): string {
-  if (!ok) return encodeValue([0, encodeError(value)] satisfies Outcome, 'an error');
+export function encodeOutcome(ok: boolean, value: unknown): WireOutcome {
+  if (!ok) return toBase64([0, encodeError(value)] satisfies Outcome);
+  if (value === undefined) return [1];
+  if (isPlain(value, 0, new Set())) return [1, value];
   try {
-    return encodeValue([1, value] satisfies Outcome, 'the result of a task');
+    return toBase64([1, value] satisfies Outcome);
   } catch (err) {
-    return encodeValue([0, encodeError(err)] satisfies Outcome, 'an error');
+    return toBase64([0, encodeError(asPicklingError(err, 'the result of a task'))] satisfies Outcome);
   }
 }
 
+/** @internal Whether a job's return value is an outcome of ours (another program may share the queue). */
+export function isWireOutcome(value: unknown): value is WireOutcome {
+  return typeof value === 'string' || (Array.isArray(value) && value[0] === 1 && value.length <= 2);
+}
+
 /** @internal Decode an outcome on the submitter: the value, or the error rebuilt with its class. */
-export function decodeOutcome(text: string): { ok: true; value: unknown } | { ok: false; error: Error } {
-  const outcome = decodeValue(text) as Outcome;
+export function decodeOutcome(wire: WireOutcome): { ok: true; value: unknown } | { ok: false; error: Error } {
+  const outcome = typeof wire === 'string' ? (deserialize(Buffer.from(wire, 'base64')) as Outcome) : ([1, wire[1]] as Outcome);
   return outcome[0] === 1 ? { ok: true, value: outcome[1] } : { ok: false, error: decodeError(outcome[1]) };
 }

@@ -61,6 +61,18 @@ describe('redis Pool', { skip: skipRedis }, () => {
       await using pool = new Pool({ redis: redis.url, name: 'api' });
       const value = { when: new Date(0), tags: new Set(['a']), big: 2n ** 70n, map: new Map([[1, [1.5]]]) };
       assert.deepEqual(await pool.apply(tasks.echo, [value]), value);
+      // What JSON would change (sign of zero, NaN, undefined, holes, one object twice) goes the other way.
+      const shared = { n: 1 };
+      const sparse = [1, 2, 3];
+      delete sparse[1];
+      const [zero, nan, missing, holes, pair] = (await pool.apply(tasks.echo, [[-0, NaN, [undefined], sparse, [shared, shared]]])) as unknown[];
+      assert.ok(Object.is(zero, -0));
+      assert.ok(Number.isNaN(nan));
+      assert.deepEqual(missing, [undefined]);
+      assert.equal(1 in (holes as number[]), false);
+      assert.equal((pair as object[])[0], (pair as object[])[1]);
+      assert.equal(await pool.apply(tasks.echo, [undefined]), undefined);
+      assert.deepEqual(await pool.apply(tasks.echo, [{ plain: ['x', 1.5, true, null, { deep: [] }] }]), { plain: ['x', 1.5, true, null, { deep: [] }] });
       const err = await pool.apply(tasks.fail, ['bad input (expected by the test)']).then(
         () => assert.fail('resolved'),
         (e: unknown) => e as Error,
