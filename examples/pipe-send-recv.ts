@@ -16,8 +16,8 @@ async function procRecv(pipe: Connection<string>): Promise<void> {
     try {
       url = await pipe.recv();
     } catch (err) {
-      // The sender has exited: ours says EOF at once, where Python's recv() waits (the parent still
-      // holds that end) until terminate() comes. Either way nothing more arrives.
+      // Every copy of the sending end is closed. Not reached here: as in Python, the parent still
+      // holds that end, so recv() waits until terminate() comes.
       const { EOFError } = await import('multiprocessing-ts');
       if (err instanceof EOFError) return;
       throw err;

@@ -30,11 +30,12 @@ export class Connection<T = unknown> {
   #out: Ring | null;
   #closed = false;
 
-  /** @internal */
-  constructor(incoming: Ring | null, outgoing: Ring | null) {
+  /** @internal `received`: rebuilt from a copy sent here, rather than made by Pipe(). */
+  constructor(incoming: Ring | null, outgoing: Ring | null, received = false) {
     this.#in = incoming;
     this.#out = outgoing;
-    outgoing?.setWriter(process.pid);
+    if (received) outgoing?.receivedWriting();
+    else outgoing?.holdWriting();
   }
 
   /** @internal */
@@ -137,11 +138,17 @@ export class Connection<T = unknown> {
     return runAsync(ring.poll(deadlineOf(timeout)));
   }
 
-  /** Close this end: the other end's `recv` gets EOFError once it has taken what was sent. Python: `Connection.close` */
+  /**
+   * Close this end. As with CPython's OS pipe, the other end's `recv` gets EOFError, once it has
+   * taken what was sent, when every copy of this end is closed (or its process is dead): a copy
+   * sent to a child stays open after the parent closes its own. Unlike CPython, a copy held in the
+   * reader's own thread does not keep that reader waiting.
+   * Python: `Connection.close`
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#out?.close();
+    this.#out?.releaseWriting();
   }
 }
 
@@ -166,8 +173,9 @@ registerHandleType(Connection, {
   module: import.meta.url,
   reduce: (c: Connection, dest) => {
     const { incoming, outgoing } = c.rings;
+    outgoing?.lendWriting();
     return { incoming: incoming?.reduce(dest) ?? null, outgoing: outgoing?.reduce(dest) ?? null };
   },
   rebuild: ({ incoming, outgoing }: { incoming: RingTransfer | null; outgoing: RingTransfer | null }) =>
-    new Connection(incoming === null ? null : Ring.rebuild(incoming), outgoing === null ? null : Ring.rebuild(outgoing)),
+    new Connection(incoming === null ? null : Ring.rebuild(incoming), outgoing === null ? null : Ring.rebuild(outgoing), true),
 });

@@ -12,7 +12,8 @@
 //   6  COUNT         messages in the ring (a message counts from its first byte being committed)
 //   7  CLOSED        1 once closed for writing
 //   8  READ_END      where the large message being read ends (while READING ≠ 0)
-//   9  WRITER_PID    for pipes: the process of the writing end, so a reader sees EOF if it dies
+//   9  LENT          for pipes: copies of the writing end sent to another process or thread and
+//                    not yet rebuilt there (the ring is not closed for writing while one travels)
 //   10 CAPACITY
 //   11 UNFINISHED    JoinableQueue: puts not yet matched by taskDone (join() sleeps on it)
 //   12 READ_AT       where the header of the large message being read is
@@ -30,6 +31,11 @@
 //   19 DOORBELL      1 while the reader sleeps outside the ring, on a wake-up its writer sends
 //                    another way (a pool's link: the worker's IPC channel, which wakes the event
 //                    loop itself rather than a waiter thread that then wakes it)
+//   20–31 HOLDERS    for pipes: six slots [holder, open copies] of the threads that hold the
+//                    writing end, as CPython's OS pipe counts its open descriptors. A reader
+//                    sees EOF once every holder but its own thread has closed its copies or died
+//                    (its own copy does not keep it waiting); a slot of a holder that has gone
+//                    stays until the slots run out, so that a reader knows one was there.
 //
 // Messages. A small one (4-byte length + tag + body within `wholeLimit`, a quarter of the ring)
 // is committed at once: [length][payload]. A larger one streams through the ring in chunks while
@@ -50,6 +56,7 @@
 // A small message is copied out before HEAD moves, so a reader that dies mid-get loses nothing,
 // and the next reader (which takes over the dead reader's lock) finds the ring as it was.
 
+import { threadId } from 'node:worker_threads';
 import { hasNative, native } from '../addon/binding.js';
 import { RING_SPIN_MS } from '../latency.js';
 import { expired, type Deadline } from '../shm/deadline.js';
@@ -70,7 +77,7 @@ const WRITERS_WAITING = 5;
 export const COUNT = 6;
 const CLOSED = 7;
 const READ_END = 8;
-const WRITER_PID = 9;
+const LENT = 9;
 const CAPACITY = 10;
 export const UNFINISHED = 11;
 const READ_AT = 12;
@@ -81,7 +88,10 @@ const LAST_ID = 16;
 const HANDOFF_FROM = 17;
 const HANDED_OVER = 18;
 const DOORBELL = 19;
+const HOLDERS = 20;
+const HOLDER_SLOTS = 6;
 const HEADER_BYTES = 128;
+const PID_MASK = (1 << 22) - 1; // Linux's largest pid_max
 
 const ID_MASK = 0x3fffffff;
 const DROPPED = 0x40000000;
@@ -115,6 +125,12 @@ const nativeCopy = hasNative() ? native().copyBytes : undefined;
 function copy(target: Uint8Array, targetOffset: number, source: Uint8Array, sourceOffset: number, length: number): void {
   if (nativeCopy !== undefined && length >= NATIVE_COPY_FROM) nativeCopy(target, targetOffset, source, sourceOffset, length);
   else target.set(source.subarray(sourceOffset, sourceOffset + length), targetOffset);
+}
+
+// This thread as a holder of a pipe's writing end: its pid, and which thread of it (threads of one
+// process share a pid; two whose ids meet modulo 255 share a slot, which only merges their counts).
+function holderKey(): number {
+  return process.pid | (threadId === 0 ? 0 : ((threadId % 255) + 1) << 22);
 }
 
 /** What a wait for data or room ended with. */
@@ -216,8 +232,74 @@ export class Ring implements HandoffOwner {
     return this.load(HANDOFF_FROM);
   }
 
-  setWriter(pid: number): void {
-    this.#store(WRITER_PID, pid);
+  /** @internal A pipe's writing end is open in this thread (once more). */
+  holdWriting(): void {
+    const me = holderKey();
+    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+      if (this.load(slot) === me) {
+        this.add(slot + 1, 1);
+        return;
+      }
+    }
+    // A free slot, else one of a holder that has gone; with none, this holder goes uncounted.
+    for (const free of [true, false]) {
+      for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+        const key = this.load(slot);
+        const takes = free ? key === 0 : !this.#holds(slot);
+        if (takes && Atomics.compareExchange(this.i32, this.base + slot, key, me) === key) {
+          this.#store(slot + 1, 1);
+          return;
+        }
+      }
+    }
+  }
+
+  /** @internal A copy of the writing end is on its way to another process or thread. */
+  lendWriting(): void {
+    this.add(LENT, 1);
+  }
+
+  /** @internal A copy lent elsewhere has arrived here. */
+  receivedWriting(): void {
+    this.holdWriting();
+    this.add(LENT, -1);
+  }
+
+  /**
+   * @internal This thread closed a copy of the writing end. Closes the ring for writing when no copy
+   * is open anywhere nor on its way; otherwise wakes readers, so that they look again for the end.
+   */
+  releaseWriting(): void {
+    const me = holderKey();
+    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+      if (this.load(slot) === me && this.load(slot + 1) > 0) {
+        this.add(slot + 1, -1);
+        break;
+      }
+    }
+    if (this.load(LENT) > 0) return this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
+    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+      if (this.#holds(slot)) return this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
+    }
+    this.close();
+  }
+
+  #holds(slot: number): boolean {
+    const key = this.load(slot);
+    return key !== 0 && this.load(slot + 1) > 0 && processAlive(key & PID_MASK);
+  }
+
+  // Every holder of the writing end but this thread has gone, and there was one.
+  #writersGone(): boolean {
+    const me = holderKey();
+    let gone = false;
+    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+      const key = this.load(slot);
+      if (key === 0 || key === me) continue;
+      if (this.#holds(slot)) return false;
+      gone = true;
+    }
+    return gone;
   }
 
   #used(): number {
@@ -589,13 +671,12 @@ export class Ring implements HandoffOwner {
     return claimed.copyOut();
   }
 
-  // Nothing to read and nothing will come: the ring is closed, or a pipe's writer died.
+  // Nothing to read and nothing will come: the ring is closed, or every other holder of a pipe's writing end has gone.
   #atEnd(slept: boolean): WaitOutcome | undefined {
     if (this.#used() !== 0) return undefined;
     if (this.closed) return 'closed';
     if (!slept) return undefined;
-    const pid = this.load(WRITER_PID);
-    return pid !== 0 && pid !== process.pid && !processAlive(pid) ? 'peer-gone' : undefined;
+    return this.#writersGone() ? 'peer-gone' : undefined;
   }
 
   // Whether the large message at HEAD is all in the ring (or ended early), so that it can be read without waiting.

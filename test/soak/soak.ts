@@ -229,8 +229,8 @@ async function pipePhase(ms: number): Promise<Partial<Counts>> {
         else numbers.push(id[1]);
       }
     })();
-    // A random moment once the writer is at work (its end then names it as the pipe's writer,
-    // so the reader sees the end of the stream when it dies).
+    // A random moment once the writer is at work (it then holds its copy of the writing end, so
+    // the reader sees the end of the stream when it dies).
     const started = performance.now();
     while ((sent.array[0] as number) === 0 && performance.now() - started < HANG_MS) await pause(10);
     await pause(rnd() * 1500);

@@ -592,6 +592,57 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
     await assert.rejects(reader.recv(), EOFError);
   }, { only: { backends: ['process'], reason: 'a thread shares its process, so its end does not die with it' } });
 
+  test('Pipe(false): the parent closes its copy of the writing end after start(), as in CPython; the child still sends, and EOF comes when the child closes its copy', async () => {
+    const [reader, writer] = Pipe<number>(false);
+    const go = new Event();
+    const p = new Process({
+      target: async (w: Connection<number>, g: Event) => {
+        await g.wait();
+        for (let i = 0; i < 3; i++) w.send(i);
+        w.close();
+      },
+      args: [writer, go],
+    });
+    p.start();
+    writer.close(); // before the child has its copy: the copy on its way keeps the pipe open
+    assert.equal(writer.closed, true);
+    go.set();
+    const got: number[] = [];
+    await assert.rejects(async () => {
+      for (;;) got.push(await reader.recv());
+    }, isCode(EOFError, 'ERR_MP_EOF'));
+    assert.deepEqual(got, [0, 1, 2]);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+  }); // CPython: the idiom of Lib/multiprocessing's docs (close the parent's end after start())
+
+  test('Pipe(false): with two writer children, the first one\'s exit is not EOF: the reader waits for the other', async () => {
+    const [reader, writer] = Pipe<string>(false);
+    const ready = new Event();
+    const go = new Event();
+    const late = new Process({
+      target: async (w: Connection<string>, r: Event, g: Event) => {
+        r.set();
+        await g.wait();
+        w.send('late');
+      },
+      args: [writer, ready, go],
+    });
+    late.start();
+    assert.equal(await ready.wait(LONG), true);
+    // The second to take the writing end, and the first to go.
+    const early = new Process({ target: (w: Connection<string>) => void w.send('early'), args: [writer] });
+    early.start();
+    await early.join();
+    writer.close();
+    assert.equal(await reader.recv(), 'early');
+    const next = reader.recv();
+    go.set();
+    assert.equal(await next, 'late');
+    await late.join();
+    await assert.rejects(reader.recv(), isCode(EOFError, 'ERR_MP_EOF'));
+  }, { only: { backends: ['process'], reason: 'a writer that ends without closing its copy is gone only when its process is' } });
+
   test('Pipe(false): one-way ends, bytes, poll, and BufferTooShort', async () => {
     const [reader, writer] = Pipe<never>(false);
     assert.equal(reader.writable, false);
