@@ -41,6 +41,19 @@ export const REPLY_SPIN_MS = when(0.05);
 /** How long a manager server polls its sockets for the next request after sending replies, in ms. */
 export const SERVER_POLL_MS = when(0.1);
 
+// Reading the clock allocates a number on the heap: a spin reads it once every few looks, so that
+// it makes little of the garbage a busy pool's scavenges pause for.
+const LOOKS_PER_CLOCK = 32;
+
+/** Call `look` until it returns true, for at most `ms`: whether it did. */
+export function lookFor(ms: number, look: () => boolean): boolean {
+  const until = performance.now() + ms;
+  for (let looks = 1; ; looks++) {
+    if (look()) return true;
+    if (looks % LOOKS_PER_CLOCK === 0 && performance.now() >= until) return false;
+  }
+}
+
 // After a look that found nothing (a longer task, or CPUs too busy to run the other side at once),
 // the next ones are skipped, twice as many after each miss up to this many, then it looks again.
 const MAX_SKIPS = 64;

@@ -15,7 +15,7 @@ import { encodeError } from '../codec/error-codec.js';
 import { decodeHandles } from '../codec/handles.js';
 import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
 import type { TargetSpec } from '../codec/targets.js';
-import { LookOdds, WORKER_LINGER_MS } from '../latency.js';
+import { LookOdds, lookFor, WORKER_LINGER_MS } from '../latency.js';
 import { enterChild } from '../process/current.js';
 import { RESULT_FIELDS, TASK_FIELDS, type ResultBatch, type TaskBatch, type TaskKind } from './core.js';
 import type { ExitingMessage, PoolStartMessage, PoolToWorker, ProgressMessage, RecycleMessage, ReportMessage, ResultsMessage } from './messages.js';
@@ -218,18 +218,17 @@ class PoolWorker {
   // round trip (latency.ts).
   #linger(): boolean {
     if (this.#channel.poll === undefined || WORKER_LINGER_MS === 0 || !this.#lingerOdds.worthIt()) return false;
-    const until = performance.now() + WORKER_LINGER_MS;
-    do {
-      const next = this.#channel.poll();
-      if (next !== undefined) {
-        this.#lingerOdds.record(true);
-        this.receive(next.message);
-        return this.#head < this.#queue.length;
-      }
-    } while (performance.now() < until);
-    this.#lingerOdds.record(false);
-    return false;
+    const found = lookFor(WORKER_LINGER_MS, this.#receivePolled);
+    this.#lingerOdds.record(found);
+    return found && this.#head < this.#queue.length;
   }
+
+  readonly #receivePolled = (): boolean => {
+    const next = this.#channel.poll?.();
+    if (next === undefined) return false;
+    this.receive(next.message);
+    return true;
+  };
 }
 
 async function runPoolWorker(ipc: ParentChannel, start: PoolStartMessage): Promise<void> {

@@ -58,7 +58,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { hasNative, native } from '../addon/binding.js';
-import { RING_SPIN_MS } from '../latency.js';
+import { lookFor, RING_SPIN_MS } from '../latency.js';
 import { expired, type Deadline } from '../shm/deadline.js';
 import { processAlive } from '../shm/liveness.js';
 import { canHandOver, claim, handOver, withdraw, type HandoffOwner } from '../shm/handoff.js';
@@ -342,10 +342,7 @@ export class Ring implements HandoffOwner {
     // While the other side is at work (holds its lock), a wait is usually as short as copying a
     // piece of a large message: look a moment before sleeping (latency.ts).
     if (RING_SPIN_MS === 0 || !otherSide.locked()) return false;
-    const until = performance.now() + RING_SPIN_MS;
-    do if (ready()) return true;
-    while (performance.now() < until);
-    return false;
+    return lookFor(RING_SPIN_MS, ready);
   }
 
   /**
