@@ -20,7 +20,8 @@ import { hasNative } from '../addon/binding.js';
 import type { ChildHandle } from '../backends/backend.js';
 import type { ParentChannel } from '../backends/child.js';
 import { asPicklingError } from '../backends/clone-error.js';
-import { LookOdds, REPLY_SPIN_MS } from '../latency.js';
+import { isPlain } from '../codec/plain.js';
+import { LookOdds, lookFor, REPLY_SPIN_MS } from '../latency.js';
 import type { BackendKind } from '../runtime.js';
 import { releaseBlock } from '../shm/segment.js';
 import { runAsync, runSync } from '../shm/wait-driver.js';
@@ -30,6 +31,21 @@ import type { PoolToWorker, WorkerToPool } from './messages.js';
 
 // Room for a burst of small tasks or results; a message over a quarter of it is handed over.
 const CAPACITY = 1 << 20;
+
+// A message of plain data (codec/plain.ts) up to this many values travels as JSON, anything else
+// V8-serialized; V8's format starts with its version tag, JSON's text of an object with '{'.
+const JSON_UP_TO = 4096;
+const V8_VERSION_TAG = 0xff;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+function encodeMessage(message: unknown): Uint8Array {
+  return isPlain(message, JSON_UP_TO) ? utf8.encode(JSON.stringify(message)) : serialize(message);
+}
+
+function decodeMessage(bytes: Uint8Array): unknown {
+  return bytes[0] === V8_VERSION_TAG ? deserialize(bytes) : (JSON.parse(fromUtf8.decode(bytes)) as unknown);
+}
 
 /** The rings of a worker, as its start message carries them. */
 export interface LinkTransfer {
@@ -133,7 +149,7 @@ export class LinkedChild implements ChildHandle {
     if (this.#ended) return;
     let body: Uint8Array;
     try {
-      body = serialize(message);
+      body = encodeMessage(message);
     } catch (err) {
       throw asPicklingError(err, 'the arguments');
     }
@@ -152,12 +168,7 @@ export class LinkedChild implements ChildHandle {
     if (REPLY_SPIN_MS > 0 && !mayHoldTheLoop()) return void setImmediate(this.#spinThenRead);
     this.#spinning = false;
     if (this.#asleep || this.#ended) return;
-    if (REPLY_SPIN_MS > 0 && this.#spin.worthIt()) {
-      const until = performance.now() + REPLY_SPIN_MS;
-      let found = this.#takeAll();
-      while (!found && performance.now() < until) found = this.#takeAll();
-      this.#spin.record(found);
-    }
+    if (REPLY_SPIN_MS > 0 && this.#spin.worthIt()) this.#spin.record(lookFor(REPLY_SPIN_MS, this.#takeAll));
     this.#sleep();
   };
 
@@ -235,16 +246,16 @@ export class LinkedChild implements ChildHandle {
   }
 
   // Deliver every message here; true if there was one.
-  #takeAll(): boolean {
+  readonly #takeAll = (): boolean => {
     let any = false;
     for (let bytes = takeNow(this.#results); bytes !== undefined; bytes = takeNow(this.#results)) {
       any = true;
-      const message = deserialize(bytes) as WorkerToPool;
+      const message = decodeMessage(bytes) as WorkerToPool;
       if (message.t === 'results') this.#due -= message.r.length / RESULT_FIELDS;
       this.#listener(message);
     }
     return any;
-  }
+  };
 
   // The worker exited: hear what it said last, stop every wait on its rings, and let them go.
   #end(): void {
@@ -266,12 +277,12 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
   const ringPool = (bell: unknown): void => channel.send(bell);
   const poll = (): { message: unknown } | undefined => {
     const bytes = takeNow(tasks);
-    return bytes === undefined ? undefined : { message: deserialize(bytes) };
+    return bytes === undefined ? undefined : { message: decodeMessage(bytes) };
   };
   return {
     backend: channel.backend,
     send(message) {
-      const body = serialize(message);
+      const body = encodeMessage(message);
       // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
       if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
       ringIfAsleep(results, ringPool);

@@ -1,13 +1,12 @@
 // What travels through Redis for the distributed pool: a job names a module export and carries
-// its arguments; the worker answers with an outcome. BullMQ stores both as JSON, so a value that
-// JSON carries exactly (plain data) goes as it is; anything else (Map, Set, Date, BigInt, -0,
-// undefined, shared references...) is V8-serialized, as between local processes, then base64.
-// V8 serialization costs more per job than the rest of the worker's own work, and most task
-// arguments and results are plain.
+// its arguments; the worker answers with an outcome. BullMQ stores both as JSON, so plain data
+// (codec/plain.ts) goes as it is; anything else (Map, Set, Date, BigInt, -0, undefined, shared
+// references...) is V8-serialized, as between local processes, then base64.
 
 import { deserialize, serialize } from 'node:v8';
 import { asPicklingError } from '../backends/clone-error.js';
 import { decodeError, encodeError } from '../codec/error-codec.js';
+import { isPlain } from '../codec/plain.js';
 import type { Outcome, TaskKind } from '../pool/core.js';
 
 /** @internal An argument list as JSON carries it, or V8-serialized in base64. */
@@ -31,45 +30,13 @@ export interface JobData {
  */
 export type WireOutcome = [ok: 1, value?: unknown] | string;
 
-// Deeper values go through V8, which also keeps this walk off the stack limit.
-const MAX_DEPTH = 32;
-
-// Whether JSON.parse(JSON.stringify(value)) rebuilds what V8 deserialization would.
-function isPlain(value: unknown, depth: number, seen: Set<object>): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  // A second reference to one object would arrive as two copies.
-  if (depth >= MAX_DEPTH || seen.has(value)) return false;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
-    const n = value.length;
-    for (let i = 0; i < n; i++) if (!isPlain(value[i], depth + 1, seen)) return false;
-    return Object.keys(value).length === n; // no named properties beside the items
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key of Object.keys(value)) if (!isPlain((value as Record<string, unknown>)[key], depth + 1, seen)) return false;
-  return true;
-}
-
 function toBase64(value: unknown): string {
   return serialize(value).toString('base64');
 }
 
 /** @internal */
 export function encodeArgs(args: unknown[], what: string): WireValue {
-  if (isPlain(args, 0, new Set())) return args;
+  if (isPlain(args)) return args;
   try {
     return toBase64(args);
   } catch (err) {
@@ -86,7 +53,7 @@ export function decodeArgs(value: WireValue): unknown[] {
 export function encodeOutcome(ok: boolean, value: unknown): WireOutcome {
   if (!ok) return toBase64([0, encodeError(value)] satisfies Outcome);
   if (value === undefined) return [1];
-  if (isPlain(value, 0, new Set())) return [1, value];
+  if (isPlain(value)) return [1, value];
   try {
     return toBase64([1, value] satisfies Outcome);
   } catch (err) {

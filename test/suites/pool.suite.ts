@@ -51,6 +51,31 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     assert.equal(await pool.apply(tasks.double, [21]), 42);
   }); // CPython: _TestPool.test_apply, test_map, test_starmap
 
+  test('arguments and results arrive as V8 would clone them, plain or not (-0, NaN, undefined, holes, one object twice, Map, Date, BigInt)', async () => {
+    await using pool = new Pool(1);
+    const echo = <T>(value: T): T => value;
+    const shared = { n: 1 };
+    const holes = [1, 2, 3];
+    delete holes[1];
+    const [zero, nan, missing, sparse, pair, rich, proto, text] = (await pool.apply(echo, [
+      [-0, NaN, [undefined, { a: undefined }], holes, [shared, shared], { m: new Map([[1, new Set(['x'])]]), d: new Date(7), b: 2n ** 70n }, JSON.parse('{"__proto__": 1}') as object, 'lone \ud800 é'],
+    ])) as [number, number, [undefined, object], number[], object[], unknown, object, string];
+    assert.ok(Object.is(zero, -0));
+    assert.ok(Number.isNaN(nan));
+    assert.deepEqual(missing, [undefined, { a: undefined }]);
+    assert.equal('a' in (missing[1] as object), true);
+    assert.equal(1 in sparse, false);
+    assert.equal(pair[0], pair[1]);
+    assert.deepEqual(rich, { m: new Map([[1, new Set(['x'])]]), d: new Date(7), b: 2n ** 70n });
+    assert.equal(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value, 1);
+    assert.equal(text, 'lone \ud800 é');
+    const plain = { list: [1, 2.5, 'three', true, null, { deep: [[]] }] };
+    assert.deepEqual(await pool.apply(echo, [plain]), plain);
+    assert.equal(await pool.apply(() => undefined), undefined);
+    const big = Array.from({ length: 10_000 }, (_, i) => ({ i, s: String(i) }));
+    assert.deepEqual(await pool.apply(echo, [big]), big);
+  });
+
   test('map keeps order across every chunk size, including Python\'s default', async () => {
     await using pool = new Pool(2);
     const items = Array.from({ length: 1000 }, (_, i) => i);

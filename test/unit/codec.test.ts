@@ -1,8 +1,10 @@
 // The argument codec, the error codec and target descriptions: no children involved.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { encodeError, decodeError } from '../../src/codec/error-codec.js';
 import { decodeHandles, encodeHandles } from '../../src/codec/handles.js';
+import { isPlain } from '../../src/codec/plain.js';
 import { loadTarget } from '../../src/codec/target-loader.js';
 import { describeTarget } from '../../src/codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from 'multiprocessing-ts';
@@ -68,6 +70,35 @@ describe('handle codec', () => {
     const a: { self?: unknown; n: number } = { n: 1 };
     a.self = a;
     assert.equal(encodeHandles([a], "process").hasHandles, false);
+  });
+});
+
+describe('plain data', () => {
+  it('is what JSON carries exactly, each object once, within the budget of values', opts, () => {
+    const holes = [1, 2, 3];
+    delete holes[1];
+    const shared = {};
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [1, 'text', true, null, [1, ['a']], { a: { b: [null] } }, Object.create(null) as object]) assert.equal(isPlain(value), true, inspect(value));
+    for (const value of [-0, NaN, Infinity, undefined, 1n, Symbol('s'), () => 1, [undefined], { a: undefined }, holes, Object.assign([1], { x: 1 }), [shared, shared], cyclic, new Date(0), new Map(), new Uint8Array(1), new (class A {})()]) {
+      assert.equal(isPlain(value), false, inspect(value));
+    }
+    assert.equal(isPlain([1, 2, 3], 4), true);
+    assert.equal(isPlain([1, 2, 3], 3), false, 'four values (the array and its items) are past a budget of three');
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    assert.equal(isPlain(deep), false);
+  });
+
+  it('answers false to a getter that asks again during a walk, and is whole again afterwards', opts, () => {
+    const tricky = {
+      get inner(): boolean {
+        return isPlain([1]);
+      },
+    };
+    assert.equal(isPlain(tricky), true, 'the getter returns a boolean either way');
+    assert.equal(tricky.inner, true);
   });
 });
 

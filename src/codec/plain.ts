@@ -1,0 +1,60 @@
+// Plain data: values that JSON carries exactly, so that JSON.parse(JSON.stringify(value)) rebuilds
+// what V8 deserialization would. JSON costs less than V8 serialization for small values: node:v8
+// makes a serializer object, a buffer and a deserializer per message, each with a weak handle
+// that every scavenge must visit, and a process that sends many small messages spends most of
+// its pauses there.
+
+// Deeper values are not plain, which also keeps the walk off the stack limit.
+const MAX_DEPTH = 32;
+
+// One walk at a time: the objects it has met (a second reference to one would arrive as two
+// copies), and what is left of its budget of values.
+const seen = new Set<object>();
+let budget = 0;
+let walking = false;
+
+/**
+ * Whether JSON carries `value` exactly: strings, booleans, null, finite numbers other than -0,
+ * and arrays (without holes or named properties) and plain objects of those, each object met
+ * once. False as well past `maxValues` values, where V8's serializer is the cheaper.
+ */
+export function isPlain(value: unknown, maxValues = Infinity): boolean {
+  // A getter met by the walk that asks again gets the careful answer.
+  if (walking) return false;
+  walking = true;
+  budget = maxValues;
+  try {
+    return walk(value, 0);
+  } finally {
+    seen.clear();
+    walking = false;
+  }
+}
+
+function walk(value: unknown, depth: number): boolean {
+  if (--budget < 0) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    const n = value.length;
+    for (let i = 0; i < n; i++) if (!walk(value[i], depth + 1)) return false;
+    return Object.keys(value).length === n; // no named properties beside the items
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) if (!walk((value as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
+}
