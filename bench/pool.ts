@@ -356,7 +356,11 @@ export const poolRoundTrip: Case = {
       target: 1.3,
       check: 'thread-backend sequential round trip ≤ 1.3× a bare worker postMessage round trip',
     }),
-    pooled('ours, process backend', 'ours', ours(Pool), sequential, { baseline: 'bare fork IPC (advanced)' }),
+    pooled('ours, process backend', 'ours', ours(Pool), sequential, {
+      baseline: 'bare fork IPC (advanced)',
+      target: 0.5,
+      check: 'process-backend sequential round trip ≤ 0.5× a bare fork IPC round trip',
+    }),
     // The thread pools only: a round trip is mostly the channel's latency, compared with the bare Worker.
     ...nodePools.filter(([name]) => THREAD_POOLS.includes(name)).map(([name, make]) => pooled(name, 'anchor', make, sequential, { baseline: 'bare Worker postMessage' })),
     ...pythonSystems('roundtrip', [['Pool.apply', 'Pool.apply', { baseline: 'bare fork IPC (advanced)' }]], () => ['--n', String(ROUND_TRIPS)]),
