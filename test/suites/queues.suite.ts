@@ -17,12 +17,25 @@ export default defineSuite({ area: 'queues', backends: ['process', 'thread'] }, 
 
   test('Queue: objects of every structured-clone kind come out in order, as they went in', async () => {
     const q = new Queue<unknown>();
-    const items: unknown[] = [1, -0, 2.5, 'héllo', '', null, true, 2n ** 80n, [1, [2]], { a: new Map([[1, new Set([2])]]) }, new Date(5), new Uint8Array([1, 2])];
+    const shared = { n: 1 };
+    const holes = [1, 2, 3];
+    delete holes[1];
+    const items: unknown[] = [
+      1, -0, 2.5, 'héllo', '', null, true, 2n ** 80n, [1, [2]], { a: new Map([[1, new Set([2])]]) }, new Date(5), new Uint8Array([1, 2]),
+      // Plain data goes as JSON, and what JSON would change does not.
+      { id: 1, tags: ['a', 'b'], nested: { ok: false, none: null } }, [NaN, -0], [undefined], { a: undefined }, holes, [shared, shared],
+      JSON.parse('{"__proto__": 1}') as object, { text: 'lone \ud800 é' },
+    ];
     for (const item of items) await q.put(item);
     assert.equal(q.qsize(), items.length);
     const out = [];
     for (let i = 0; i < items.length; i++) out.push(await q.get());
     assert.deepEqual(out, items);
+    const [sparse, pair, proto] = out.slice(-4, -1) as [number[], object[], object];
+    assert.equal(1 in sparse, false);
+    assert.equal(pair[0], pair[1]);
+    assert.equal(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value, 1);
+    assert.ok(Object.is((out[13] as number[])[1], -0));
     assert.equal(q.empty(), true);
   }); // CPython: _TestQueue.test_put / test_get
 
