@@ -58,3 +58,17 @@ function walk(value: unknown, depth: number): boolean {
   for (const key of Object.keys(value)) if (!walk((value as Record<string, unknown>)[key], depth + 1)) return false;
   return true;
 }
+
+// Past this many values, V8's serializer costs less than JSON.
+const JSON_UP_TO = 4096;
+const utf8 = new TextDecoder();
+
+/** `value` as JSON text in UTF-8 when it is plain and small, else undefined (for V8's serializer). */
+export function plainBytes(value: unknown): Uint8Array | undefined {
+  return isPlain(value, JSON_UP_TO) ? Buffer.from(JSON.stringify(value)) : undefined;
+}
+
+/** The value whose {@link plainBytes} these are. */
+export function fromPlainBytes(bytes: Uint8Array): unknown {
+  return JSON.parse(utf8.decode(bytes)) as unknown;
+}

@@ -20,7 +20,7 @@ import { hasNative } from '../addon/binding.js';
 import type { ChildHandle } from '../backends/backend.js';
 import type { ParentChannel } from '../backends/child.js';
 import { asPicklingError } from '../backends/clone-error.js';
-import { isPlain } from '../codec/plain.js';
+import { fromPlainBytes, plainBytes } from '../codec/plain.js';
 import { LookOdds, lookFor, REPLY_SPIN_MS } from '../latency.js';
 import type { BackendKind } from '../runtime.js';
 import { releaseBlock } from '../shm/segment.js';
@@ -32,19 +32,16 @@ import type { PoolToWorker, WorkerToPool } from './messages.js';
 // Room for a burst of small tasks or results; a message over a quarter of it is handed over.
 const CAPACITY = 1 << 20;
 
-// A message of plain data (codec/plain.ts) up to this many values travels as JSON, anything else
-// V8-serialized; V8's format starts with its version tag, JSON's text of an object with '{'.
-const JSON_UP_TO = 4096;
+// A message of plain data travels as JSON (codec/plain.ts), anything else V8-serialized; V8's
+// format starts with its version tag, JSON's text of an object with '{'.
 const V8_VERSION_TAG = 0xff;
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 function encodeMessage(message: unknown): Uint8Array {
-  return isPlain(message, JSON_UP_TO) ? utf8.encode(JSON.stringify(message)) : serialize(message);
+  return plainBytes(message) ?? serialize(message);
 }
 
 function decodeMessage(bytes: Uint8Array): unknown {
-  return bytes[0] === V8_VERSION_TAG ? deserialize(bytes) : (JSON.parse(fromUtf8.decode(bytes)) as unknown);
+  return bytes[0] === V8_VERSION_TAG ? deserialize(bytes) : fromPlainBytes(bytes);
 }
 
 /** The rings of a worker, as its start message carries them. */

@@ -2,11 +2,12 @@
 // in any processes or threads, over a ring in shared memory. CPython: Lib/multiprocessing/queues.py.
 //
 // Objects travel as JSON when they are small plain data, else by V8 serialization; library
-// objects inside them (a Lock, another Queue...) travel as live handles. Each producer's messages arrive in the order it put them.
+// objects inside them (a Lock, another Queue...) travel as live handles. Each producer's
+// messages arrive in the order it put them.
 
 import { deserialize, serialize } from 'node:v8';
 import { decodeHandles, decodeHandlesSync, encodeHandles, registerHandleType } from '../codec/handles.js';
-import { isPlain } from '../codec/plain.js';
+import { fromPlainBytes, plainBytes } from '../codec/plain.js';
 import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
 import { blockingOptions } from '../shm/deadline.js';
@@ -34,8 +35,6 @@ const V8 = 3;
 const V8_WITH_HANDLES = 4;
 const BYTES = 5;
 const JSON_TEXT = 6;
-// Past this many values, V8's serializer costs less than JSON.
-const JSON_UP_TO = 4096;
 const utf8 = new TextDecoder();
 
 /** @internal One message as it goes into a ring: its tag byte and its data. */
@@ -54,7 +53,8 @@ export function encode(obj: unknown): Encoded {
   if (typeof obj === 'string') return { tag: STRING, body: Buffer.from(obj) };
   // A Uint8Array (or Buffer) arrives as a Uint8Array, as V8's serializer would deliver it.
   if (obj instanceof Uint8Array && (obj.constructor === Uint8Array || obj.constructor === Buffer)) return { tag: BYTES, body: obj };
-  if (isPlain(obj, JSON_UP_TO)) return { tag: JSON_TEXT, body: Buffer.from(JSON.stringify(obj)) };
+  const json = plainBytes(obj);
+  if (json !== undefined) return { tag: JSON_TEXT, body: json };
   const { value, hasHandles } = encodeHandles(obj, 'process');
   try {
     return { tag: hasHandles ? V8_WITH_HANDLES : V8, body: serialize(value) };
@@ -67,7 +67,7 @@ function decodeBody(bytes: Uint8Array): { value: unknown; hasHandles: boolean } 
   const tag = bytes[0];
   if (tag === NUMBER) return { value: new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true), hasHandles: false };
   if (tag === STRING) return { value: utf8.decode(bytes.subarray(1)), hasHandles: false };
-  if (tag === JSON_TEXT) return { value: JSON.parse(utf8.decode(bytes.subarray(1))) as unknown, hasHandles: false };
+  if (tag === JSON_TEXT) return { value: fromPlainBytes(bytes.subarray(1)), hasHandles: false };
   // The message's own fresh buffer (the ring copied it out): a view, no copy.
   if (tag === BYTES) return { value: bytes.subarray(1), hasHandles: false };
   return { value: deserialize(bytes.subarray(1)), hasHandles: tag === V8_WITH_HANDLES };

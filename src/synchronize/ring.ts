@@ -89,7 +89,7 @@ const HANDOFF_FROM = 17;
 const HANDED_OVER = 18;
 const DOORBELL = 19;
 const HOLDERS = 20;
-const HOLDER_SLOTS = 6;
+const HOLDERS_END = HOLDERS + 2 * 6; // six slots of two words
 const HEADER_BYTES = 128;
 const PID_MASK = (1 << 22) - 1; // Linux's largest pid_max
 
@@ -235,23 +235,14 @@ export class Ring implements HandoffOwner {
   /** @internal A pipe's writing end is open in this thread (once more). */
   holdWriting(): void {
     const me = holderKey();
-    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
-      if (this.load(slot) === me) {
-        this.add(slot + 1, 1);
-        return;
-      }
-    }
+    const mine = this.#slotOf(me);
+    if (mine !== undefined) return void this.add(mine + 1, 1);
     // A free slot, else one of a holder that has gone; with none, this holder goes uncounted.
-    for (const free of [true, false]) {
-      for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
-        const key = this.load(slot);
-        const takes = free ? key === 0 : !this.#holds(slot);
-        if (takes && Atomics.compareExchange(this.i32, this.base + slot, key, me) === key) {
-          this.#store(slot + 1, 1);
-          return;
-        }
-      }
-    }
+    const slot = this.#slotOf(0) ?? this.#slotOf(undefined);
+    if (slot === undefined) return;
+    const key = this.load(slot);
+    if (Atomics.compareExchange(this.i32, this.base + slot, key, me) === key) this.#store(slot + 1, 1);
+    else this.holdWriting(); // taken meanwhile by another thread: look again
   }
 
   /** @internal A copy of the writing end is on its way to another process or thread. */
@@ -270,18 +261,19 @@ export class Ring implements HandoffOwner {
    * is open anywhere nor on its way; otherwise wakes readers, so that they look again for the end.
    */
   releaseWriting(): void {
-    const me = holderKey();
-    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
-      if (this.load(slot) === me && this.load(slot + 1) > 0) {
-        this.add(slot + 1, -1);
-        break;
-      }
+    const mine = this.#slotOf(holderKey());
+    if (mine !== undefined && this.load(mine + 1) > 0) this.add(mine + 1, -1);
+    if (this.load(LENT) > 0 || this.#slotOf(undefined, true) !== undefined) this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
+    else this.close();
+  }
+
+  // The first holder slot whose key is `key`; with `key` undefined, the first whose holder has
+  // gone (or, with `holding`, the first whose holder has not).
+  #slotOf(key: number | undefined, holding = false): number | undefined {
+    for (let slot = HOLDERS; slot < HOLDERS_END; slot += 2) {
+      if (key === undefined ? this.#holds(slot) === holding : this.load(slot) === key) return slot;
     }
-    if (this.load(LENT) > 0) return this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
-    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
-      if (this.#holds(slot)) return this.#bump(DATA_SEQ, READERS_WAITING, Infinity);
-    }
-    this.close();
+    return undefined;
   }
 
   #holds(slot: number): boolean {
@@ -293,7 +285,7 @@ export class Ring implements HandoffOwner {
   #writersGone(): boolean {
     const me = holderKey();
     let gone = false;
-    for (let slot = HOLDERS; slot < HOLDERS + 2 * HOLDER_SLOTS; slot += 2) {
+    for (let slot = HOLDERS; slot < HOLDERS_END; slot += 2) {
       const key = this.load(slot);
       if (key === 0 || key === me) continue;
       if (this.#holds(slot)) return false;
@@ -668,7 +660,8 @@ export class Ring implements HandoffOwner {
     return claimed.copyOut();
   }
 
-  // Nothing to read and nothing will come: the ring is closed, or every other holder of a pipe's writing end has gone.
+  // Nothing to read and nothing will come: the ring is closed, or every other holder of a pipe's
+  // writing end has gone.
   #atEnd(slept: boolean): WaitOutcome | undefined {
     if (this.#used() !== 0) return undefined;
     if (this.closed) return 'closed';
