@@ -102,7 +102,8 @@ function encode(value: unknown, seen: Set<object>, dest: 'process' | 'thread'): 
 }
 
 // A primitive, or an array of primitives (most argument lists): nothing to walk.
-function isFlat(value: unknown): boolean {
+/** Whether `value` holds no object (a primitive, or an array of primitives), so no handle either. */
+export function isFlat(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (!Array.isArray(value)) return false;
   for (let i = 0; i < value.length; i++) {

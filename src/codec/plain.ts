@@ -8,8 +8,11 @@
 const MAX_DEPTH = 32;
 
 // One walk at a time: the objects it has met (a second reference to one would arrive as two
-// copies), and what is left of its budget of values.
+// copies), and what is left of its budget of values. The first object met is held aside, so that
+// most values (a flat argument list) never touch the set.
 const seen = new Set<object>();
+let first: object | undefined;
+let rows: readonly unknown[] | undefined;
 let budget = 0;
 let walking = false;
 
@@ -17,18 +20,40 @@ let walking = false;
  * Whether JSON carries `value` exactly: strings, booleans, null, finite numbers other than -0,
  * and arrays (without holes or named properties) and plain objects of those, each object met
  * once. False as well past `maxValues` values, where V8's serializer is the cheaper.
+ *
+ * `items`, an array inside `value`, holds values that travel each on its own (the tasks of a
+ * batch): each is walked apart, and an object that two of them share arrives as two copies.
+ * `value` and `items` themselves are the caller's own, each object in them met once.
  */
-export function isPlain(value: unknown, maxValues = Infinity): boolean {
+export function isPlain(value: unknown, maxValues = Infinity, items?: readonly unknown[]): boolean {
   // A getter met by the walk that asks again gets the careful answer.
   if (walking) return false;
   walking = true;
   budget = maxValues;
+  rows = items;
   try {
     return walk(value, 0);
   } finally {
-    seen.clear();
+    forget();
+    rows = undefined;
     walking = false;
   }
+}
+
+function forget(): void {
+  first = undefined;
+  if (seen.size > 0) seen.clear();
+}
+
+// Whether `value` is met for the first time.
+function meet(value: object): boolean {
+  if (first === undefined) {
+    first = value;
+    return true;
+  }
+  if (value === first || seen.has(value)) return false;
+  seen.add(value);
+  return true;
 }
 
 function walk(value: unknown, depth: number): boolean {
@@ -45,8 +70,8 @@ function walk(value: unknown, depth: number): boolean {
       return false;
   }
   if (value === null) return true;
-  if (depth >= MAX_DEPTH || seen.has(value)) return false;
-  seen.add(value);
+  if (value === rows) return walkItems(rows, depth + 1);
+  if (depth >= MAX_DEPTH || !meet(value)) return false;
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     const n = value.length;
@@ -59,13 +84,27 @@ function walk(value: unknown, depth: number): boolean {
   return true;
 }
 
+function walkItems(items: readonly unknown[], depth: number): boolean {
+  const outer = first;
+  for (let i = 0; i < items.length; i++) {
+    forget();
+    if (!walk(items[i], depth)) return false;
+  }
+  forget();
+  first = outer;
+  return true;
+}
+
 // Past this many values, V8's serializer costs less than JSON.
 const JSON_UP_TO = 4096;
 const utf8 = new TextDecoder();
 
-/** `value` as JSON text in UTF-8 when it is plain and small, else undefined (for V8's serializer). */
-export function plainBytes(value: unknown): Uint8Array | undefined {
-  return isPlain(value, JSON_UP_TO) ? Buffer.from(JSON.stringify(value)) : undefined;
+/**
+ * `value` as JSON text in UTF-8 when it is plain and small, else undefined (for V8's serializer).
+ * `items`: as {@link isPlain} takes them.
+ */
+export function plainBytes(value: unknown, items?: readonly unknown[]): Uint8Array | undefined {
+  return isPlain(value, JSON_UP_TO, items) ? Buffer.from(JSON.stringify(value)) : undefined;
 }
 
 /** The value whose {@link plainBytes} these are. */

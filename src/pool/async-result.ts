@@ -6,34 +6,22 @@ import { withTimeout } from '../shm/deadline.js';
 /** Whether a result is ready, and how it ended. */
 export type ResultState = 'pending' | 'fulfilled' | 'rejected';
 
-/** What knows, synchronously, how the promise of an AsyncResult ended (a pool's task). */
-export interface ResultSource {
-  readonly state: ResultState;
-}
-
 /**
- * The pending result of `applyAsync`, `mapAsync` or `starmapAsync`.
+ * The pending result of `applyAsync`, `mapAsync` or `starmapAsync`. (A local pool's task is its
+ * own AsyncResult, as in Python, where the pool's cache holds the ApplyResult.)
  * Python: multiprocessing.pool.AsyncResult
  */
-export class AsyncResult<R> {
-  readonly #promise: Promise<R>;
-  // Asked of `source` when there is one (no reaction on the promise for each task), else followed.
-  readonly #source: ResultSource;
+export abstract class AsyncResult<R> {
+  /** @internal */
+  protected readonly promise: Promise<R>;
 
   /** @internal */
-  constructor(promise: Promise<R>, source?: ResultSource) {
-    this.#promise = promise;
-    if (source !== undefined) {
-      this.#source = source;
-      return;
-    }
-    const own: { state: ResultState } = { state: 'pending' };
-    this.#source = own;
-    promise.then(
-      () => void (own.state = 'fulfilled'),
-      () => void (own.state = 'rejected'),
-    );
+  constructor(promise: Promise<R>) {
+    this.promise = promise;
   }
+
+  /** @internal How the promise ended, known without waiting. */
+  protected abstract get state(): ResultState;
 
   /**
    * The result, once ready; rejects with the task's own error, or with TimeoutError after `timeout` ms
@@ -41,13 +29,13 @@ export class AsyncResult<R> {
    * Python: `AsyncResult.get(timeout)` (seconds there)
    */
   get(timeout?: number): Promise<R> {
-    if (timeout === undefined || timeout === null) return this.#promise;
-    return withTimeout(this.#promise, timeout, () => new TimeoutError(`The result was not ready within ${timeout} ms: wait longer, or check the task`, { code: 'ERR_MP_TIMEOUT' }));
+    if (timeout === undefined || timeout === null) return this.promise;
+    return withTimeout(this.promise, timeout, () => new TimeoutError(`The result was not ready within ${timeout} ms: wait longer, or check the task`, { code: 'ERR_MP_TIMEOUT' }));
   }
 
   /** Wait until the result is ready, or until `timeout` ms have passed; never rejects. Python: `AsyncResult.wait(timeout)` */
   async wait(timeout?: number): Promise<void> {
-    const settled = this.#promise.then(
+    const settled = this.promise.then(
       () => undefined,
       () => undefined,
     );
@@ -57,7 +45,7 @@ export class AsyncResult<R> {
 
   /** Whether the task has finished, successfully or not. Python: `AsyncResult.ready` */
   ready(): boolean {
-    return this.#source.state !== 'pending';
+    return this.state !== 'pending';
   }
 
   /**
@@ -66,12 +54,30 @@ export class AsyncResult<R> {
    * @throws {ValueError} before the result is ready
    */
   successful(): boolean {
-    if (this.#source.state === 'pending') throw new ValueError('The result is not ready: await wait() or get() first', { code: 'ERR_MP_NOT_READY' });
-    return this.#source.state === 'fulfilled';
+    const state = this.state;
+    if (state === 'pending') throw new ValueError('The result is not ready: await wait() or get() first', { code: 'ERR_MP_NOT_READY' });
+    return state === 'fulfilled';
   }
 
   /** Lets `await result` work like `await result.get()`. No Python twin (Python has no await). */
   then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    return this.#promise.then(onFulfilled, onRejected);
+    return this.promise.then(onFulfilled, onRejected);
+  }
+}
+
+/** @internal The AsyncResult of a promise, which follows it to know how it ended. */
+export class PromiseResult<R> extends AsyncResult<R> {
+  #state: ResultState = 'pending';
+
+  constructor(promise: Promise<R>) {
+    super(promise);
+    promise.then(
+      () => void (this.#state = 'fulfilled'),
+      () => void (this.#state = 'rejected'),
+    );
+  }
+
+  protected get state(): ResultState {
+    return this.#state;
   }
 }

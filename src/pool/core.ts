@@ -6,7 +6,7 @@ import type { ErrorRecord } from '../codec/error-codec.js';
 import type { TargetArgs, TargetSpec } from '../codec/targets.js';
 import { positiveInt } from '../arguments.js';
 import { ValueError } from '../errors.js';
-import { AsyncResult, type ResultSource } from './async-result.js';
+import { PromiseResult, type AsyncResult } from './async-result.js';
 
 /** What a task does with its target: `fn(...args)`; `items.map(fn)`; `items.map(a => fn(...a))`. */
 export type TaskKind = 0 | 1 | 2;
@@ -26,8 +26,8 @@ export const TASK_FIELDS = 6;
 /** Tasks for one worker: each task's {@link TaskTuple} fields, one task after another. */
 export type TaskBatch = TaskTuple[number][];
 
-/** A result as a local pool's worker sends it back: [id, ...outcome, run time in ms]. */
-export type ResultTuple = [id: number, ...outcome: Outcome, ms: number];
+/** A result as a local pool's worker sends it back: [id, ...outcome, run time in whole microseconds (short on the wire)]. */
+export type ResultTuple = [id: number, ...outcome: Outcome, us: number];
 /** The fields of a result in a {@link ResultBatch}. */
 export const RESULT_FIELDS = 4;
 /** Results from one worker: each result's {@link ResultTuple} fields, one result after another. */
@@ -150,16 +150,17 @@ export async function* imapChunks(
   }
 }
 
-/**
- * The AsyncResult of `promise`, calling `callback` or `errorCallback` when it settles; `source`
- * says how it ended, when something knows (see {@link AsyncResult}).
- */
-export function withCallbacks<R>(promise: Promise<R>, { callback, errorCallback }: ResultCallbacks<R>, source?: ResultSource): AsyncResult<R> {
-  if (callback !== undefined || errorCallback !== undefined) {
-    promise.then(
-      (value) => callback?.(value),
-      (err: unknown) => errorCallback?.(err as Error),
-    );
-  }
-  return new AsyncResult(promise, source);
+/** The AsyncResult of `promise`, calling `callback` or `errorCallback` when it settles. */
+export function withCallbacks<R>(promise: Promise<R>, callbacks: ResultCallbacks<R>): AsyncResult<R> {
+  onSettled(promise, callbacks);
+  return new PromiseResult(promise);
+}
+
+/** Call `callback` or `errorCallback` when `promise` settles. */
+export function onSettled<R>(promise: Promise<R>, { callback, errorCallback }: ResultCallbacks<R>): void {
+  if (callback === undefined && errorCallback === undefined) return;
+  promise.then(
+    (value) => callback?.(value),
+    (err: unknown) => errorCallback?.(err as Error),
+  );
 }

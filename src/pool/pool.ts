@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { ChildOutputs, type OutputOptions } from '../backends/output.js';
 import { decodeError, type ErrorRecord } from '../codec/error-codec.js';
-import { encodeHandles } from '../codec/handles.js';
+import { encodeHandles, isFlat } from '../codec/handles.js';
 import { describeTarget, type Target, type TargetArgs, type TargetResult, type TargetSpec } from '../codec/targets.js';
 import { TimeoutError, WorkerLostError } from '../errors.js';
 import { logSettings } from '../logger.js';
@@ -31,6 +31,7 @@ import {
   mapInChunks,
   stillRunningError,
   terminatedError,
+  onSettled,
   withCallbacks,
   type ItemOf,
   type ResultCallbacks,
@@ -44,7 +45,7 @@ import { checkPoolSize, PoolLifetime } from './lifetime.js';
 import { itemsBar, progressCallback, type ProgressBarOptions, type ProgressCallback, type ProgressOptions } from './progress.js';
 import { Scheduler } from './scheduler.js';
 import { Stats, type PoolStats } from './stats.js';
-import { AbortGroup, PoolTask } from './task.js';
+import { AbortGroup, PoolTask, type TaskOptions as TaskExtras } from './task.js';
 import { handedOver, movedIn, NO_BUFFERS, transferOption } from './transfer.js';
 import { workerSettings, type WorkerOptions } from './worker-options.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -125,7 +126,7 @@ interface SubmitOptions {
 type Submitted = PoolTask | Promise<unknown>;
 
 function promiseOf(submitted: Submitted): Promise<unknown> {
-  return submitted instanceof PoolTask ? submitted.promise : submitted;
+  return submitted instanceof PoolTask ? submitted.settled : submitted;
 }
 
 // Shared and frozen: a task with no options, or no buffers to hand over, allocates none.
@@ -301,8 +302,9 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   applyAsync<T extends Target>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = NO_OPTIONS): AsyncResult<TargetResult<T>> {
     const submitted = this.#submit(APPLY, describeTarget(fn), args ?? [], options);
     if (!(submitted instanceof PoolTask)) return withCallbacks(submitted as Promise<TargetResult<T>>, options);
-    submitted.answered = true;
-    return withCallbacks(submitted.promise as Promise<TargetResult<T>>, options, submitted);
+    submitted.answer();
+    if (options !== NO_OPTIONS) onSettled(submitted.settled as Promise<TargetResult<T>>, options);
+    return submitted as AsyncResult<TargetResult<T>>;
   }
 
   /**
@@ -396,13 +398,19 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     }
     // A process copies what it is sent: only a thread is handed buffers.
     const transfer = this.#backend === 'thread' ? handedOver(explicit, movedIn(args, kind === STARMAP ? 2 : 1)) : NO_BUFFERS;
-    const encoded = encodeHandles(args, this.#backend);
     const abort = options?.abort ?? (signal === undefined ? undefined : this.#abortGroup(signal));
-    const task = new PoolTask({ id: this.#nextId++, kind, spec, args: encoded.value, hasHandles: encoded.hasHandles, transfer, timeout, abort });
+    const extras = transfer.length > 0 || timeout !== undefined || abort !== undefined ? { transfer, timeout, abort } : undefined;
+    const task = isFlat(args) ? new PoolTask(this.#nextId++, kind, spec, args, false, extras) : this.#encodedTask(kind, spec, args, extras);
     if (onProgress !== undefined) this.#progress.set(task.id, onProgress);
     this.#waiting = true;
     this.#scheduler.enqueue(task);
     return task;
+  }
+
+  // Arguments that may hold handles (a Lock, a Queue) travel in their encoded form.
+  #encodedTask(kind: TaskKind, spec: TargetSpec, args: unknown, extras: TaskExtras | undefined): PoolTask {
+    const encoded = encodeHandles(args, this.#backend);
+    return new PoolTask(this.#nextId++, kind, spec, encoded.value, encoded.hasHandles, extras);
   }
 
   #abortGroup(signal: AbortSignal): AbortGroup {
@@ -471,10 +479,10 @@ export class BasePool extends EventEmitter<PoolEventMap> {
 
   // Tasks given to workers in one turn go out together, one message per worker.
   readonly #give = (slot: WorkerSlot, task: PoolTask, now: number): void => {
-    slot.take(task, this.#expire);
-    task.sentAt = now;
-    this.#stats.waited(now - task.submitted);
-    if (observed(this, 'taskStart')) announce(this, 'taskStart', () => [{ id: task.id, kind: kindName(task.kind), worker: slot.name, waitTime: now - task.submitted }]);
+    const waitTime = now - task.time;
+    slot.take(task, now, this.#expire);
+    this.#stats.waited(waitTime);
+    if (observed(this, 'taskStart')) announce(this, 'taskStart', () => [{ id: task.id, kind: kindName(task.kind), worker: slot.name, waitTime }]);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
@@ -502,25 +510,25 @@ export class BasePool extends EventEmitter<PoolEventMap> {
       if (task === undefined) continue;
       const ok = results[i + 1] === 1;
       const value = results[i + 2];
-      const ms = results[i + 3] as number;
-      this.#scheduler.ran(ms);
-      this.#stats.ran(slot.name, ms);
-      this.#settle(task, ok, ok ? value : decodeError(value as ErrorRecord), ms);
+      const us = results[i + 3] as number;
+      this.#scheduler.ran(us);
+      this.#stats.ran(slot.name, us);
+      this.#settle(task, ok, ok ? value : decodeError(value as ErrorRecord), us);
     }
     if (this.#maxTasksPerChild !== undefined && slot.dispatched >= this.#maxTasksPerChild && slot.load === 0) slot.retire();
     this.#schedule();
     this.#life.updateRef();
   }
 
-  // `ms`: the run time its worker measured, when it reported one.
-  #settle(task: PoolTask, ok: boolean, value: unknown, ms?: number): void {
+  // `us`: the run time its worker measured (microseconds), when it reported one.
+  #settle(task: PoolTask, ok: boolean, value: unknown, us?: number): void {
     const worker = task.slot?.name ?? null;
     if (!task.settle(ok, value)) return;
     if (ok) this.#stats.completed++;
     else this.#stats.failed++;
     if (this.#progress.size > 0) this.#progress.delete(task.id);
     if (!observed(this, 'taskEnd')) return;
-    const duration = ms ?? (task.sentAt > 0 ? performance.now() - task.sentAt : 0);
+    const duration = us !== undefined ? us / 1000 : worker !== null ? performance.now() - task.time : 0;
     announce(this, 'taskEnd', () => [{ id: task.id, kind: kindName(task.kind), worker, ok, duration, error: ok ? undefined : value }]);
   }
 

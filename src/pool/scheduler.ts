@@ -10,16 +10,16 @@ import { APPLY } from './core.js';
 import type { PoolTask } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-// Aim at this much work in flight per worker (ms), and never more than MAX_WINDOW tasks.
-const TARGET_MS = 2;
+// Aim at this much work in flight per worker (µs), and never more than MAX_WINDOW tasks.
+const TARGET_US = 2000;
 const MAX_WINDOW = 512;
 
 export class Scheduler {
   readonly #maxTasksPerChild: number | undefined;
   #queue: (PoolTask | undefined)[] = [];
   #head = 0;
-  // Mean run time of recent tasks (ms); NaN until one has run.
-  #meanRunMs = Number.NaN;
+  // Mean run time of recent tasks (µs); NaN until one has run.
+  #meanRunUs = Number.NaN;
 
   constructor(maxTasksPerChild: number | undefined) {
     this.#maxTasksPerChild = maxTasksPerChild;
@@ -56,9 +56,9 @@ export class Scheduler {
     return waiting;
   }
 
-  /** A task ran for `ms` in a worker. */
-  ran(ms: number): void {
-    this.#meanRunMs = Number.isNaN(this.#meanRunMs) ? ms : this.#meanRunMs * 0.9 + ms * 0.1;
+  /** A task ran for `us` microseconds in a worker. */
+  ran(us: number): void {
+    this.#meanRunUs = Number.isNaN(this.#meanRunUs) ? us : this.#meanRunUs * 0.9 + us * 0.1;
   }
 
   /** Hand queued tasks to the workers that have room, in order, through `give` (`now`: when). */
@@ -87,8 +87,8 @@ export class Scheduler {
 
   #window(slot: WorkerSlot): number {
     // One task at a time until tasks are measured.
-    const mean = this.#meanRunMs;
-    const window = Number.isNaN(mean) ? 1 : Math.max(1, Math.min(MAX_WINDOW, Math.floor(TARGET_MS / Math.max(mean, 0.001))));
+    const mean = this.#meanRunUs;
+    const window = Number.isNaN(mean) ? 1 : Math.max(1, Math.min(MAX_WINDOW, Math.floor(TARGET_US / Math.max(mean, 1))));
     return this.#maxTasksPerChild === undefined ? window : Math.min(window, this.#maxTasksPerChild - slot.dispatched);
   }
 

@@ -60,7 +60,11 @@ class TimeHistogram {
 
   // Recorded in microseconds: a histogram holds integers ≥ 1.
   add(ms: number): void {
-    this.#histogram.record(Math.max(1, Math.round(ms * 1000)));
+    this.addMicros(Math.round(ms * 1000));
+  }
+
+  addMicros(us: number): void {
+    this.#histogram.record(Math.max(1, us));
   }
 
   summary(): TimeSummary {
@@ -75,7 +79,7 @@ interface WorkerRecord {
   readonly pid: number;
   readonly started: number;
   tasks: number;
-  busy: number;
+  busyMicros: number;
 }
 
 export class Stats {
@@ -86,19 +90,20 @@ export class Stats {
   readonly #workers = new Map<string, WorkerRecord>();
 
   workerStarted(name: string, pid: number): void {
-    this.#workers.set(name, { pid, started: performance.now(), tasks: 0, busy: 0 });
+    this.#workers.set(name, { pid, started: performance.now(), tasks: 0, busyMicros: 0 });
   }
 
   workerExited(name: string): void {
     this.#workers.delete(name);
   }
 
-  ran(worker: string, ms: number): void {
-    this.#run.add(ms);
+  /** A task ran for `us` microseconds on `worker`. */
+  ran(worker: string, us: number): void {
+    this.#run.addMicros(us);
     const record = this.#workers.get(worker);
     if (record === undefined) return;
     record.tasks++;
-    record.busy += ms;
+    record.busyMicros += us;
   }
 
   waited(ms: number): void {
@@ -110,8 +115,9 @@ export class Stats {
     const workers: WorkerStats[] = [];
     let busy = 0;
     let wall = 0;
-    for (const [name, { pid, started, tasks, busy: busyTime }] of this.#workers) {
+    for (const [name, { pid, started, tasks, busyMicros }] of this.#workers) {
       const elapsed = now - started;
+      const busyTime = busyMicros / 1000;
       busy += busyTime;
       wall += elapsed;
       workers.push({ name, pid, tasks, busyTime, utilization: share(busyTime, elapsed) });

@@ -36,8 +36,9 @@ const CAPACITY = 1 << 20;
 // format starts with its version tag, JSON's text of an object with '{'.
 const V8_VERSION_TAG = 0xff;
 
-function encodeMessage(message: unknown): Uint8Array {
-  return plainBytes(message) ?? serialize(message);
+// The tasks of a batch, and the results, are each their own value.
+function encodeMessage(message: PoolToWorker | WorkerToPool): Uint8Array {
+  return plainBytes(message, message.t === 'tasks' ? message.b : message.t === 'results' ? message.r : undefined) ?? serialize(message);
 }
 
 function decodeMessage(bytes: Uint8Array): unknown {
@@ -146,7 +147,7 @@ export class LinkedChild implements ChildHandle {
     if (this.#ended) return;
     let body: Uint8Array;
     try {
-      body = encodeMessage(message);
+      body = encodeMessage(message as PoolToWorker);
     } catch (err) {
       throw asPicklingError(err, 'the arguments');
     }
@@ -279,7 +280,7 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
   return {
     backend: channel.backend,
     send(message) {
-      const body = encodeMessage(message);
+      const body = encodeMessage(message as PoolToWorker);
       // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
       if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
       ringIfAsleep(results, ringPool);

@@ -1,78 +1,103 @@
 // One task of a local Pool, from submission to its result: what travels to the worker, the
 // promise its caller holds, its clock and its abort. As piscina's TaskInfo.
+//
+// A pool may hold a hundred thousand of these at once, and every scavenge copies the young ones:
+// a task is one small object, what few tasks have (a timeout, an abort, buffers to hand over)
+// lives in a second one that most never make, and its promise is made without a closure.
 
 import type { TargetSpec } from '../codec/targets.js';
-import type { ResultSource, ResultState } from './async-result.js';
+import { AsyncResult, type ResultState } from './async-result.js';
 import type { TaskKind } from './core.js';
+import { NO_BUFFERS } from './transfer.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** Where a task is: waiting in the pool's queue, sent to a worker, or settled. */
 export type TaskPlace = 'queued' | 'sent' | 'settled';
 
-export interface TaskInit {
-  id: number;
-  kind: TaskKind;
-  spec: TargetSpec;
-  args: unknown;
-  hasHandles: boolean;
+/** What a task may carry beside its target and arguments. */
+export interface TaskOptions {
   /** ArrayBuffers handed over with the arguments (thread backend), not copied. */
   transfer: readonly ArrayBuffer[];
   timeout: number | undefined;
   abort: AbortGroup | undefined;
 }
 
-export class PoolTask implements ResultSource {
+// The rarer part of a task: its options, and the timer of its timeout.
+interface Extras extends TaskOptions {
+  timer: NodeJS.Timeout | undefined;
+}
+
+// The bits of a task's state: where it is (the low two), and its kind and flags.
+const QUEUED = 0;
+const SENT = 1;
+const FULFILLED = 2;
+const REJECTED = 3;
+const PLACE = 3;
+const ANSWERED = 4;
+const HAS_HANDLES = 8;
+const KIND_SHIFT = 4;
+
+// One executor for every task's promise, which hands its resolve function over here. (Its reject
+// function is left to die young: a task rejects by resolving with a rejected promise.)
+let resolveNext: (value: unknown) => void = ignore;
+function capture(resolve: (value: unknown) => void): void {
+  resolveNext = resolve;
+}
+
+/** A task of a local pool, and the AsyncResult of its caller. Python: ApplyResult, as the pool's cache holds it. */
+export class PoolTask extends AsyncResult<unknown> {
   readonly id: number;
-  readonly kind: TaskKind;
-  /** Names the target: a worker that has loaded it once is sent only the key. */
-  readonly key: string;
   readonly spec: TargetSpec;
   readonly args: unknown;
-  readonly hasHandles: boolean;
-  readonly transfer: readonly ArrayBuffer[];
-  readonly submitted = performance.now();
-  /** When it was last sent to a worker (0: never). */
-  sentAt = 0;
-  readonly timeout: number | undefined;
-  readonly abort: AbortGroup | undefined;
-  readonly promise: Promise<unknown>;
-  /**
-   * An AsyncResult stands for it: as Python's, its error is there to be asked for, and one that
-   * is never asked for is no unhandled rejection. (The AsyncResult then asks this task how it
-   * ended, rather than following the promise.)
-   */
-  answered = false;
-  #place: TaskPlace = 'queued';
-  #ok = false;
-  #slot: WorkerSlot | undefined;
-  #resolve!: (value: unknown) => void;
-  #reject!: (err: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
+  /** When it was submitted; once sent, when it was last sent to a worker. */
+  time: number;
+  #bits: number;
+  readonly #extras: Extras | undefined;
+  #slot: WorkerSlot | undefined = undefined;
+  readonly #resolve: (value: unknown) => void;
 
-  constructor(init: TaskInit) {
-    this.id = init.id;
-    this.kind = init.kind;
-    this.key = init.spec.kind === 'source' ? init.spec.hash : `${init.spec.url}#${init.spec.exportName}`;
-    this.spec = init.spec;
-    this.args = init.args;
-    this.hasHandles = init.hasHandles;
-    this.transfer = init.transfer;
-    this.timeout = init.timeout;
-    this.abort = init.abort;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    init.abort?.add(this);
+  constructor(id: number, kind: TaskKind, spec: TargetSpec, args: unknown, hasHandles: boolean, options: TaskOptions | undefined) {
+    super(new Promise(capture));
+    this.#resolve = resolveNext;
+    this.id = id;
+    this.spec = spec;
+    this.args = args;
+    this.time = performance.now();
+    this.#bits = QUEUED | (hasHandles ? HAS_HANDLES : 0) | (kind << KIND_SHIFT);
+    this.#extras = options === undefined ? undefined : { transfer: options.transfer, timeout: options.timeout, abort: options.abort, timer: undefined };
+    options?.abort?.add(this);
+  }
+
+  /** The caller's promise. */
+  get settled(): Promise<unknown> {
+    return this.promise;
+  }
+
+  get kind(): TaskKind {
+    return (this.#bits >> KIND_SHIFT) as TaskKind;
+  }
+
+  /** Whether its arguments hold handles (a Lock, a Queue) in their travelling form. */
+  get hasHandles(): boolean {
+    return (this.#bits & HAS_HANDLES) !== 0;
   }
 
   get place(): TaskPlace {
-    return this.#place;
+    const place = this.#bits & PLACE;
+    return place === QUEUED ? 'queued' : place === SENT ? 'sent' : 'settled';
   }
 
-  /** How its caller's promise ended, as its AsyncResult tells. */
-  get state(): ResultState {
-    return this.#place !== 'settled' ? 'pending' : this.#ok ? 'fulfilled' : 'rejected';
+  /**
+   * Its caller holds it as an AsyncResult: as Python's, its error is there to be asked for, and
+   * one that is never asked for is no unhandled rejection.
+   */
+  answer(): void {
+    this.#bits |= ANSWERED;
+  }
+
+  protected get state(): ResultState {
+    const place = this.#bits & PLACE;
+    return place === FULFILLED ? 'fulfilled' : place === REJECTED ? 'rejected' : 'pending';
   }
 
   /** The worker it was sent to, while it is there. */
@@ -80,45 +105,66 @@ export class PoolTask implements ResultSource {
     return this.#slot;
   }
 
+  /** ArrayBuffers handed over with the arguments (thread backend), not copied. */
+  get transfer(): readonly ArrayBuffer[] {
+    return this.#extras?.transfer ?? NO_BUFFERS;
+  }
+
+  /** Milliseconds it may run, counted from when it starts. */
+  get timeout(): number | undefined {
+    return this.#extras?.timeout;
+  }
+
   /**
    * A task with a timeout or an AbortSignal runs alone on its worker: its clock starts when it
    * starts, and stopping it means replacing that worker.
    */
   get runsAlone(): boolean {
-    return this.timeout !== undefined || this.abort !== undefined;
+    const extras = this.#extras;
+    return extras !== undefined && (extras.timeout !== undefined || extras.abort !== undefined);
   }
 
-  /** Sent to `slot`: its clock starts. */
-  sent(slot: WorkerSlot, onTimeout: (task: PoolTask) => void): void {
-    this.#place = 'sent';
+  /** Sent to `slot` at `now`: its clock starts. */
+  sent(slot: WorkerSlot, now: number, onTimeout: (task: PoolTask) => void): void {
+    this.#bits = (this.#bits & ~PLACE) | SENT;
     this.#slot = slot;
-    if (this.timeout !== undefined) this.#timer = setTimeout(() => onTimeout(this), this.timeout);
+    this.time = now;
+    const extras = this.#extras;
+    if (extras?.timeout !== undefined) extras.timer = setTimeout(() => onTimeout(this), extras.timeout);
   }
 
   /** Back in the queue, not started (its worker ended before it began). */
   requeued(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#place = 'queued';
+    this.#stopClock();
+    this.#bits &= ~PLACE;
     this.#slot = undefined;
   }
 
   /** Fulfil or reject the caller's promise, and leave its worker; false when it was settled already. */
   settle(ok: boolean, value: unknown): boolean {
-    if (this.#place === 'settled') return false;
-    this.#place = 'settled';
-    this.#ok = ok;
+    const bits = this.#bits;
+    if ((bits & PLACE) >= FULFILLED) return false;
+    this.#bits = (bits & ~PLACE) | (ok ? FULFILLED : REJECTED);
     this.#slot?.release(this);
     this.#slot = undefined;
-    clearTimeout(this.#timer);
-    this.abort?.delete(this);
+    if (this.#extras !== undefined) {
+      this.#stopClock();
+      this.#extras.abort?.delete(this);
+    }
     if (ok) {
       this.#resolve(value);
     } else {
-      if (this.answered) this.promise.catch(ignore);
-      this.#reject(value);
+      if ((bits & ANSWERED) !== 0) this.promise.catch(ignore);
+      this.#resolve(Promise.reject(value));
     }
     return true;
+  }
+
+  #stopClock(): void {
+    const extras = this.#extras;
+    if (extras?.timer === undefined) return;
+    clearTimeout(extras.timer);
+    extras.timer = undefined;
   }
 }
 

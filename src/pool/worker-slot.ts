@@ -3,6 +3,7 @@
 // WorkerInfo. CPython: the worker Process objects in Pool._pool.
 
 import type { ChildHandle } from '../backends/backend.js';
+import type { TargetSpec } from '../codec/targets.js';
 import { TASK_FIELDS, type TaskBatch } from './core.js';
 import type { TasksMessage } from './messages.js';
 import type { PoolTask } from './task.js';
@@ -127,14 +128,15 @@ export class WorkerSlot {
   }
 
   /** Record `task` as this worker's and add it to the batch that goes out at the next flush. */
-  take(task: PoolTask, onTimeout: (task: PoolTask) => void): void {
+  take(task: PoolTask, now: number, onTimeout: (task: PoolTask) => void): void {
     this.#inflight.add(task);
     this.#dispatched++;
     if (task.runsAlone) this.#alone = true;
-    let target = this.#targets.get(task.key);
+    const key = targetKey(task.spec);
+    let target = this.#targets.get(key);
     const firstTime = target === undefined;
-    if (target === undefined) this.#targets.set(task.key, (target = this.#nextTarget++));
-    task.sent(this, onTimeout);
+    if (target === undefined) this.#targets.set(key, (target = this.#nextTarget++));
+    task.sent(this, now, onTimeout);
     this.#batch.push(task.id, task.kind, target, firstTime ? task.spec : 0, task.args, task.hasHandles);
     if (task.transfer.length > 0) this.#transfers.push(task.transfer);
   }
@@ -166,7 +168,7 @@ export class WorkerSlot {
         this.#post(batch.slice(i, i + TASK_FIELDS), task.transfer);
       } catch (err) {
         // The next task of this target must carry the source again if this one did.
-        if (batch[i + 3] !== 0) this.#targets.delete(task.key);
+        if (batch[i + 3] !== 0) this.#targets.delete(targetKey(task.spec));
         this.release(task);
         failed.push([task, err]);
       }
@@ -227,4 +229,9 @@ export class WorkerSlot {
     if (running === undefined) return { lost: held, unstarted: [] };
     return { lost: held.filter((task) => task.id === running), unstarted: held.filter((task) => task.id !== running) };
   }
+}
+
+// Names a target: a worker that has loaded it once is sent only its number.
+function targetKey(spec: TargetSpec): string {
+  return spec.kind === 'source' ? spec.hash : `${spec.url}#${spec.exportName}`;
 }

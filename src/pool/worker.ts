@@ -45,8 +45,8 @@ class Results {
   }
 
   /** Add the result of task `id`; the batch goes out if the last one went FLUSH_MS ago. */
-  add(id: number, ok: 0 | 1, value: unknown, ms: number, now: number, transfer: readonly ArrayBuffer[]): void {
-    this.#out.push(id, ok, value, ms);
+  add(id: number, ok: 0 | 1, value: unknown, us: number, now: number, transfer: readonly ArrayBuffer[]): void {
+    this.#out.push(id, ok, value, us);
     if (transfer.length > 0) this.#transfers.push(transfer);
     if (now - this.#lastFlush >= FLUSH_MS) this.flush();
   }
@@ -200,7 +200,7 @@ class PoolWorker {
       this.#running = null;
       // Before the result: the pool hears it before it could give this worker another task.
       this.#checkMemory();
-      this.#results.add(id, ok, value, ended - began, ended, ok === 1 ? movedIn(value, 1) : NO_BUFFERS);
+      this.#results.add(id, ok, value, Math.round((ended - began) * 1000), ended, ok === 1 ? movedIn(value, 1) : NO_BUFFERS);
     }
     this.#queue = [];
     this.#head = 0;

@@ -91,6 +91,23 @@ describe('plain data', () => {
     assert.equal(isPlain(deep), false);
   });
 
+  it('walks the items of a batch each on its own, within one budget', opts, () => {
+    const shared = { a: 1 };
+    const batch = [[shared], [shared]];
+    assert.equal(isPlain({ b: batch }, Infinity, batch), true, 'an object two items share travels as two copies');
+    assert.equal(isPlain({ b: batch }), false, 'without items, the second reference is seen');
+    const within = [[shared, shared]];
+    assert.equal(isPlain({ b: within }, Infinity, within), false, 'within one item, each object still once');
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    const cycle = [1, cyclic];
+    assert.equal(isPlain({ b: cycle }, Infinity, cycle), false, 'an item that holds itself');
+    const flat = [[1], [2]];
+    // The message, the items array, and two items of two values each.
+    assert.equal(isPlain({ b: flat }, 6, flat), true);
+    assert.equal(isPlain({ b: flat }, 5, flat), false);
+  });
+
   it('answers false to a getter that asks again during a walk, and keeps the outer walk whole', opts, () => {
     const shared = {};
     // Were the inner call to reset the walk, the second reference to `shared` would pass as plain.
