@@ -7,6 +7,7 @@
 // thread, and values keep their exact Python types (a tuple stays a tuple) when held by reference.
 // Each wait also takes an AbortSignal, so a client that disconnects while blocked takes nothing.
 
+import { Fifo } from '../fifo.js';
 import { PyException } from '../pickle/index.js';
 import { runtimeError, valueError } from './args.js';
 
@@ -320,8 +321,7 @@ export function fullError(): PyException {
 
 /** Python: queue.Queue (and the JoinableQueue of SyncManager, which is the same class). */
 export class LocalQueue<T = unknown> {
-  #items: T[] = [];
-  #head = 0;
+  readonly #items = new Fifo<T>();
   #unfinished = 0;
   readonly #getters = new WaitList<undefined, { item: T }>();
   readonly #putters = new WaitList();
@@ -330,7 +330,7 @@ export class LocalQueue<T = unknown> {
   constructor(readonly maxsize = 0) {}
 
   qsize(): number {
-    return this.#items.length - this.#head;
+    return this.#items.size;
   }
 
   empty(): boolean {
@@ -365,12 +365,7 @@ export class LocalQueue<T = unknown> {
   }
 
   #take(): T {
-    const item = this.#items[this.#head] as T;
-    this.#items[this.#head++] = undefined as T;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    const item = this.#items.shift() as T;
     this.#putters.wakeOne(() => true);
     return item;
   }
@@ -386,6 +381,6 @@ export class LocalQueue<T = unknown> {
 
   /** The items, first to last (Python's `_getvalue()` of a queue is the queue object itself). */
   snapshot(): T[] {
-    return this.#items.slice(this.#head);
+    return this.#items.toArray();
   }
 }

@@ -4,6 +4,7 @@
 
 import { Full, ValueError } from '../errors.js';
 import { positiveInt } from '../arguments.js';
+import { Fifo } from '../fifo.js';
 
 /** The `maxQueue` option: Infinity when absent, `processes²` for 'auto' (as piscina). */
 export function maxQueueOption(value: unknown, processes: number): number {
@@ -24,8 +25,7 @@ export class QueueGate {
   /** The most tasks that may wait in the queue. */
   readonly limit: number;
   // Submissions waiting for room, run in order; each enqueues its task synchronously.
-  #waiting: (() => void)[] = [];
-  #head = 0;
+  readonly #waiting = new Fifo<() => void>();
   #drained: (() => void)[] = [];
   #releasing = false;
 
@@ -40,7 +40,7 @@ export class QueueGate {
 
   /** Whether submissions wait here for room. */
   get waiting(): boolean {
-    return this.#head < this.#waiting.length;
+    return this.#waiting.size > 0;
   }
 
   /** Run `enqueue` once the queue has room, after those that wait already. */
@@ -57,18 +57,13 @@ export class QueueGate {
     this.#releasing = true;
     let n = 0;
     try {
-      while (this.#head < this.#waiting.length && (all || queued() < this.limit)) {
-        const enqueue = this.#waiting[this.#head] as () => void;
-        this.#waiting[this.#head++] = noop;
+      while (this.#waiting.size > 0 && (all || queued() < this.limit)) {
+        const enqueue = this.#waiting.shift() as () => void;
         n++;
         enqueue();
       }
     } finally {
       this.#releasing = false;
-      if (this.#head === this.#waiting.length) {
-        this.#waiting = [];
-        this.#head = 0;
-      }
     }
     return n;
   }
@@ -84,5 +79,3 @@ export class QueueGate {
     for (const resolve of this.#drained.splice(0)) resolve();
   }
 }
-
-function noop(): void {}

@@ -6,6 +6,7 @@
 // per tick), long ones one at a time, so that a long task never holds others back while another
 // worker is idle. A task that runs alone (a timeout or an AbortSignal) waits for an empty worker.
 
+import { Fifo } from '../fifo.js';
 import { APPLY } from './core.js';
 import type { PoolTask } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -16,8 +17,7 @@ const MAX_WINDOW = 512;
 
 export class Scheduler {
   readonly #maxTasksPerChild: number | undefined;
-  #queue: (PoolTask | undefined)[] = [];
-  #head = 0;
+  readonly #queue = new Fifo<PoolTask>();
   // Mean run time of recent tasks (µs); NaN until one has run.
   #meanRunUs = Number.NaN;
 
@@ -27,7 +27,7 @@ export class Scheduler {
 
   /** Tasks waiting for a worker. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.size;
   }
 
   enqueue(task: PoolTask): void {
@@ -37,23 +37,17 @@ export class Scheduler {
   /** Put tasks back at the front, in their order (their worker ended before they started). */
   requeue(tasks: PoolTask[]): void {
     for (const task of tasks) task.requeued();
-    this.#queue.splice(this.#head, 0, ...tasks);
+    this.#queue.unshift(tasks);
   }
 
   /** Take a task out of the queue (aborted while waiting); false when it is not there. */
   remove(task: PoolTask): boolean {
-    const index = this.#queue.indexOf(task, this.#head);
-    if (index < 0) return false;
-    this.#queue.splice(index, 1);
-    return true;
+    return this.#queue.remove(task);
   }
 
   /** Empty the queue, returning what waited in it. */
   takeAll(): PoolTask[] {
-    const waiting = this.#queue.slice(this.#head) as PoolTask[];
-    this.#queue = [];
-    this.#head = 0;
-    return waiting;
+    return this.#queue.drain();
   }
 
   /** A task ran for `us` microseconds in a worker. */
@@ -64,25 +58,23 @@ export class Scheduler {
   /** Hand queued tasks to the workers that have room, in order, through `give` (`now`: when). */
   assign(slots: Iterable<WorkerSlot>, give: (slot: WorkerSlot, task: PoolTask, now: number) => void): void {
     const queue = this.#queue;
-    if (this.#head >= queue.length) return;
+    if (queue.size === 0) return;
     const now = performance.now();
     for (const slot of slots) {
-      if (this.#head >= queue.length) break;
+      if (queue.size === 0) break;
       if (!slot.open) continue;
       const window = this.#window(slot);
       // A chunk of map() keeps the next one queued at its worker (as Python's workers find the
       // next chunk waiting in their pipe): no round trip between chunks.
       const chunkWindow = window > 0 && this.#maxTasksPerChild === undefined ? Math.max(window, 2) : window;
-      while (this.#head < queue.length) {
-        const task = queue[this.#head] as PoolTask;
+      for (let task = queue.peek(); task !== undefined; task = queue.peek()) {
         if (slot.load >= (task.kind === APPLY ? window : chunkWindow)) break;
         if (task.runsAlone && slot.load > 0) break;
-        queue[this.#head++] = undefined;
+        queue.shift();
         give(slot, task, now);
         if (task.runsAlone) break;
       }
     }
-    this.#compact();
   }
 
   #window(slot: WorkerSlot): number {
@@ -90,16 +82,5 @@ export class Scheduler {
     const mean = this.#meanRunUs;
     const window = Number.isNaN(mean) ? 1 : Math.max(1, Math.min(MAX_WINDOW, Math.floor(TARGET_US / Math.max(mean, 1))));
     return this.#maxTasksPerChild === undefined ? window : Math.min(window, this.#maxTasksPerChild - slot.dispatched);
-  }
-
-  // Drop the taken part of the queue now and then, so that it does not grow without end.
-  #compact(): void {
-    if (this.#head >= this.#queue.length && this.#head > 0) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
   }
 }

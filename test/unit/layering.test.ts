@@ -15,6 +15,7 @@ const floors: Record<string, number> = {
   'runtime.ts': 0,
   'latency.ts': 0,
   'arguments.ts': 0,
+  'fifo.ts': 0,
   'logger.ts': 0,
   addon: 1,
   shm: 1,
