@@ -1,5 +1,6 @@
 // pool: the Pool on 2 workers against the other Node pools, bare message passing and Python.
-//   pool-throughput  100,000 trivial tasks submitted at once (tasks/s), and map with default chunks
+//   pool-throughput  100,000 trivial tasks submitted at once (tasks/s), and map with default chunks;
+//                    a bare batched postMessage to 2 workers is its ceiling
 //   pool-round-trip  10,000 sequential apply() calls (µs per round trip)
 //   pool-cpu         40 tasks of ~20 ms of CPU each (speed-up over running them serially)
 //   pool-transfer    a 64 MiB ArrayBuffer argument and result, copied or handed over with move()
@@ -103,6 +104,56 @@ const poolifier = (P: typeof FixedThreadPool | typeof FixedClusterPool, file: st
 const workerpoolThreads: Make = () => {
   const pool = workerpool.pool(anchor('workerpool-worker.mjs'), { minWorkers: WORKERS, maxWorkers: WORKERS, workerType: 'thread' });
   return { run: (name, x) => pool.exec(name, [x]) as PromiseLike<number>, close: async () => void (await pool.terminate()) };
+};
+
+/**
+ * What any thread pool must do at the least, by hand: a promise per task, the tasks of a turn
+ * split between the workers in one message each, the results back in one message per batch.
+ * No queue, no scheduling, no failure handling: a ceiling for the throughput case.
+ */
+const bareBatched: Make = () => {
+  const workers = Array.from({ length: WORKERS }, () => new Worker(anchor('batch-worker.mjs')));
+  // Each task's resolve function at its id; ids start again at 0 whenever nothing is pending.
+  let waiting: (((y: number) => void) | undefined)[] = [];
+  let pending = 0;
+  let nextId = 0;
+  let batch: number[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const tasks = batch;
+    batch = [];
+    const share = Math.ceil(tasks.length / 2 / WORKERS) * 2;
+    for (let w = 0; w < WORKERS && w * share < tasks.length; w++) workers[w]!.postMessage(tasks.slice(w * share, (w + 1) * share));
+  };
+  for (const worker of workers) {
+    worker.on('message', (results: number[]) => {
+      for (let i = 0; i < results.length; i += 2) {
+        const resolve = waiting[results[i]!];
+        waiting[results[i]!] = undefined;
+        resolve?.(results[i + 1]!);
+      }
+      pending -= results.length / 2;
+      if (pending === 0) {
+        waiting = [];
+        nextId = 0;
+      }
+    });
+  }
+  return {
+    run: (_task, x) =>
+      new Promise<number>((resolve) => {
+        const id = nextId++;
+        waiting[id] = resolve;
+        pending++;
+        batch.push(id, x);
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
+      }),
+    close: async () => void (await Promise.all(workers.map((worker) => worker.terminate()))),
+  };
 };
 
 const nodePools: [name: string, make: Make][] = [
@@ -248,6 +299,7 @@ export const poolThroughput: Case = {
       check: "process-backend throughput ≥ 2× Python's Pool.map with chunksize 1",
     }),
     ...nodePools.map(([name, make]) => pooled(name, 'anchor', make, submitAll, SLOW.has(name) ? { reps: 2 } : {})),
+    pooled('bare Workers, batched postMessage', 'anchor', bareBatched, submitAll),
     oursMap('ours map(), thread backend', ThreadPool),
     oursMap('ours map(), process backend', Pool),
     ...pythonSystems(
@@ -278,7 +330,7 @@ function throughputChart(result: CaseResult): string {
     groups: [
       {
         label: 'One task per call (applyAsync / run / execute / exec)',
-        bars: [bar('ours, thread backend', 'ours, thread backend'), bar('ours, process backend', 'ours, process backend'), ...NODE_POOLS.map((n) => bar(n)), python('python3 Pool.map chunksize=1'), { ...python('python3 ProcessPoolExecutor(2).map'), label: 'Python ProcessPoolExecutor.map' }],
+        bars: [bar('ours, thread backend', 'ours, thread backend'), bar('ours, process backend', 'ours, process backend'), ...NODE_POOLS.map((n) => bar(n)), bar('bare Workers, batched postMessage'), python('python3 Pool.map chunksize=1'), { ...python('python3 ProcessPoolExecutor(2).map'), label: 'Python ProcessPoolExecutor.map' }],
       },
       {
         label: 'One map() call with the default chunksize',
