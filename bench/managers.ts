@@ -11,6 +11,8 @@
 //   python3 ↔ python3    SyncManager(address=('127.0.0.1', 0)).start() and its client (managers.py local)
 //   ours → python3       our client, a Python SyncManager server (managers.py serve)
 //   python3 → ours       a Python client (managers.py client) of our server
+// and the floor under them: the same number of round trips of a small message to a bare TCP echo
+// server, Node's event loop (anchors/node/tcp-echo.mjs) and Python's blocking socket (managers.py).
 // Servers are started in setup with a random authkey; the proxies are made before the timing.
 
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +29,7 @@ const STOP_MS = 5_000;
 const benchDir = new URL(import.meta.url.includes('/bench/dist/') ? '../' : './', import.meta.url);
 const serverScript = fileURLToPath(new URL('anchors/node/manager-server.mjs', benchDir));
 const clientScript = fileURLToPath(new URL('anchors/node/manager-client.mjs', benchDir));
+const echoScript = fileURLToPath(new URL('anchors/node/tcp-echo.mjs', benchDir));
 const pythonScript = fileURLToPath(new URL('anchors/python/managers.py', benchDir));
 
 type Op = 'dict' | 'queue';
@@ -157,11 +160,22 @@ function ourClient(name: string, op: Op, start: (authkey: Uint8Array) => Promise
   };
 }
 
+/** The floor under a client and server on Node: as many round trips to a bare TCP echo server. */
+const bareNodeEcho: System = {
+  name: 'bare Node TCP echo',
+  kind: 'anchor',
+  async external(options) {
+    const argv = [echoScript, '--n', String(ROUNDS), '--reps', String(options.reps), '--warmup', String(options.warmup)];
+    const out = JSON.parse(await runCommand(process.execPath, argv, options.timeout * 5)) as { systems: Record<string, { samples: number[] }> };
+    return out.systems.tcp?.samples ?? { skipped: 'the echo client printed no samples' };
+  },
+};
+
 const repetitions = { reps: 20, warmup: 8, quick: { reps: 3, warmup: 4 } };
 
 function systems(op: Op, what: string): System[] {
   const python = 'python3 ↔ python3';
-  const local = pythonRun('managers.py', 'local', () => ['--n', String(ROUNDS), '--ops', op]);
+  const local = pythonRun('managers.py', 'local', () => ['--n', String(ROUNDS), '--ops', `${op},tcp`]);
   return [
     ourClient('ours ↔ ours', op, ourServer, {
       baseline: python,
@@ -171,6 +185,8 @@ function systems(op: Op, what: string): System[] {
     pythonSystem(local, op, python),
     ourClient('ours client → python3 server', op, pythonServer, { baseline: python }),
     pythonClient('python3 client → ours server', op, { baseline: python }),
+    { ...bareNodeEcho, baseline: 'bare python3 TCP echo' },
+    pythonSystem(local, 'tcp', 'bare python3 TCP echo'),
   ];
 }
 

@@ -11,11 +11,16 @@ request/reply round trip to the manager's server. Prints JSON:
           HOST:PORT --authkey HEX, SyncManager.connect()
   serve   a SyncManager server for our client: started as in `local`, prints its address as a JSON
           line, serves until stdin closes (--authkey HEX)
+
+The op `tcp` (with `local`) is the floor under both: no manager, two round trips per pair of a
+small message through a blocking socket to an echo server in a forked child.
 """
 
 import argparse
 import json
+import os
 import platform
+import socket
 import sys
 from multiprocessing.managers import SyncManager
 from benchutil import interleave, summary
@@ -45,6 +50,35 @@ def queue_rep(q, n):
     return rep
 
 
+def tcp_echo():
+    """A connected socket to an echo server in a forked child, which exits when it closes."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    if os.fork() == 0:
+        conn, _ = server.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while data := conn.recv(4096):
+            conn.sendall(data)
+        os._exit(0)
+    client = socket.create_connection(server.getsockname())
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    server.close()
+    return client
+
+
+def tcp_rep(client, n):
+    message = b"x" * 48
+
+    def rep():
+        for _ in range(2 * n):
+            client.sendall(message)
+            if len(client.recv(4096)) != len(message):
+                sys.exit("tcp: a short echo")
+
+    return rep
+
+
 def measure(manager, ops, args):
     """Interleaved repetitions of the systems (one per op) on proxies from `manager`."""
     systems = {}
@@ -52,7 +86,14 @@ def measure(manager, ops, args):
         systems["dict"] = dict_rep(manager.dict(), args.n)
     if "queue" in ops:
         systems["queue"] = queue_rep(manager.Queue(), args.n)
-    return summary(interleave(systems, args.reps, args.warmup))
+    client = tcp_echo() if "tcp" in ops else None
+    if client is not None:
+        systems["tcp"] = tcp_rep(client, args.n)
+    try:
+        return summary(interleave(systems, args.reps, args.warmup))
+    finally:
+        if client is not None:
+            client.close()
 
 
 def main():
