@@ -22,8 +22,8 @@ let walking = false;
  * once. False as well past `maxValues` values, where V8's serializer is the cheaper.
  *
  * `items`, an array inside `value`, holds values that travel each on its own (the tasks of a
- * batch): each is walked apart, and an object that two of them share arrives as two copies.
- * `value` and `items` themselves are the caller's own, each object in them met once.
+ * batch): each is walked apart, and an object that two of them share arrives as two copies
+ * (one outside them is still met once in all).
  */
 export function isPlain(value: unknown, maxValues = Infinity, items?: readonly unknown[]): boolean {
   // A getter met by the walk that asks again gets the careful answer.
@@ -70,8 +70,9 @@ function walk(value: unknown, depth: number): boolean {
       return false;
   }
   if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
   if (value === rows) return walkItems(rows, depth + 1);
-  if (depth >= MAX_DEPTH || !meet(value)) return false;
+  if (!meet(value)) return false;
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     const n = value.length;
@@ -84,14 +85,17 @@ function walk(value: unknown, depth: number): boolean {
   return true;
 }
 
+// Each item with a memory of its own; the outer walk's is kept aside meanwhile.
 function walkItems(items: readonly unknown[], depth: number): boolean {
-  const outer = first;
+  const outerFirst = first;
+  const outerSeen = seen.size === 0 ? undefined : [...seen];
   for (let i = 0; i < items.length; i++) {
     forget();
     if (!walk(items[i], depth)) return false;
   }
   forget();
-  first = outer;
+  first = outerFirst;
+  if (outerSeen !== undefined) for (const value of outerSeen) seen.add(value);
   return true;
 }
 

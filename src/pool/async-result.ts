@@ -17,6 +17,7 @@ export abstract class AsyncResult<R> {
 
   /** @internal */
   constructor(promise: Promise<R>) {
+    if (new.target === AsyncResult) throw new TypeError('An AsyncResult is not made directly: applyAsync, mapAsync and starmapAsync return one');
     this.promise = promise;
   }
 

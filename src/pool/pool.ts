@@ -167,7 +167,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   #waiting = false;
 
   static {
-    submitTaskTo = (pool, kind, fn, args) => promiseOf(pool.#submit(kind, describeTarget(fn), args, undefined));
+    submitTaskTo = (pool, kind, fn, args) => promiseOf(pool.#submit(kind, describeTarget(fn), args, undefined, false));
   }
 
   /**
@@ -292,7 +292,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
    * Python: Pool.apply
    */
   apply<T extends Target>(fn: T, ...[args, options]: ApplyArgs<T>): Promise<TargetResult<T>> {
-    return promiseOf(this.#submit(APPLY, describeTarget(fn), args ?? [], options)) as Promise<TargetResult<T>>;
+    return promiseOf(this.#submit(APPLY, describeTarget(fn), args ?? [], options, false)) as Promise<TargetResult<T>>;
   }
 
   /**
@@ -300,9 +300,8 @@ export class BasePool extends EventEmitter<PoolEventMap> {
    * Python: Pool.apply_async
    */
   applyAsync<T extends Target>(fn: T, args?: TargetArgs<T>, options: ApplyOptions<TargetResult<T>> = NO_OPTIONS): AsyncResult<TargetResult<T>> {
-    const submitted = this.#submit(APPLY, describeTarget(fn), args ?? [], options);
+    const submitted = this.#submit(APPLY, describeTarget(fn), args ?? [], options, true);
     if (!(submitted instanceof PoolTask)) return withCallbacks(submitted as Promise<TargetResult<T>>, options);
-    submitted.answer();
     if (options !== NO_OPTIONS) onSettled(submitted.settled as Promise<TargetResult<T>>, options);
     return submitted as AsyncResult<TargetResult<T>>;
   }
@@ -348,12 +347,12 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     return this.#imap(fn, items, callOptions(options), false) as AsyncIterableIterator<TargetResult<T>>;
   }
 
-  // The task, or a rejected promise when it could not be queued.
-  #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Submitted {
+  // The task, or a rejected promise when it could not be queued. `answered`: see PoolTask.
+  #submit(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined, answered: boolean): Submitted {
     this.#life.assertRunning();
     const queued = this.#scheduler.queued;
     if (this.#gate.bounded && queued >= this.#gate.limit) return Promise.reject(queueFullError(this.#gate.limit));
-    const task = this.#enqueue(kind, spec, args, options);
+    const task = this.#enqueue(kind, spec, args, options, answered);
     this.#life.updateRef();
     // Behind tasks that wait already, this one cannot go to a worker now (each change that makes
     // room schedules), and nothing that #schedule settles can change: only the demand for workers.
@@ -365,12 +364,12 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   // A chunk of a map or imap under way: in a bounded queue it waits for room rather than failing,
   // so that a long map never fails halfway. A closed pool still runs it.
   #submitChunk(kind: TaskKind, spec: TargetSpec, chunk: unknown[], options: SubmitOptions | undefined): Promise<unknown> {
-    if (!this.#gate.bounded) return promiseOf(this.#submit(kind, spec, chunk, options));
+    if (!this.#gate.bounded) return promiseOf(this.#submit(kind, spec, chunk, options, false));
     return new Promise((resolve, reject) => {
       this.#gate.whenRoom(() => {
         try {
           this.#life.assertNotTerminated();
-          resolve(promiseOf(this.#enqueue(kind, spec, chunk, options)));
+          resolve(promiseOf(this.#enqueue(kind, spec, chunk, options, false)));
         } catch (err) {
           reject(err);
         }
@@ -380,7 +379,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     });
   }
 
-  #enqueue(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined): Submitted {
+  #enqueue(kind: TaskKind, spec: TargetSpec, args: unknown, options: SubmitOptions | undefined, answered: boolean): Submitted {
     if (kind === APPLY && !Array.isArray(args)) return Promise.reject(new TypeError(`Expected "args" to be an array, got ${typeof args}`));
     const timeout = options?.timeout;
     if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0)) {
@@ -400,7 +399,7 @@ export class BasePool extends EventEmitter<PoolEventMap> {
     const transfer = this.#backend === 'thread' ? handedOver(explicit, movedIn(args, kind === STARMAP ? 2 : 1)) : NO_BUFFERS;
     const abort = options?.abort ?? (signal === undefined ? undefined : this.#abortGroup(signal));
     const extras = transfer.length > 0 || timeout !== undefined || abort !== undefined ? { transfer, timeout, abort } : undefined;
-    const task = isFlat(args) ? new PoolTask(this.#nextId++, kind, spec, args, false, extras) : this.#encodedTask(kind, spec, args, extras);
+    const task = isFlat(args) ? new PoolTask(this.#nextId++, kind, spec, args, false, answered, extras) : this.#encodedTask(kind, spec, args, answered, extras);
     if (onProgress !== undefined) this.#progress.set(task.id, onProgress);
     this.#waiting = true;
     this.#scheduler.enqueue(task);
@@ -408,9 +407,9 @@ export class BasePool extends EventEmitter<PoolEventMap> {
   }
 
   // Arguments that may hold handles (a Lock, a Queue) travel in their encoded form.
-  #encodedTask(kind: TaskKind, spec: TargetSpec, args: unknown, extras: TaskExtras | undefined): PoolTask {
+  #encodedTask(kind: TaskKind, spec: TargetSpec, args: unknown, answered: boolean, extras: TaskExtras | undefined): PoolTask {
     const encoded = encodeHandles(args, this.#backend);
-    return new PoolTask(this.#nextId++, kind, spec, encoded.value, encoded.hasHandles, extras);
+    return new PoolTask(this.#nextId++, kind, spec, encoded.value, encoded.hasHandles, answered, extras);
   }
 
   #abortGroup(signal: AbortSignal): AbortGroup {

@@ -309,6 +309,31 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     assert.equal(await pool.apply(square, [7]), 49);
   });
 
+  test('an applyAsync whose error no one asks for is no unhandled rejection, even one stopped as it starts', async () => {
+    await using pool = new Pool(1);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const controller = new AbortController();
+      // Stopped from inside the submission: the task settles before applyAsync returns.
+      pool.once('taskStart', () => controller.abort(new Error('stopped as it started (test)')));
+      const stopped = pool.applyAsync(square, [2], { signal: controller.signal });
+      const failed = pool.applyAsync(tasks.fail, ['expected failure (test)']);
+      assert.equal(stopped.ready(), true);
+      // Neither result is asked for. The one worker runs its tasks in order, so the failure is in
+      // once this is back; then one turn of the event loop, after which Node reports rejections.
+      assert.equal(await pool.apply(square, [3]), 9);
+      assert.equal(failed.ready(), true);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.equal(stopped.successful(), false);
+      assert.equal(failed.successful(), false);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('terminate() rejects queued and running tasks at once and join() resolves', async () => {
     const pool = new Pool(1);
     const running = pool.applyAsync(spin);

@@ -102,6 +102,12 @@ describe('plain data', () => {
     cyclic.push(cyclic);
     const cycle = [1, cyclic];
     assert.equal(isPlain({ b: cycle }, Infinity, cycle), false, 'an item that holds itself');
+    const outside = { a: 1 };
+    const rows = [[1]];
+    assert.equal(isPlain({ p: outside, b: rows, q: outside }, Infinity, rows), false, 'an object outside the items, twice');
+    const selfish: unknown[] = [];
+    selfish.push(selfish);
+    assert.equal(isPlain({ b: selfish }, Infinity, selfish), false, 'items that hold themselves');
     const flat = [[1], [2]];
     // The message, the items array, and two items of two values each.
     assert.equal(isPlain({ b: flat }, 6, flat), true);
