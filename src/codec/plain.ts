@@ -7,13 +7,18 @@
 // Deeper values are not plain, which also keeps the walk off the stack limit.
 const MAX_DEPTH = 32;
 
+// With items, each item has the budget of values, and the whole walk this many times it.
+const ITEMS_BUDGET = 16;
+
 // One walk at a time: the objects it has met (a second reference to one would arrive as two
-// copies), and what is left of its budget of values. The first object met is held aside, so that
+// copies), and what is left of its budgets of values. The first object met is held aside, so that
 // most values (a flat argument list) never touch the set.
 const seen = new Set<object>();
 let first: object | undefined;
 let rows: readonly unknown[] | undefined;
+let limit = 0;
 let budget = 0;
+let total = 0;
 let walking = false;
 
 /**
@@ -23,13 +28,16 @@ let walking = false;
  *
  * `items`, an array inside `value`, holds values that travel each on its own (the tasks of a
  * batch): each is walked apart, and an object that two of them share arrives as two copies
- * (one outside them is still met once in all).
+ * (one outside them is still met once in all). Each item may then have `maxValues` values, and
+ * the whole value 16 times that.
  */
 export function isPlain(value: unknown, maxValues = Infinity, items?: readonly unknown[]): boolean {
   // A getter met by the walk that asks again gets the careful answer.
   if (walking) return false;
   walking = true;
+  limit = maxValues;
   budget = maxValues;
+  total = items === undefined ? maxValues : maxValues * ITEMS_BUDGET;
   rows = items;
   try {
     return walk(value, 0);
@@ -57,7 +65,7 @@ function meet(value: object): boolean {
 }
 
 function walk(value: unknown, depth: number): boolean {
-  if (--budget < 0) return false;
+  if (--budget < 0 || --total < 0) return false;
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -89,12 +97,15 @@ function walk(value: unknown, depth: number): boolean {
 function walkItems(items: readonly unknown[], depth: number): boolean {
   const outerFirst = first;
   const outerSeen = seen.size === 0 ? undefined : [...seen];
+  const outerBudget = budget;
   for (let i = 0; i < items.length; i++) {
     forget();
+    budget = limit;
     if (!walk(items[i], depth)) return false;
   }
   forget();
   first = outerFirst;
+  budget = outerBudget;
   if (outerSeen !== undefined) for (const value of outerSeen) seen.add(value);
   return true;
 }

@@ -91,7 +91,7 @@ describe('plain data', () => {
     assert.equal(isPlain(deep), false);
   });
 
-  it('walks the items of a batch each on its own, within one budget', opts, () => {
+  it('walks the items of a batch each on its own, each within the budget, and all within 16 times it', opts, () => {
     const shared = { a: 1 };
     const batch = [[shared], [shared]];
     assert.equal(isPlain({ b: batch }, Infinity, batch), true, 'an object two items share travels as two copies');
@@ -108,10 +108,15 @@ describe('plain data', () => {
     const selfish: unknown[] = [];
     selfish.push(selfish);
     assert.equal(isPlain({ b: selfish }, Infinity, selfish), false, 'items that hold themselves');
-    const flat = [[1], [2]];
-    // The message, the items array, and two items of two values each.
-    assert.equal(isPlain({ b: flat }, 6, flat), true);
-    assert.equal(isPlain({ b: flat }, 5, flat), false);
+    const long = [[1, 2, 3]];
+    assert.equal(isPlain({ b: long }, 4, long), true, 'an item of four values');
+    assert.equal(isPlain({ b: long }, 3, long), false, 'an item past the budget');
+    // The message and the items array, then two values an item: 32 values in all for 15 items.
+    const items = (n: number): number[][] => Array.from({ length: n }, () => [1]);
+    const fifteen = items(15);
+    const sixteen = items(16);
+    assert.equal(isPlain({ b: fifteen }, 2, fifteen), true);
+    assert.equal(isPlain({ b: sixteen }, 2, sixteen), false, 'past 16 times the budget in all');
   });
 
   it('answers false to a getter that asks again during a walk, and keeps the outer walk whole', opts, () => {
