@@ -30,8 +30,8 @@ import {
   itemList,
   mapInChunks,
   stillRunningError,
-  terminatedError,
   onSettled,
+  terminatedError,
   withCallbacks,
   type ItemOf,
   type ResultCallbacks,
@@ -45,7 +45,7 @@ import { checkPoolSize, PoolLifetime } from './lifetime.js';
 import { itemsBar, progressCallback, type ProgressBarOptions, type ProgressCallback, type ProgressOptions } from './progress.js';
 import { Scheduler } from './scheduler.js';
 import { Stats, type PoolStats } from './stats.js';
-import { AbortGroup, PoolTask, type TaskOptions as TaskExtras } from './task.js';
+import { AbortGroup, PoolTask, type TaskExtras } from './task.js';
 import { handedOver, movedIn, NO_BUFFERS, transferOption } from './transfer.js';
 import { workerSettings, type WorkerOptions } from './worker-options.js';
 import type { WorkerSlot } from './worker-slot.js';

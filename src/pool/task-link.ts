@@ -280,7 +280,7 @@ export function linkedChannel(channel: ParentChannel, transfer: LinkTransfer): P
   return {
     backend: channel.backend,
     send(message) {
-      const body = encodeMessage(message as PoolToWorker);
+      const body = encodeMessage(message as WorkerToPool);
       // The pool reads while results are due, so a full ring empties soon; if the pool died, so does this process.
       if (!results.tryWriteNow(body)) runSync(results.send(body, -1, Infinity));
       ringIfAsleep(results, ringPool);

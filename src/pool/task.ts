@@ -15,7 +15,7 @@ import type { WorkerSlot } from './worker-slot.js';
 export type TaskPlace = 'queued' | 'sent' | 'settled';
 
 /** What a task may carry beside its target and arguments. */
-export interface TaskOptions {
+export interface TaskExtras {
   /** ArrayBuffers handed over with the arguments (thread backend), not copied. */
   transfer: readonly ArrayBuffer[];
   timeout: number | undefined;
@@ -23,7 +23,7 @@ export interface TaskOptions {
 }
 
 // The rarer part of a task: its options, and the timer of its timeout.
-interface Extras extends TaskOptions {
+interface Extras extends TaskExtras {
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -62,7 +62,7 @@ export class PoolTask extends AsyncResult<unknown> {
    * `answered`: an AsyncResult stands for it (applyAsync). As Python's, its error is there to be
    * asked for, and one that is never asked for is no unhandled rejection.
    */
-  constructor(id: number, kind: TaskKind, spec: TargetSpec, args: unknown, hasHandles: boolean, answered: boolean, options: TaskOptions | undefined) {
+  constructor(id: number, kind: TaskKind, spec: TargetSpec, args: unknown, hasHandles: boolean, answered: boolean, options: TaskExtras | undefined) {
     super(new Promise(capture));
     this.#resolve = resolveNext;
     this.id = id;
