@@ -9,9 +9,14 @@ export function processAlive(pid: number): boolean {
   return !hasNative() || native().processAlive(pid);
 }
 
-/** This process's start time (0 when unknown), recorded beside its pid to tell a reused pid. */
-export function myStartTime(): number {
-  return hasNative() ? native().processStartTime(process.pid) : 0;
+/**
+ * A process's start time folded into one nonzero 32-bit word, recorded beside its pid to tell a
+ * reused pid (0: unknown). One word, so that an owner checks its record with one load.
+ */
+export function startStamp(pid: number): number {
+  if (!hasNative()) return 0;
+  const ticks = native().processStartTime(pid);
+  return (ticks ^ Math.imul(Math.floor(ticks / 2 ** 32), 0x9e3779b1)) | 1;
 }
 
 /**
@@ -23,11 +28,11 @@ export class OwnerWatch {
   #suspectPid = 0;
   #suspectStart = 0;
 
-  /** Whether the owner `pid` (recorded with start time `start`, 0 for unknown) has died. */
+  /** Whether the owner `pid` (recorded with its `startStamp`, 0 for unknown) has died. */
   dead(pid: number, start = 0): boolean {
     if (pid === 0 || pid === process.pid || !hasNative()) return false;
     if (!processAlive(pid)) return true;
-    if (start === 0 || native().processStartTime(pid) === start) return false;
+    if (start === 0 || startStamp(pid) === start) return false;
     const seenBefore = this.#suspectPid === pid && this.#suspectStart === start;
     this.#suspectPid = pid;
     this.#suspectStart = start;

@@ -12,8 +12,7 @@
 //                   releases, so no thread reads its own id unless it holds the lock; + 1 because
 //                   the main thread's threadId is 0, which a free lock's word would match)
 //   3  count        RLock recursion depth
-//   4  owner start  low 32 bits of the owner's start time (guards against pid reuse; 0: unknown)
-//   5  owner start  high bits
+//   4  owner start  the owner process's start stamp (guards against pid reuse; 0: unknown)
 //
 // The kernel is entered only to sleep or wake (the addon's futex). A contended taker spins a
 // little first (critical sections are short; sleeping and waking cost microseconds), then sleeps
@@ -25,7 +24,7 @@ import { threadId } from 'node:worker_threads';
 import { OwnerDiedError, ValueError } from '../errors.js';
 import { LOCK_SPINS } from '../latency.js';
 import { blockingOptions, expired, type BlockingOptions, type Deadline } from '../shm/deadline.js';
-import { myStartTime, OwnerWatch } from '../shm/liveness.js';
+import { OwnerWatch, startStamp } from '../shm/liveness.js';
 import { runAsync, runSync, sleepOn, type WaitPlan } from '../shm/wait-driver.js';
 import { wake, WAIT_TIMED_OUT } from '../shm/waiter.js';
 import { Acquirable, allocateWords, registerShared, type Words } from './shared-object.js';
@@ -36,9 +35,8 @@ const CONTENDED = 0x40000000;
 const PID_MASK = CONTENDED - 1;
 const OWNER_TID = 2;
 const COUNT = 3;
-const START_LO = 4;
-const START_HI = 5;
-const WORDS = 6;
+const START = 4;
+const WORDS = 5;
 const SLICE_MS = 200;
 
 const PID = process.pid;
@@ -48,15 +46,7 @@ const MY_TID = threadId + 1;
 /** Options of `acquire`: Python's `block` (false: return at once whether it was taken) and `timeout` (milliseconds, then false). */
 export type AcquireOptions = BlockingOptions;
 
-let myStartLo = 0;
-let myStartHi = 0;
-let myStartKnown = false;
-function knowMyStart(): void {
-  const start = myStartTime();
-  myStartLo = start % 2 ** 32 | 0;
-  myStartHi = Math.floor(start / 2 ** 32) | 0;
-  myStartKnown = true;
-}
+let myStamp: number | undefined;
 
 /** Shared core of Lock and RLock. */
 abstract class SemLockBase extends Acquirable {
@@ -64,6 +54,8 @@ abstract class SemLockBase extends Acquirable {
   readonly words: Words;
   readonly #i32: Int32Array;
   readonly #base: number;
+  // This process's start stamp, kept on the lock: a field loads faster than a module variable.
+  readonly #stamp: number;
   /** Whether ownership is per thread (RLock). */
   protected readonly recursive: boolean;
 
@@ -73,7 +65,7 @@ abstract class SemLockBase extends Acquirable {
     this.words = words ?? allocateWords(WORDS);
     this.#i32 = this.words.i32;
     this.#base = this.words.base;
-    if (!myStartKnown) knowMyStart();
+    this.#stamp = myStamp ??= startStamp(PID);
   }
 
   /** Take the lock if it is free, recording this process as its owner (and this thread, for an RLock). */
@@ -81,20 +73,16 @@ abstract class SemLockBase extends Acquirable {
     const i32 = this.#i32;
     const b = this.#base;
     if (Atomics.compareExchange(i32, b + STATE, 0, PID) !== 0) return false;
-    this.#own();
+    this.#own(i32, b);
     return true;
   }
 
-  // Plain memory: the thread id is read by this process only, and the start time by a waiter
+  // Plain memory: the thread id is read by this process only, and the start stamp by a waiter
   // that has seen this pid in the state word for a whole slice. Written only when it changes.
-  #own(): void {
-    const i32 = this.#i32;
-    const b = this.#base;
+  // The caller's array and base are passed in: reloading them after an atomic op costs.
+  #own(i32: Int32Array, b: number): void {
     if (this.recursive) i32[b + OWNER_TID] = MY_TID;
-    if (i32[b + START_LO] !== myStartLo || i32[b + START_HI] !== myStartHi) {
-      i32[b + START_LO] = myStartLo;
-      i32[b + START_HI] = myStartHi;
-    }
+    if (i32[b + START] !== this.#stamp) i32[b + START] = this.#stamp;
   }
 
   /** Whether this process's thread holds it. Python: `SemLock._is_mine` */
@@ -143,13 +131,14 @@ abstract class SemLockBase extends Acquirable {
   #diedHolding(state: number): boolean {
     const i32 = this.#i32;
     const b = this.#base;
-    const start = (i32[b + START_LO]! >>> 0) + (i32[b + START_HI]! >>> 0) * 2 ** 32;
-    return this.#owner.dead(state & PID_MASK, start) && Atomics.load(i32, b + STATE) === state;
+    return this.#owner.dead(state & PID_MASK, i32[b + START]) && Atomics.load(i32, b + STATE) === state;
   }
 
   #takeOver(state: number): boolean {
-    if (Atomics.compareExchange(this.#i32, this.#base + STATE, state, PID | CONTENDED) !== state) return false;
-    this.#own();
+    const i32 = this.#i32;
+    const b = this.#base;
+    if (Atomics.compareExchange(i32, b + STATE, state, PID | CONTENDED) !== state) return false;
+    this.#own(i32, b);
     return true;
   }
 
@@ -213,11 +202,12 @@ abstract class SemLockBase extends Acquirable {
   // state to sleep on, marked CONTENDED so that its release wakes a sleeper (-1: it changed, look again).
   #markContended(): number {
     const i32 = this.#i32;
-    const index = this.#base + STATE;
+    const b = this.#base;
+    const index = b + STATE;
     const state = Atomics.load(i32, index);
     if (state === 0) {
       if (Atomics.compareExchange(i32, index, 0, PID | CONTENDED) !== 0) return -1;
-      this.#own();
+      this.#own(i32, b);
       return 0;
     }
     if ((state & CONTENDED) !== 0) return state;
