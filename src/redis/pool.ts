@@ -3,12 +3,13 @@
 // Every task (or map chunk) is one BullMQ job. Job ids are made here, before the job is added,
 // so that a completion can never arrive for an id this side does not know yet; a caller-given
 // `key` makes them deterministic, which is how a restarted submitter finds its finished results.
-// Results come back through BullMQ's event stream (QueueEvents), read from a point taken before
-// the first job was added; a periodic sweep reads the job itself for any result whose event was
-// missed (the stream is capped, and a submitter may have been away).
+// Results come back on the pool's reply channel (Redis pub/sub, subscribed before the first job is
+// added), where the worker publishes each outcome; a periodic sweep reads the job itself for any
+// result whose reply was missed (pub/sub keeps nothing for a submitter that was away, and a job
+// that failed for good after its worker vanished gets no reply).
 
 import { randomUUID } from 'node:crypto';
-import type { Queue as BullQueue, QueueEvents, Job } from 'bullmq';
+import type { Queue as BullQueue, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isModuleTarget, type ModuleTarget, type TargetArgs, type TargetResult } from '../codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from '../errors.js';
@@ -33,7 +34,7 @@ import {
   type TaskKind,
 } from '../pool/core.js';
 import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeOutcome, encodeArgs, isWireOutcome, type JobData } from './wire.js';
+import { decodeOutcome, decodeReply, encodeArgs, isWireOutcome, replyChannel, type JobData } from './wire.js';
 
 /** Options of the distributed {@link Pool}. Python: `Pool(processes, …)`; these are the distributed tier's own */
 export interface PoolOptions extends RedisTarget {
@@ -46,7 +47,11 @@ export interface PoolOptions extends RedisTarget {
   attempts?: number;
   /** Milliseconds finished tasks (and their results) stay in Redis for a restarted submitter. Default one hour. No Python twin. */
   keepResults?: number;
-  /** Milliseconds between checks of the jobs themselves, for results whose event was missed. Default 5000. No Python twin. */
+  /**
+   * Milliseconds between checks of the jobs themselves, for results whose reply was missed (the
+   * submitter's connection was down) or never came (a task given up after its workers died). Default 5000.
+   * No Python twin.
+   */
   sweepInterval?: number;
 }
 
@@ -115,9 +120,9 @@ export class Pool {
   readonly #client: Redis;
   readonly #queue: BullQueue;
   readonly #pending = new Map<string, Pending>();
-  readonly #ready: Promise<QueueEvents>;
+  readonly #ready: Promise<void>;
   readonly #idPrefix = randomUUID();
-  #events: QueueEvents | undefined;
+  readonly #replies: Redis;
   #outbox: Outgoing[] = [];
   #flushScheduled = false;
   #nextId = 1;
@@ -137,6 +142,7 @@ export class Pool {
     this.#client = connect(this.#target.url);
     this.#queue = new bullmq.Queue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
     this.#queue.on('error', () => undefined); // failures reach the callers through rejected adds
+    this.#replies = connect(this.#target.url, true);
     this.#ready = this.#listen();
     this.#ready.catch(() => undefined);
   }
@@ -151,17 +157,17 @@ export class Pool {
     return this.#pending.size;
   }
 
-  // Read the event stream from its current end, taken before any job of ours exists.
-  async #listen(): Promise<QueueEvents> {
-    const { name, prefix, url } = this.#target;
-    const last = (await this.#client.xrevrange(`${prefix}:${name}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    const events = new bullmq.QueueEvents(name, { connection: { url }, prefix, lastEventId: last[0]?.[0] ?? '0' });
-    events.on('error', () => undefined); // a lost connection is retried; the sweep covers the gap
-    events.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => this.#completed(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }: { jobId: string; failedReason: string }) => this.#failed(jobId, failedReason));
-    this.#events = events;
-    await events.waitUntilReady();
-    return events;
+  // Subscribe to the pool's replies before any job of ours exists. ioredis subscribes again after a
+  // reconnection; the sweep covers what was published meanwhile.
+  async #listen(): Promise<void> {
+    const { name, prefix } = this.#target;
+    this.#replies.on('message', (_channel: string, text: string) => {
+      const reply = decodeReply(text);
+      if (reply === undefined) return;
+      if ('outcome' in reply) this.#completed(reply.id, reply.outcome);
+      else this.#failed(reply.id, reply.failed);
+    });
+    await this.#replies.subscribe(replyChannel(prefix, name));
   }
 
   // ---- submitting -------------------------------------------------------------------------------
@@ -445,7 +451,7 @@ export class Pool {
   #disconnect(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#ready.catch(() => undefined);
-      await this.#events?.close().catch(() => undefined);
+      this.#replies.disconnect();
       await this.#queue.close().catch(() => undefined);
       await this.#client.quit().catch(() => this.#client.disconnect());
     })();

@@ -20,8 +20,9 @@ import { positiveInt } from '../arguments.js';
 import { Pool as LocalPool, submitTask } from '../pool/pool.js';
 import { runTask, type Call } from '../pool/task-runner.js';
 import { cpuCount } from '../process/current.js';
-import { bullmq, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeArgs, encodeOutcome, type JobData, type WireOutcome } from './wire.js';
+import type { Redis } from 'ioredis';
+import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { decodeArgs, encodeOutcome, encodeReply, replyChannel, type JobData, type Reply, type WireOutcome } from './wire.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends RedisTarget {
@@ -58,6 +59,7 @@ export interface ServeOptions extends RedisTarget {
  */
 export class Worker {
   readonly #bull: BullWorker<JobData, WireOutcome>;
+  readonly #replies: Redis;
   readonly #pool: LocalPool | undefined;
   readonly #target: ResolvedTarget;
   readonly #concurrency: number;
@@ -65,8 +67,9 @@ export class Worker {
   #closing: Promise<void> | undefined;
 
   /** @internal */
-  constructor(bull: BullWorker<JobData, WireOutcome>, pool: LocalPool | undefined, target: ResolvedTarget, concurrency: number) {
+  constructor(bull: BullWorker<JobData, WireOutcome>, replies: Redis, pool: LocalPool | undefined, target: ResolvedTarget, concurrency: number) {
     this.#bull = bull;
+    this.#replies = replies;
     this.#pool = pool;
     this.#target = target;
     this.#concurrency = concurrency;
@@ -99,6 +102,7 @@ export class Worker {
       await this.#bull.close();
       this.#pool?.close();
       await this.#pool?.join();
+      await this.#replies.quit().catch(() => this.#replies.disconnect());
     })();
     return this.#closing;
   }
@@ -106,6 +110,7 @@ export class Worker {
   /** Stop now: running tasks are abandoned, and other workers take them over once their lease runs out. */
   async terminate(): Promise<void> {
     await Promise.all([this.#bull.close(true), this.#pool?.terminate()]);
+    this.#replies.disconnect();
   }
 
   /** `await using worker = await serve({...})`: close when the scope ends. Python: `with Pool(…)` (which terminates; this closes) */
@@ -141,16 +146,22 @@ export async function serve(options: ServeOptions): Promise<Worker> {
 
   const pool = isolate ? new LocalPool(concurrency) : undefined;
   const run = pool === undefined ? inProcess(moduleUrl) : inPool(pool, moduleUrl);
+  // The submitters' copy of each outcome; one that is lost (a dropped connection) is found by their sweep.
+  const replies = connect(target.url);
+  const channel = replyChannel(target.prefix, target.name);
+  const reply = (message: Reply): void => void replies.publish(channel, encodeReply(message)).catch(() => undefined);
   const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
-    let value: unknown;
+    let outcome: WireOutcome;
     try {
-      value = await run(job.data);
+      outcome = encodeOutcome(true, await run(job.data));
     } catch (err) {
       // The local process died under the task: let BullMQ retry it (job attempts).
       if (err instanceof WorkerLostError) throw err;
-      return encodeOutcome(false, err);
+      outcome = encodeOutcome(false, err);
     }
-    return encodeOutcome(true, value);
+    // Sent before BullMQ records the job as finished: the submitter need not wait for that.
+    if (job.id !== undefined) reply({ id: job.id, outcome });
+    return outcome;
   };
 
   const bull = new bullmq.Worker<JobData, WireOutcome>(target.name, processor, {
@@ -163,14 +174,19 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     autorun: false,
   });
   bull.on('error', onError);
+  // A job that failed for good (no attempt left) has finishedOn.
+  bull.on('failed', (job, err) => {
+    if (job?.id !== undefined && typeof job.finishedOn === 'number') reply({ id: job.id, failed: err.message });
+  });
   try {
     await bull.waitUntilReady();
   } catch (err) {
     await Promise.all([bull.close(true).catch(() => undefined), pool?.terminate()]);
+    replies.disconnect();
     throw err;
   }
   void bull.run().catch(onError);
-  return new Worker(bull, pool, target, concurrency);
+  return new Worker(bull, replies, pool, target, concurrency);
 }
 
 type Runner = (data: JobData) => unknown;

@@ -2,6 +2,11 @@
 // its arguments; the worker answers with an outcome. BullMQ stores both as JSON, so plain data
 // (codec/plain.ts) goes as it is; anything else (Map, Set, Date, BigInt, -0, undefined, shared
 // references...) is V8-serialized, as between local processes, then base64.
+//
+// The worker also publishes each outcome on the pool's reply channel as it finishes: a submitter
+// hears of each job once, instead of reading every event of the queue's stream (added, waiting,
+// active, completed, drained) and waking for each. One channel per pool, not per submitter, so
+// that a restarted submitter hears at once of the jobs its predecessor left running.
 
 import { deserialize, serialize } from 'node:v8';
 import { asPicklingError } from '../backends/clone-error.js';
@@ -70,4 +75,31 @@ export function isWireOutcome(value: unknown): value is WireOutcome {
 export function decodeOutcome(wire: WireOutcome): { ok: true; value: unknown } | { ok: false; error: Error } {
   const outcome = typeof wire === 'string' ? (deserialize(Buffer.from(wire, 'base64')) as Outcome) : ([1, wire[1]] as Outcome);
   return outcome[0] === 1 ? { ok: true, value: outcome[1] } : { ok: false, error: decodeError(outcome[1]) };
+}
+
+/** @internal The channel where the workers of a pool publish its outcomes. */
+export function replyChannel(prefix: string, name: string): string {
+  return `${prefix}:${name}:replies`;
+}
+
+/** @internal What a reply says: a job's outcome, or that it failed for good (its reason). */
+export type Reply = { id: string; outcome: WireOutcome } | { id: string; failed: string };
+
+/** @internal A reply as published: `[id, outcome]` or `[id, null, reason]`, in JSON. */
+export function encodeReply(reply: Reply): string {
+  return JSON.stringify('outcome' in reply ? [reply.id, reply.outcome] : [reply.id, null, reply.failed]);
+}
+
+/** @internal A published reply read back; undefined for anything that is not one (another program may publish there). */
+export function decodeReply(text: string): Reply | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || typeof value[0] !== 'string') return undefined;
+  if (value.length === 3 && value[1] === null && typeof value[2] === 'string') return { id: value[0], failed: value[2] };
+  if (value.length === 2 && isWireOutcome(value[1])) return { id: value[0], outcome: value[1] };
+  return undefined;
 }

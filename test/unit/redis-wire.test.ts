@@ -3,7 +3,7 @@
 // stands for BullMQ's storage.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeArgs, decodeOutcome, encodeArgs, encodeOutcome } from '../../src/redis/wire.js';
+import { decodeArgs, decodeOutcome, decodeReply, encodeArgs, encodeOutcome, encodeReply } from '../../src/redis/wire.js';
 import { PicklingError } from 'multiprocessing-ts';
 import { SHORT } from '../helpers/timeouts.js';
 
@@ -79,5 +79,17 @@ describe('distributed pool wire encoding', () => {
   it('keeps the class and message of a task error', opts, () => {
     const outcome = decodeOutcome(throughJson(encodeOutcome(false, new RangeError('bad'))));
     assert.ok(!outcome.ok && outcome.error instanceof RangeError && outcome.error.message === 'bad');
+  });
+
+  it('reads back the replies it publishes, and ignores anything else on the channel', opts, () => {
+    const done = { id: 'j.1', outcome: encodeOutcome(true, { n: [1, 2] }) };
+    const given = { id: 'j.2', failed: 'lost' };
+    assert.deepEqual(decodeReply(encodeReply(done)), done);
+    assert.deepEqual(decodeReply(encodeReply(given)), given);
+    const serialized = { id: 'j.3', outcome: encodeOutcome(true, new Map([[1, 2]])) };
+    assert.deepEqual(decodeOutcome((decodeReply(encodeReply(serialized)) as typeof serialized).outcome), { ok: true, value: new Map([[1, 2]]) });
+    for (const text of ['', 'not json', 'null', '{}', '[]', '[1, [1, 2]]', '["j", 5]', '["j", [2, 1]]', '["j", null]', '["j", null, 7]', '["j", [1, 2], "x"]']) {
+      assert.equal(decodeReply(text), undefined, text);
+    }
   });
 });
