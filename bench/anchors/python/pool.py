@@ -5,8 +5,9 @@ are created before the timing and closed after it. Prints JSON:
 {"python": "3.11.7", "start_method": "fork", "workload": "...", "systems": {name: {"median": ms,
  "p90": ms, "samples": [ms, ...]}}, ...}
 
-  throughput  N trivial tasks (x -> x + 1): Pool.map chunksize=1, Pool.map default chunksize,
-              ProcessPoolExecutor.map (chunksize 1, its default)
+  throughput  N trivial tasks (x -> x + 1): Pool.map chunksize=1, ProcessPoolExecutor.map
+              (chunksize 1, its default)
+  map         the same N tasks in one Pool.map call with the default chunksize
   roundtrip   N sequential Pool.apply(inc, (i,))
   cpu         --tasks CPU-bound tasks of --iterations loop steps (calibrated here to --task-ms when
               0): serially in this process, then Pool.map chunksize=1 / default, executor.map
@@ -61,7 +62,7 @@ def check(result, expected, what):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["throughput", "roundtrip", "cpu"])
+    parser.add_argument("workload", choices=["throughput", "map", "roundtrip", "cpu"])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--n", type=int, default=100_000)
@@ -84,11 +85,14 @@ def main():
             expected = list(range(1, n + 1))
             systems = {
                 "Pool.map chunksize=1": lambda: check(pool.map(inc, range(n), chunksize=1), expected, "map"),
-                "Pool.map default chunksize": lambda: check(pool.map(inc, range(n)), expected, "map"),
                 "ProcessPoolExecutor.map": lambda: check(list(executor.map(inc, range(n))), expected, "executor.map"),
             }
             if args.executor_reps > 0:
                 caps["ProcessPoolExecutor.map"] = args.executor_reps
+        elif args.workload == "map":
+            n = args.n
+            expected = list(range(1, n + 1))
+            systems = {"Pool.map default chunksize": lambda: check(pool.map(inc, range(n)), expected, "map")}
         elif args.workload == "roundtrip":
             n = args.n
 
