@@ -11,9 +11,10 @@
 // process worker's result right after sending it a task (pool/task-link.ts; those two look only
 // while looking finds, LookOdds below: on a busy CPU it would take the time from the other side
 // that is to send what they look for), and a manager server polls its sockets after a turn that
-// sent replies (managers/busy-poll.ts, through the addon; it reads the sockets' fds from a Node
+// sent replies, and a manager client polls its sockets for the replies after a turn that sent
+// requests (managers/busy-poll.ts, through the addon; it reads the sockets' fds from a Node
 // internal behind `handleFd` in runtime.ts, and does without the trick where Node does not expose
-// them). The addon's asynchronous futex waiter also looks at its words every millisecond where it
+// them; both look only while looking finds). The addon's asynchronous futex waiter also looks at its words every millisecond where it
 // cannot sleep on all of them at once (no futex_waitv, or more than 127 waits; kLookAgainNs in
 // native/src/futex.cc): that is how those waits end at all, so no switch turns it off.
 //
@@ -40,6 +41,9 @@ export const REPLY_SPIN_MS = when(0.05);
 
 /** How long a manager server polls its sockets for the next request after sending replies, in ms. */
 export const SERVER_POLL_MS = when(0.1);
+
+/** How long a manager client polls its sockets for the reply after sending requests, in ms. */
+export const CLIENT_POLL_MS = when(0.1);
 
 // Reading the clock allocates a number on the heap: a spin reads it once every few looks, so that
 // it makes little of the garbage a busy pool's scavenges pause for.

@@ -1,14 +1,16 @@
-// A latency trick of the manager server under serveForever() (latency.ts): after a turn of the
-// event loop that sent replies, look for the next request on its sockets for a moment (the addon
-// polls their fds) before the event loop sleeps. A client's next call usually follows its reply
-// at once, and waking a sleeping process costs more than the call.
+// A latency trick of the manager server under serveForever() and of its clients (latency.ts):
+// after a turn of the event loop that sent replies (the server) or requests (a client), look for
+// what comes back on those sockets for a moment (the addon polls their fds) before the event loop
+// sleeps. A client's next call usually follows its reply at once, and a reply its request, on
+// loopback; waking a sleeping process costs more than the call. Where what comes back takes
+// longer (a server on another machine), the looks stop paying and are mostly skipped (LookOdds).
 //
 // Where Node does not expose a socket's fd (handleFd), where the addon is missing, where the
 // tricks are off, or where the addon's poll fails once, the server just lets the event loop sleep.
 
 import type { Socket } from 'node:net';
 import { hasNative, native } from '../addon/binding.js';
-import { SERVER_POLL_MS } from '../latency.js';
+import { LookOdds, SERVER_POLL_MS } from '../latency.js';
 import { handleFd } from '../runtime.js';
 
 /** Polls a set of sockets briefly, once per event-loop turn in which `schedule()` was called. */
@@ -17,6 +19,7 @@ export class BusyPoller {
   #fds: Int32Array | undefined;
   #scheduled = false;
   #enabled: boolean;
+  readonly #odds = new LookOdds();
 
   constructor(readonly ms = SERVER_POLL_MS) {
     this.#enabled = ms > 0 && hasNative();
@@ -49,9 +52,9 @@ export class BusyPoller {
       }
       this.#fds = Int32Array.from(fds);
     }
-    if (this.#fds.length === 0) return;
+    if (this.#fds.length === 0 || !this.#odds.worthIt()) return;
     try {
-      native().spinUntilReadable(this.#fds, this.ms);
+      this.#odds.record(native().spinUntilReadable(this.#fds, this.ms));
     } catch {
       this.#enabled = false;
     }

@@ -9,6 +9,8 @@ import type { Connection } from '../connection/socket-connection.js';
 import { loads, PyException, Tuple, tuple } from '../pickle/index.js';
 import { currentProcess } from '../process/current.js';
 import type { Kwds } from './args.js';
+import { BusyPoller } from './busy-poll.js';
+import { CLIENT_POLL_MS } from '../latency.js';
 import { rebuildingProxies, Token, type ProxyRef } from './token.js';
 import type { ProxyClass } from './types.js';
 
@@ -104,6 +106,8 @@ export interface ManagerClientOptions {
 export class ManagerClient {
   readonly #idle: Connection[] = [];
   readonly #busy = new Set<Connection>();
+  // Looks for the replies of this turn's calls before the event loop sleeps (latency.ts).
+  readonly #poller = new BusyPoller(CLIENT_POLL_MS);
   #closed = false;
   /** Proxy classes registered for typeids (by the manager class that made this client). */
   proxytypes: ReadonlyMap<string, ProxyClass | undefined> | undefined;
@@ -181,11 +185,15 @@ export class ManagerClient {
     const increfs: Promise<unknown>[] = [];
     try {
       conn.send(tuple(ident, method, Tuple.from(args), kwds));
+      this.#poller.add(conn.socket);
+      this.#poller.schedule();
       reply = this.#load(await conn.recvBytes(), increfs);
     } catch (err) {
       this.#busy.delete(conn);
       conn.close();
       throw err;
+    } finally {
+      this.#poller.delete(conn.socket);
     }
     // The server keeps the objects a reply names alive until this connection's next request.
     const failed = increfs.length > 0 ? (await Promise.allSettled(increfs)).find((r) => r.status === 'rejected') : undefined;
