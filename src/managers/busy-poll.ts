@@ -6,7 +6,9 @@
 // longer (a server on another machine), the looks stop paying and are mostly skipped (LookOdds).
 //
 // Where Node does not expose a socket's fd (handleFd), where the addon is missing, where the
-// tricks are off, or where the addon's poll fails once, the server just lets the event loop sleep.
+// tricks are off, or where the addon's poll fails once, the event loop just sleeps. A client of a
+// server in its own program (BaseManager.start()) finds nothing while it looks, since that server
+// answers only once the look is over, and so soon looks only rarely.
 
 import type { Socket } from 'node:net';
 import { hasNative, native } from '../addon/binding.js';

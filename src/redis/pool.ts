@@ -49,7 +49,8 @@ export interface PoolOptions extends RedisTarget {
   keepResults?: number;
   /**
    * Milliseconds between checks of the jobs themselves, for results whose reply was missed (the
-   * submitter's connection was down) or never came (a task given up after its workers died). Default 5000.
+   * submitter's connection was down, a result larger than Redis's pub/sub buffer) or never came (a
+   * task given up after its workers died, a Redis user not allowed the reply channel). Default 5000.
    * No Python twin.
    */
   sweepInterval?: number;
@@ -98,6 +99,9 @@ const DEFAULT_CHUNKS = 256;
 const IMAP_AHEAD = 64;
 const ADD_BATCH = 1000;
 const SWEEP_BATCH = 500;
+// A keyed job found unfinished when added may have published its reply just before: it is looked
+// at again after this many ms, then twice as long each time, until the sweep's interval.
+const RECHECK_MS = 25;
 
 /**
  * A pool whose workers are `mpts worker` processes on any number of machines, sharing tasks
@@ -142,7 +146,7 @@ export class Pool {
     this.#client = connect(this.#target.url);
     this.#queue = new bullmq.Queue(this.#target.name, { connection: this.#client, prefix: this.#target.prefix });
     this.#queue.on('error', () => undefined); // failures reach the callers through rejected adds
-    this.#replies = connect(this.#target.url, true);
+    this.#replies = connect(this.#target.url);
     this.#ready = this.#listen();
     this.#ready.catch(() => undefined);
   }
@@ -161,13 +165,24 @@ export class Pool {
   // reconnection; the sweep covers what was published meanwhile.
   async #listen(): Promise<void> {
     const { name, prefix } = this.#target;
+    const channel = replyChannel(prefix, name, this.#replies.options.db ?? 0);
     this.#replies.on('message', (_channel: string, text: string) => {
       const reply = decodeReply(text);
       if (reply === undefined) return;
       if ('outcome' in reply) this.#completed(reply.id, reply.outcome);
       else this.#failed(reply.id, reply.failed);
     });
-    await this.#replies.subscribe(replyChannel(prefix, name));
+    try {
+      await this.#replies.subscribe(channel);
+    } catch (err) {
+      // A Redis user without access to the channel (ACL) still gets its results, from the sweep.
+      if (!String((err as Error).message).startsWith('NOPERM')) throw err;
+      this.#replies.disconnect();
+      process.emitWarning(
+        `Redis refused the subscription to ${channel} (${(err as Error).message}): the results of pool "${name}" will come only from its sweep, every ${this.#sweepMs} ms. Grant the Redis user the channel (ACL: &${channel})`,
+        { code: 'ERR_MP_REDIS_NO_REPLIES' },
+      );
+    }
   }
 
   // ---- submitting -------------------------------------------------------------------------------
@@ -312,8 +327,11 @@ export class Pool {
           entry.added = true;
           if (entry.keyed) keyed.push(id);
         }
-        // A keyed job may have existed already, and finished long ago: no event will come for it.
-        if (keyed.length > 0) await this.#lookup(keyed);
+        // A keyed job may have existed already, and finished long ago: no reply will come for it.
+        if (keyed.length > 0) {
+          await this.#lookup(keyed);
+          this.#recheck(keyed, RECHECK_MS);
+        }
       }
     } catch (err) {
       const error = new ValueError(`Could not add tasks to Redis queue "${this.#target.name}": ${(err as Error).message}`, { code: 'ERR_MP_REDIS', cause: err });
@@ -381,6 +399,17 @@ export class Pool {
     }
   }
 
+  #recheck(ids: string[], delay: number): void {
+    const left = ids.filter((id) => this.#pending.has(id));
+    if (left.length === 0 || delay >= this.#sweepMs || this.#state === 'TERMINATE') return;
+    setTimeout(() => {
+      this.#lookup(left).then(
+        () => this.#recheck(left, delay * 2),
+        () => undefined, // Redis unreachable for now: the sweep looks again
+      );
+    }, delay).unref();
+  }
+
   #armSweep(): void {
     if (this.#sweepTimer !== undefined || this.#pending.size === 0 || this.#state === 'TERMINATE') return;
     this.#sweepTimer = setTimeout(() => void this.#sweep(), this.#sweepMs);
@@ -397,6 +426,12 @@ export class Pool {
       for (const [id, entry] of this.#pending) {
         if (entry.added && entry.since < old) ids.push(id);
         if (ids.length >= SWEEP_BATCH) break;
+      }
+      // To the back of the line: the next sweep looks at the others first.
+      for (const id of ids) {
+        const entry = this.#pending.get(id)!;
+        this.#pending.delete(id);
+        this.#pending.set(id, entry);
       }
       if (ids.length > 0) await this.#lookup(ids);
     } catch {
@@ -450,8 +485,9 @@ export class Pool {
 
   #disconnect(): Promise<void> {
     this.#closed ??= (async () => {
-      await this.#ready.catch(() => undefined);
+      // First: a subscription still waiting for Redis then fails, and #ready settles.
       this.#replies.disconnect();
+      await this.#ready.catch(() => undefined);
       await this.#queue.close().catch(() => undefined);
       await this.#client.quit().catch(() => this.#client.disconnect());
     })();

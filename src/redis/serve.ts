@@ -99,18 +99,24 @@ export class Worker {
   /** Finish the running tasks, take no more, stop the local pool and disconnect. Python: `Pool.close` then `Pool.join` */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#bull.close();
-      this.#pool?.close();
-      await this.#pool?.join();
-      await this.#replies.quit().catch(() => this.#replies.disconnect());
+      try {
+        await this.#bull.close();
+        this.#pool?.close();
+        await this.#pool?.join();
+      } finally {
+        await this.#replies.quit().catch(() => this.#replies.disconnect());
+      }
     })();
     return this.#closing;
   }
 
   /** Stop now: running tasks are abandoned, and other workers take them over once their lease runs out. */
   async terminate(): Promise<void> {
-    await Promise.all([this.#bull.close(true), this.#pool?.terminate()]);
-    this.#replies.disconnect();
+    try {
+      await Promise.all([this.#bull.close(true), this.#pool?.terminate()]);
+    } finally {
+      this.#replies.disconnect();
+    }
   }
 
   /** `await using worker = await serve({...})`: close when the scope ends. Python: `with Pool(…)` (which terminates; this closes) */
@@ -148,8 +154,15 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   const run = pool === undefined ? inProcess(moduleUrl) : inPool(pool, moduleUrl);
   // The submitters' copy of each outcome; one that is lost (a dropped connection) is found by their sweep.
   const replies = connect(target.url);
-  const channel = replyChannel(target.prefix, target.name);
-  const reply = (message: Reply): void => void replies.publish(channel, encodeReply(message)).catch(() => undefined);
+  const channel = replyChannel(target.prefix, target.name, replies.options.db ?? 0);
+  let refused = false;
+  const reply = (message: Reply): void =>
+    void replies.publish(channel, encodeReply(message)).catch((err: Error) => {
+      // Said once: the submitters then find each result by their sweep, seconds later.
+      if (refused || !String(err.message).startsWith('NOPERM')) return;
+      refused = true;
+      onError(new Error(`Redis refused to publish on ${channel} (${err.message}): submitters will find results only by their sweep. Grant the Redis user the channel (ACL: &${channel})`));
+    });
   const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
     let outcome: WireOutcome;
     try {
@@ -164,15 +177,22 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     return outcome;
   };
 
-  const bull = new bullmq.Worker<JobData, WireOutcome>(target.name, processor, {
-    connection: { url: target.url },
-    prefix: target.prefix,
-    concurrency,
-    lockDuration,
-    stalledInterval,
-    maxStalledCount,
-    autorun: false,
-  });
+  let bull: BullWorker<JobData, WireOutcome>;
+  try {
+    bull = new bullmq.Worker<JobData, WireOutcome>(target.name, processor, {
+      connection: { url: target.url },
+      prefix: target.prefix,
+      concurrency,
+      lockDuration,
+      stalledInterval,
+      maxStalledCount,
+      autorun: false,
+    });
+  } catch (err) {
+    replies.disconnect();
+    await pool?.terminate();
+    throw err;
+  }
   bull.on('error', onError);
   // A job that failed for good (no attempt left) has finishedOn.
   bull.on('failed', (job, err) => {

@@ -4,9 +4,9 @@
 // references...) is V8-serialized, as between local processes, then base64.
 //
 // The worker also publishes each outcome on the pool's reply channel as it finishes: a submitter
-// hears of each job once, instead of reading every event of the queue's stream (added, waiting,
-// active, completed, drained) and waking for each. One channel per pool, not per submitter, so
-// that a restarted submitter hears at once of the jobs its predecessor left running.
+// hears of each job of the pool once, instead of reading every event of the queue's stream (added,
+// waiting, active, completed, drained) and waking for each. One channel per pool, not per
+// submitter, so that a restarted submitter hears at once of the jobs its predecessor left running.
 
 import { deserialize, serialize } from 'node:v8';
 import { asPicklingError } from '../backends/clone-error.js';
@@ -77,9 +77,13 @@ export function decodeOutcome(wire: WireOutcome): { ok: true; value: unknown } |
   return outcome[0] === 1 ? { ok: true, value: outcome[1] } : { ok: false, error: decodeError(outcome[1]) };
 }
 
-/** @internal The channel where the workers of a pool publish its outcomes. */
-export function replyChannel(prefix: string, name: string): string {
-  return `${prefix}:${name}:replies`;
+/**
+ * @internal The channel where the workers of a pool publish its outcomes. Pub/sub ignores the
+ * database a connection selected, so the channel names it: pools of one name in two databases of
+ * one server stay apart, as their keys do.
+ */
+export function replyChannel(prefix: string, name: string, db: number): string {
+  return `${prefix}:${name}:replies:${db}`;
 }
 
 /** @internal What a reply says: a job's outcome, or that it failed for good (its reason). */

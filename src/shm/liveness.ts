@@ -16,7 +16,8 @@ export function processAlive(pid: number): boolean {
 export function startStamp(pid: number): number {
   if (!hasNative()) return 0;
   const ticks = native().processStartTime(pid);
-  return (ticks ^ Math.imul(Math.floor(ticks / 2 ** 32), 0x9e3779b1)) | 1;
+  // 0 when it cannot be read; else never 0 (the low bit set: two starts within a tick look alike).
+  return ticks === 0 ? 0 : (ticks ^ Math.imul(Math.floor(ticks / 2 ** 32), 0x9e3779b1)) | 1;
 }
 
 /**
@@ -32,7 +33,9 @@ export class OwnerWatch {
   dead(pid: number, start = 0): boolean {
     if (pid === 0 || pid === process.pid || !hasNative()) return false;
     if (!processAlive(pid)) return true;
-    if (start === 0 || startStamp(pid) === start) return false;
+    const now = startStamp(pid);
+    // Either start unknown (e.g. another user's process under hidepid): nothing to compare.
+    if (start === 0 || now === 0 || now === start) return false;
     const seenBefore = this.#suspectPid === pid && this.#suspectStart === start;
     this.#suspectPid = pid;
     this.#suspectStart = start;

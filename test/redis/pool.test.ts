@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PicklingError, Pool, ValueError, WorkerLostError, moduleTargets, serve, type Worker } from 'multiprocessing-ts/redis';
+import { Redis } from 'ioredis';
 import { assertNoLeaks, pidAlive, waitUntil } from '../helpers/leaks.js';
 import { exited, skipRedis, startRedis, startWorker, tsNode, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 import { LONG, SHORT } from '../helpers/timeouts.js';
@@ -124,15 +125,42 @@ describe('redis Pool', { skip: skipRedis }, () => {
       assert.ok(pulled <= 3 + 64, `pulled ${pulled} items for 3 results`);
     });
 
+    // With a sweep too slow to finish within the test's time: the results must come from the
+    // replies and the lookups that follow an add.
     it('a keyed task submitted again is not run again: the result is found', { timeout: LONG }, async () => {
       const dir = mkdtempSync(join(scratch, 'keyed-'));
+      const slowSweep = { redis: redis.url, name: 'api', sweepInterval: 3_600_000 };
       {
-        await using pool = new Pool({ redis: redis.url, name: 'api' });
+        await using pool = new Pool(slowSweep);
+        assert.equal(await pool.applyAsync(tasks.recordRun, [dir, 7], { key: 'keyed-7' }).get(), 70);
+        // Again at once, while the worker may not yet have recorded the job as finished.
         assert.equal(await pool.applyAsync(tasks.recordRun, [dir, 7], { key: 'keyed-7' }).get(), 70);
       }
-      await using pool = new Pool({ redis: redis.url, name: 'api' });
+      await using pool = new Pool(slowSweep);
       assert.equal(await pool.applyAsync(tasks.recordRun, [dir, 7], { key: 'keyed-7' }).get(), 70);
       assert.equal(readFileSync(join(dir, '7.runs'), 'utf8'), 'x', 'the task ran once');
+    });
+
+    it('a Redis user not allowed the reply channel is told once, and gets its results from the sweep', { timeout: LONG }, async () => {
+      const admin = new Redis(redis.url);
+      try {
+        await admin.call('ACL', 'SETUSER', 'nochannel', 'on', '>secret', '~*', '+@all', 'resetchannels');
+      } finally {
+        admin.disconnect();
+      }
+      const warned: Error[] = [];
+      const onWarning = (warning: Error): void => void ((warning as NodeJS.ErrnoException).code === 'ERR_MP_REDIS_NO_REPLIES' && warned.push(warning));
+      process.on('warning', onWarning);
+      try {
+        await using pool = new Pool({ redis: redis.url.replace('redis://', 'redis://nochannel:secret@'), name: 'api', sweepInterval: 200 });
+        assert.equal(await pool.apply(tasks.double, [4]), 8);
+        assert.deepEqual(await pool.map(tasks.double, [1, 2, 3], 1), [2, 4, 6]);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(warned.length, 1);
+        assert.match(warned[0]!.message, /NOPERM[\s\S]*sweep[\s\S]*&mpts:api:replies:0/);
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
   });
 
