@@ -485,9 +485,9 @@ export class Pool {
 
   #disconnect(): Promise<void> {
     this.#closed ??= (async () => {
-      // First: a subscription still waiting for Redis then fails, and #ready settles.
+      // Not waiting for #ready: ioredis leaves a command queued while it reconnects unsettled
+      // when it is disconnected (redis/ioredis#2169), and the subscription may be that command.
       this.#replies.disconnect();
-      await this.#ready.catch(() => undefined);
       await this.#queue.close().catch(() => undefined);
       await this.#client.quit().catch(() => this.#client.disconnect());
     })();

@@ -164,6 +164,15 @@ describe('redis Pool', { skip: skipRedis }, () => {
     });
   });
 
+  it('a pool whose Redis cannot be reached: terminate() ends at once, and the waiting task rejects', { timeout: SHORT }, async () => {
+    // A port nothing listens on: the pool's connections keep retrying until terminate().
+    const pool = new Pool({ redis: 'redis://127.0.0.1:1', name: 'nowhere' });
+    const task = pool.apply(tasks.double, [1]);
+    const rejected = assert.rejects(task, (err: unknown) => err instanceof ValueError && (err as ValueError).code === 'ERR_MP_POOL_TERMINATED');
+    await pool.terminate();
+    await rejected;
+  });
+
   it('kill -9 a worker in the middle of a task: another worker completes it, nothing is lost', { timeout: LONG }, async () => {
     // Short leases, so that the dead worker's task comes back within seconds.
     const lease = ['--concurrency', '1', '--lock-duration', '2000', '--stalled-interval', '1000'];
