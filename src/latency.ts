@@ -2,21 +2,22 @@
 //
 // Waking a thread or a process that sleeps in the kernel costs more than a whole round trip of a
 // small message (tens of microseconds on a small VM), and where the library waits for something
-// that usually follows at once (the next task after a result, the next request after a reply, the
-// rest of a message the other side is copying), it looks for it for a moment before it sleeps.
-// Each trick spends at most a fraction of a millisecond of CPU per wait, and only when the wait
-// is likely to be short: the queue ring spins only while the other side holds its lock
-// (synchronize/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a worker
-// of a pool looks for its next task after its last result (pool/worker.ts), a pool looks for a
-// process worker's result right after sending it a task (pool/task-link.ts; those two look only
-// while looking finds, LookOdds below: on a busy CPU it would take the time from the other side
-// that is to send what they look for), and a manager server polls its sockets after a turn that
-// sent replies, and a manager client polls its sockets for the replies after a turn that sent
-// requests (managers/busy-poll.ts, through the addon; it reads the sockets' fds from a Node
-// internal behind `handleFd` in runtime.ts, and does without the trick where Node does not expose
-// them; both look only while looking finds). The addon's asynchronous futex waiter also looks at its words every millisecond where it
-// cannot sleep on all of them at once (no futex_waitv, or more than 127 waits; kLookAgainNs in
-// native/src/futex.cc): that is how those waits end at all, so no switch turns it off.
+// that usually follows at once (the next task after a result, the next request after a reply,
+// the rest of a message the other side is copying), it looks for it for a moment before it
+// sleeps. Each trick spends at most a fraction of a millisecond of CPU per wait, and only when
+// the wait is likely to be short: the queue ring spins only while the other side holds its lock
+// (synchronize/ring.ts), a Lock spins a few loads before it sleeps (synchronize/lock.ts), a
+// worker of a pool looks for its next task after its last result (pool/worker.ts), a pool looks
+// for a process worker's result right after sending it a task (pool/task-link.ts; those two look
+// only while looking finds, LookOdds below: on a busy CPU it would take the time from the other
+// side that is to send what they look for), and a manager server polls its sockets after a turn
+// that sent replies, and a manager client polls its sockets for the replies after a turn that
+// sent requests (managers/busy-poll.ts, through the addon; it reads the sockets' fds from a Node
+// internal behind `handleFd` in runtime.ts, and does without the trick where Node does not
+// expose them; both look only while looking finds). The addon's asynchronous futex waiter also
+// looks at its words every millisecond where it cannot sleep on all of them at once (no
+// futex_waitv, or more than 127 waits; kLookAgainNs in native/src/futex.cc): that is how those
+// waits end at all, so no switch turns it off.
 //
 // MPTS_LATENCY_TRICKS=0 in the environment (read once, at import; children inherit it) turns the
 // tricks off: every wait sleeps at once. For a machine whose CPU is scarcer than its latency

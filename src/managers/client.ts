@@ -6,11 +6,11 @@
 import { BrokenBarrierError, Empty, Full, RemoteError, ValueError } from '../errors.js';
 import { Client, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/socket-connection.js';
+import { CLIENT_POLL_MS } from '../latency.js';
 import { loads, PyException, Tuple, tuple } from '../pickle/index.js';
 import { currentProcess } from '../process/current.js';
 import type { Kwds } from './args.js';
 import { BusyPoller } from './busy-poll.js';
-import { CLIENT_POLL_MS } from '../latency.js';
 import { rebuildingProxies, Token, type ProxyRef } from './token.js';
 import type { ProxyClass } from './types.js';
 

@@ -34,7 +34,7 @@ import {
   type TaskKind,
 } from '../pool/core.js';
 import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeOutcome, decodeReply, encodeArgs, isWireOutcome, replyChannel, type JobData } from './wire.js';
+import { channelRefused, decodeOutcome, decodeReply, encodeArgs, isWireOutcome, replyChannel, type JobData } from './wire.js';
 
 /** Options of the distributed {@link Pool}. Python: `Pool(processes, …)`; these are the distributed tier's own */
 export interface PoolOptions extends RedisTarget {
@@ -176,12 +176,10 @@ export class Pool {
       await this.#replies.subscribe(channel);
     } catch (err) {
       // A Redis user without access to the channel (ACL) still gets its results, from the sweep.
-      if (!String((err as Error).message).startsWith('NOPERM')) throw err;
+      const refused = channelRefused(err, channel);
+      if (refused === undefined) throw err;
       this.#replies.disconnect();
-      process.emitWarning(
-        `Redis refused the subscription to ${channel} (${(err as Error).message}): the results of pool "${name}" will come only from its sweep, every ${this.#sweepMs} ms. Grant the Redis user the channel (ACL: &${channel})`,
-        { code: 'ERR_MP_REDIS_NO_REPLIES' },
-      );
+      process.emitWarning(`Pool "${name}" gets its results only from its sweep, every ${this.#sweepMs} ms: ${refused}`, { code: 'ERR_MP_REDIS_NO_REPLIES' });
     }
   }
 
@@ -422,18 +420,17 @@ export class Pool {
     this.#sweeping = true;
     try {
       const old = performance.now() - this.#sweepMs;
-      const ids: string[] = [];
-      for (const [id, entry] of this.#pending) {
-        if (entry.added && entry.since < old) ids.push(id);
-        if (ids.length >= SWEEP_BATCH) break;
+      const due: [string, Pending][] = [];
+      for (const pair of this.#pending) {
+        if (pair[1].added && pair[1].since < old) due.push(pair);
+        if (due.length >= SWEEP_BATCH) break;
       }
       // To the back of the line: the next sweep looks at the others first.
-      for (const id of ids) {
-        const entry = this.#pending.get(id)!;
+      for (const [id, entry] of due) {
         this.#pending.delete(id);
         this.#pending.set(id, entry);
       }
-      if (ids.length > 0) await this.#lookup(ids);
+      if (due.length > 0) await this.#lookup(due.map(([id]) => id));
     } catch {
       // Redis unreachable for now: try again at the next sweep.
     } finally {

@@ -13,6 +13,7 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Worker as BullWorker, Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { loadTarget } from '../codec/target-loader.js';
 import { fromModule, type AnyFunction, type ModuleTarget } from '../codec/targets.js';
 import { WorkerLostError } from '../errors.js';
@@ -20,9 +21,8 @@ import { positiveInt } from '../arguments.js';
 import { Pool as LocalPool, submitTask } from '../pool/pool.js';
 import { runTask, type Call } from '../pool/task-runner.js';
 import { cpuCount } from '../process/current.js';
-import type { Redis } from 'ioredis';
 import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
-import { decodeArgs, encodeOutcome, encodeReply, replyChannel, type JobData, type Reply, type WireOutcome } from './wire.js';
+import { channelRefused, decodeArgs, encodeOutcome, encodeReply, replyChannel, type JobData, type Reply, type WireOutcome } from './wire.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends RedisTarget {
@@ -157,11 +157,12 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   const channel = replyChannel(target.prefix, target.name, replies.options.db ?? 0);
   let refused = false;
   const reply = (message: Reply): void =>
-    void replies.publish(channel, encodeReply(message)).catch((err: Error) => {
+    void replies.publish(channel, encodeReply(message)).catch((err: unknown) => {
       // Said once: the submitters then find each result by their sweep, seconds later.
-      if (refused || !String(err.message).startsWith('NOPERM')) return;
+      const why = refused ? undefined : channelRefused(err, channel);
+      if (why === undefined) return;
       refused = true;
-      onError(new Error(`Redis refused to publish on ${channel} (${err.message}): submitters will find results only by their sweep. Grant the Redis user the channel (ACL: &${channel})`));
+      onError(new Error(`Submitters will find results only by their sweep: ${why}`));
     });
   const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
     let outcome: WireOutcome;

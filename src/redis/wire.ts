@@ -86,6 +86,15 @@ export function replyChannel(prefix: string, name: string, db: number): string {
   return `${prefix}:${name}:replies:${db}`;
 }
 
+/**
+ * @internal Whether Redis refused a command on the reply channel to this user (an ACL without
+ * the channel), and what to tell them to do.
+ */
+export function channelRefused(err: unknown, channel: string): string | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith('NOPERM') ? `${message}. Grant the Redis user the channel (ACL: &${channel})` : undefined;
+}
+
 /** @internal What a reply says: a job's outcome, or that it failed for good (its reason). */
 export type Reply = { id: string; outcome: WireOutcome } | { id: string; failed: string };
 

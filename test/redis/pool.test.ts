@@ -155,9 +155,8 @@ describe('redis Pool', { skip: skipRedis }, () => {
         await using pool = new Pool({ redis: redis.url.replace('redis://', 'redis://nochannel:secret@'), name: 'api', sweepInterval: 200 });
         assert.equal(await pool.apply(tasks.double, [4]), 8);
         assert.deepEqual(await pool.map(tasks.double, [1, 2, 3], 1), [2, 4, 6]);
-        await new Promise((resolve) => setImmediate(resolve));
         assert.equal(warned.length, 1);
-        assert.match(warned[0]!.message, /NOPERM[\s\S]*sweep[\s\S]*&mpts:api:replies:0/);
+        assert.match(warned[0]!.message, /sweep[\s\S]*NOPERM[\s\S]*&mpts:api:replies:0/);
       } finally {
         process.off('warning', onWarning);
       }
