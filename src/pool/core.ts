@@ -3,6 +3,7 @@
 // pool's state. CPython: Pool._map_async, Pool._get_tasks and IMapIterator in Lib/multiprocessing/pool.py.
 
 import type { ErrorRecord } from '../codec/error-codec.js';
+import { madeOfItems } from '../codec/plain.js';
 import type { TargetArgs, TargetSpec } from '../codec/targets.js';
 import { positiveInt } from '../arguments.js';
 import { ValueError } from '../errors.js';
@@ -86,7 +87,7 @@ export function chunkSize(length: number, chunksize: number | undefined | null, 
  */
 export function mapInChunks(list: unknown[], size: number, submit: (chunk: unknown[], n: number) => Promise<unknown>): Promise<unknown[]> {
   const chunks: Promise<unknown>[] = [];
-  for (let i = 0, n = 0; i < list.length; i += size, n++) chunks.push(submit(size >= list.length ? list : list.slice(i, i + size), n));
+  for (let i = 0, n = 0; i < list.length; i += size, n++) chunks.push(submit(size >= list.length ? list : madeOfItems(list.slice(i, i + size)), n));
   return Promise.all(chunks).then((parts) => (parts.length === 1 ? (parts[0] as unknown[]) : concat(parts as unknown[][])));
 }
 
@@ -121,7 +122,7 @@ export async function* imapChunks(
   let done = false;
   const fill = async (): Promise<void> => {
     while (!done && pending.size < ahead) {
-      const chunk: unknown[] = [];
+      const chunk: unknown[] = madeOfItems([]);
       while (chunk.length < size) {
         const step = await source.next();
         if (step.done === true) {

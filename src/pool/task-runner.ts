@@ -1,6 +1,7 @@
 // The call a pool task makes in its worker: fn(...args), or fn over every item of a chunk.
 // CPython: worker() with mapstar and starmapstar in Lib/multiprocessing/pool.py.
 
+import { madeOfItems } from '../codec/plain.js';
 import { MAP, APPLY, type TaskKind } from './core.js';
 
 export type Call = (...args: unknown[]) => unknown;
@@ -19,7 +20,7 @@ export function runTask(kind: TaskKind, fn: Call, args: unknown, beforeWait: () 
   const items = args as unknown[];
   // Filled by push, so that the array stays packed: V8's serializer writes a holey array
   // (new Array(n)) element by element as key/value pairs, several times slower.
-  const results: unknown[] = [];
+  const results: unknown[] = madeOfItems([]);
   for (let i = 0; i < items.length; i++) {
     const value = kind === MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
     if (isThenable(value)) return finishChunk(kind, fn, items, i, value, results, beforeWait);

@@ -76,6 +76,27 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     assert.deepEqual(await pool.apply(echo, [big]), big);
   });
 
+  test('long arrays of numbers arrive exactly: whole numbers, -0, NaN, infinities, fractions, and named properties', async () => {
+    await using pool = new Pool(2);
+    const echo = <T>(value: T): T => value;
+    const ints = Array.from({ length: 3000 }, (_, i) => (i % 2 === 0 ? i : -i) * 1000);
+    const floats = Array.from({ length: 3000 }, (_, i) => [-0, NaN, Infinity, -Infinity, 0.1, 2 ** 31, -(2 ** 53), Number.MIN_VALUE][i % 8]!);
+    const named = Object.assign(Array.from({ length: 3000 }, (_, i) => i), { label: 'kept' });
+    const [a, b, c, d] = (await pool.apply(echo, [[ints, floats, named, { s: 'beside', n: [1, 2] }]])) as [number[], number[], typeof named, unknown];
+    assert.deepEqual(a, ints);
+    assert.equal(b.length, floats.length);
+    for (let i = 0; i < floats.length; i++) assert.ok(Object.is(b[i], floats[i]), `item ${i}: ${b[i]} for ${floats[i]}`);
+    assert.equal(c.label, 'kept');
+    assert.deepEqual([...c], [...named]);
+    assert.deepEqual(d, { s: 'beside', n: [1, 2] });
+    const negate = (x: number): number => -x;
+    const mapped = await pool.map(negate, floats);
+    for (let i = 0; i < floats.length; i++) assert.ok(Object.is(mapped[i], -floats[i]!), `item ${i}`);
+    // A string that looks like the packed form's mark travels as itself.
+    const mark = '\u0000mpts:f64';
+    assert.deepEqual(await pool.apply(echo, [[ints, mark]]), [ints, mark]);
+  });
+
   test('map keeps order across every chunk size, including Python\'s default', async () => {
     await using pool = new Pool(2);
     const items = Array.from({ length: 1000 }, (_, i) => i);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { encodeError, decodeError } from '../../src/codec/error-codec.js';
 import { decodeHandles, encodeHandles } from '../../src/codec/handles.js';
-import { isPlain } from '../../src/codec/plain.js';
+import { fromPlainBytes, isPlain, madeOfItems, plainBytes } from '../../src/codec/plain.js';
 import { loadTarget } from '../../src/codec/target-loader.js';
 import { describeTarget } from '../../src/codec/targets.js';
 import { PicklingError, ValueError, WorkerLostError } from 'multiprocessing-ts';
@@ -131,6 +131,57 @@ describe('plain data', () => {
     };
     assert.equal(isPlain(tricky), false);
     assert.equal(tricky.inner, true, 'after the walk, a call is answered again');
+  });
+});
+
+describe('plain bytes', () => {
+  const roundTrip = (value: unknown): unknown => {
+    const bytes = plainBytes(value);
+    assert.ok(bytes !== undefined, inspect(value));
+    return fromPlainBytes(bytes);
+  };
+
+  it('packs long arrays of numbers beside the JSON text, and reads them back exactly, aligned or not', opts, () => {
+    const ints = Array.from({ length: 1000 }, (_, i) => i * (i % 2 === 0 ? 1 : -1));
+    const floats = Array.from({ length: 1000 }, (_, i) => [-0, NaN, Infinity, -Infinity, 0.5, 2 ** 40][i % 6]!);
+    const message = { t: 'results', r: [1, 1, ints, 7, 2, 1, floats, 9], short: [1, 2, 3], s: 'é' };
+    const bytes = plainBytes(message, message.r)!;
+    assert.equal(bytes[0], 0x01, 'the packed form');
+    assert.ok(bytes.length < 1000 * 4 + 1000 * 8 + 200, 'whole numbers as int32');
+    const back = fromPlainBytes(bytes) as typeof message;
+    assert.deepEqual(back.r[2], ints);
+    const f = back.r[6] as number[];
+    for (let i = 0; i < floats.length; i++) assert.ok(Object.is(f[i], floats[i]), `item ${i}`);
+    assert.deepEqual({ ...back, r: undefined }, { ...message, r: undefined });
+    // As a queue reads it: one byte into a buffer.
+    const offset = new Uint8Array(bytes.length + 1);
+    offset.set(bytes, 1);
+    assert.deepEqual(fromPlainBytes(offset.subarray(1)), back);
+    assert.deepEqual(roundTrip(ints), ints, 'a packed array alone');
+    assert.equal(plainBytes([1, 2, 3])![0], '['.charCodeAt(0), 'short arrays stay JSON');
+  });
+
+  it('packs only arrays that are numbers and nothing else; the rest keeps the budget', opts, () => {
+    const holey = Array.from({ length: 500 }, (_, i) => i);
+    delete holey[250];
+    const named = Object.assign(Array.from({ length: 500 }, (_, i) => i), { x: 1 });
+    const mixed = [...Array.from({ length: 500 }, (_, i) => i), 'one'];
+    assert.equal(plainBytes(holey), undefined);
+    assert.equal(plainBytes(named), undefined, 'a named property goes to V8, which keeps it');
+    assert.deepEqual(roundTrip(mixed), mixed, 'within the budget, as JSON');
+    assert.equal(plainBytes(Array.from({ length: 5000 }, (_, i) => [i])), undefined, 'past the budget of values');
+    const many = Array.from({ length: 50 }, () => Array.from({ length: 300 }, (_, i) => i / 3));
+    assert.deepEqual(roundTrip({ many }), { many }, 'each packed array counts as one value');
+    const mark = '\u0000mpts:f64';
+    assert.equal(plainBytes([holey.slice(0, 10), Array.from({ length: 300 }, () => 1), mark]), undefined, 'the mark as data');
+    assert.deepEqual(roundTrip([mark]), [mark], 'nothing packed: the mark is plain text');
+  });
+
+  it('trusts an array made of items alone to have no named property', opts, () => {
+    const made = madeOfItems(Array.from({ length: 500 }, (_, i) => i));
+    assert.deepEqual(roundTrip(made), made);
+    const shared = Array.from({ length: 500 }, (_, i) => i);
+    assert.equal(plainBytes([shared, shared]), undefined, 'one array twice is met once, as V8 would keep it');
   });
 });
 
