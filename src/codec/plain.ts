@@ -185,7 +185,14 @@ export function plainBytes(value: unknown, items?: readonly unknown[]): Uint8Arr
   try {
     if (!isPlain(value, JSON_UP_TO, items)) return undefined;
     if (packed.length === 0) return Buffer.from(JSON.stringify(value));
-    return markMet ? undefined : pack(value);
+    if (markMet) return undefined;
+    // A getter that asks again while the text is written gets the careful answer, as in a walk.
+    walking = true;
+    try {
+      return pack(value, packed, kinds);
+    } finally {
+      walking = false;
+    }
   } finally {
     packing = false;
     markMet = false;
@@ -194,16 +201,18 @@ export function plainBytes(value: unknown, items?: readonly unknown[]): Uint8Arr
   }
 }
 
-function pack(value: unknown): Uint8Array {
-  const arrays = packed;
+// Undefined when the value is not what the walk saw: a getter gave another array, or changed one.
+function pack(value: unknown, arrays: readonly number[][], kindOf: readonly number[]): Uint8Array | undefined {
+  const k = arrays.length;
+  const lengths = arrays.map((array) => array.length);
   let next = 0;
   // The walk met each packed array once, in the order JSON.stringify meets them.
   const json = JSON.stringify(value, (_key, v: unknown) => (v === arrays[next] ? (next++, PACKED_MARK) : v));
-  const k = arrays.length;
+  if (next !== k) return undefined;
   const textAt = HEAD + 8 * k;
   const textLength = Buffer.byteLength(json);
   let total = align8(textAt + textLength);
-  for (let a = 0; a < k; a++) total += align8((kinds[a] === INT32 ? 4 : 8) * arrays[a]!.length);
+  for (let a = 0; a < k; a++) total += align8((kindOf[a] === INT32 ? 4 : 8) * lengths[a]!);
   // Large enough never to come from Buffer's shared pool: its own memory, offset 0, aligned.
   const bytes = Buffer.allocUnsafeSlow(total);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, textAt / 4);
@@ -216,13 +225,27 @@ function pack(value: unknown): Uint8Array {
   bytes.fill(0, textAt + textLength, at);
   for (let a = 0; a < k; a++) {
     const array = arrays[a]!;
-    const n = array.length;
-    const kind = kinds[a]!;
+    const n = lengths[a]!;
+    const kind = kindOf[a]!;
+    if (array.length !== n) return undefined;
     words[3 + 2 * a] = n;
     words[4 + 2 * a] = kind;
-    const data = kind === INT32 ? new Int32Array(bytes.buffer, bytes.byteOffset + at, n) : new Float64Array(bytes.buffer, bytes.byteOffset + at, n);
-    for (let i = 0; i < n; i++) data[i] = array[i]!;
-    at += align8(data.byteLength);
+    if (kind === INT32) {
+      const data = new Int32Array(bytes.buffer, bytes.byteOffset + at, n);
+      for (let i = 0; i < n; i++) {
+        const v = array[i]!;
+        if ((v | 0) !== v || (v === 0 && 1 / v < 0)) return undefined;
+        data[i] = v;
+      }
+    } else {
+      const data = new Float64Array(bytes.buffer, bytes.byteOffset + at, n);
+      for (let i = 0; i < n; i++) {
+        const v = array[i]!;
+        if (typeof v !== 'number') return undefined;
+        data[i] = v;
+      }
+    }
+    at += align8((kind === INT32 ? 4 : 8) * n);
   }
   return bytes;
 }
@@ -248,7 +271,7 @@ function unpack(bytes: Uint8Array): unknown {
     // Filled by push, so that the array stays packed (see pool/task-runner.ts).
     const array: number[] = [];
     for (let i = 0; i < n; i++) array.push(data[i]!);
-    arrays.push(madeOfItems(array));
+    arrays.push(array);
     at += align8(data.byteLength);
   }
   let next = 0;

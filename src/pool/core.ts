@@ -87,7 +87,12 @@ export function chunkSize(length: number, chunksize: number | undefined | null, 
  */
 export function mapInChunks(list: unknown[], size: number, submit: (chunk: unknown[], n: number) => Promise<unknown>): Promise<unknown[]> {
   const chunks: Promise<unknown>[] = [];
-  for (let i = 0, n = 0; i < list.length; i += size, n++) chunks.push(submit(size >= list.length ? list : madeOfItems(list.slice(i, i + size)), n));
+  // A plain array's slice holds its items alone (another's species might add more).
+  const plain = list.constructor === Array;
+  for (let i = 0, n = 0; i < list.length; i += size, n++) {
+    if (size >= list.length) chunks.push(submit(list, n));
+    else chunks.push(submit(plain ? madeOfItems(list.slice(i, i + size)) : list.slice(i, i + size), n));
+  }
   return Promise.all(chunks).then((parts) => (parts.length === 1 ? (parts[0] as unknown[]) : concat(parts as unknown[][])));
 }
 

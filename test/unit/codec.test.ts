@@ -177,6 +177,41 @@ describe('plain bytes', () => {
     assert.deepEqual(roundTrip([mark]), [mark], 'nothing packed: the mark is plain text');
   });
 
+  it('leaves nothing to chance: a decoded array given a property, getters that change their answer or ask again', opts, () => {
+    const decoded = roundTrip(Array.from({ length: 300 }, (_, i) => i)) as number[] & { label?: string };
+    decoded.label = 'kept';
+    assert.equal(plainBytes(decoded), undefined, 'a decoded array is the caller\'s own: its property goes to V8, which keeps it');
+    const floats = Array.from({ length: 300 }, (_, i) => (i === 0 ? -0 : i === 1 ? NaN : i));
+    const fresh = {
+      get a(): number[] {
+        return Array.from({ length: 300 }, (_, i) => i);
+      },
+      b: floats,
+    };
+    assert.equal(plainBytes(fresh), undefined, 'a getter that gives another array the second time');
+    const ints = Array.from({ length: 300 }, (_, i) => i);
+    let reads = 0;
+    const changing = {
+      get a(): number[] {
+        if (++reads === 2) ints[5] = 0.5;
+        return ints;
+      },
+    };
+    assert.equal(plainBytes(changing), undefined, 'a getter that changes its array the second time');
+    const nested = {
+      x: floats,
+      get y(): number {
+        assert.equal(plainBytes([1]), undefined);
+        assert.equal(isPlain([1]), false);
+        return 1;
+      },
+    };
+    const back = roundTrip(nested) as { x: number[]; y: number };
+    assert.equal(back.y, 1);
+    assert.ok(Object.is(back.x[0], -0) && Number.isNaN(back.x[1]) && back.x.length === 300, 'the outer message whole');
+    assert.deepEqual(roundTrip([1]), [1], 'and the next call answered again');
+  });
+
   it('trusts an array made of items alone to have no named property', opts, () => {
     const made = madeOfItems(Array.from({ length: 500 }, (_, i) => i));
     assert.deepEqual(roundTrip(made), made);
