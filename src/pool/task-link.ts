@@ -151,10 +151,18 @@ export class LinkedChild implements ChildHandle {
     } catch (err) {
       throw asPicklingError(err, 'the arguments');
     }
+    const batch = message as PoolToWorker;
+    // A batch too large to go whole (a map's chunks) goes as smaller batches that do, rather than
+    // in a segment of its own made for it.
+    if (batch.t === 'tasks' && body.length + 4 > this.#tasks.wholeLimit && batch.b.length > TASK_FIELDS) {
+      const tasks = batch.b.length / TASK_FIELDS;
+      const per = Math.ceil(tasks / Math.ceil((2 * (body.length + 4)) / this.#tasks.wholeLimit)) * TASK_FIELDS;
+      for (let i = 0; i < batch.b.length; i += per) this.send({ t: 'tasks', b: batch.b.slice(i, i + per) });
+      return;
+    }
     if (this.#backlog.length === 0 && this.#writeNow(body)) ringIfAsleep(this.#tasks, this.#ring);
     else if (this.#backlog.push(body) === 1) void this.#sendBacklog();
-    const msg = message as PoolToWorker;
-    if (msg.t === 'tasks') this.#due += msg.b.length / TASK_FIELDS;
+    if (batch.t === 'tasks') this.#due += batch.b.length / TASK_FIELDS;
     if (this.#due === 0 || this.#asleep || this.#spinning) return;
     // A short task's result often follows at once: look for it before going back to the event
     // loop, once the pool has sent every batch of this turn (not from inside its send).

@@ -92,6 +92,9 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     const negate = (x: number): number => -x;
     const mapped = await pool.map(negate, floats);
     for (let i = 0; i < floats.length; i++) assert.ok(Object.is(mapped[i], -floats[i]!), `item ${i}`);
+    // Chunks of 25,000: more at once than a worker's ring takes whole.
+    const many = Array.from({ length: 200_000 }, (_, i) => i);
+    assert.deepEqual(await pool.map(negate, many), many.map(negate));
     // A string that looks like the packed form's mark travels as itself.
     const mark = '\u0000mpts:f64';
     assert.deepEqual(await pool.apply(echo, [[ints, mark]]), [ints, mark]);
