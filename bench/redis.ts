@@ -201,6 +201,10 @@ function ensureCelery(): string | null {
   return (celeryPython = python);
 }
 
+// RQ comes from Debian's package (not in the bench's package index): checked once per run.
+let rqInstalled: boolean | undefined;
+const RQ_PYTHON = '/usr/bin/python3';
+
 /** Celery (solo pool) or RQ, 2 worker processes, started and timed by anchors/python/redis_queues.py. */
 function python(redis: RedisServer, system: 'celery' | 'rq', workload: 'jobs' | 'map' | 'latency', extra: Partial<System> = {}): System {
   const name = system === 'celery' ? 'Celery 5 (solo pool)' : 'RQ (forking worker)';
@@ -209,8 +213,11 @@ function python(redis: RedisServer, system: 'celery' | 'rq', workload: 'jobs' | 
   const few = system !== 'rq' ? [] : workload === 'latency' ? ['--reps', '50', '--warmup', '5'] : ['--reps', '3', '--warmup', '0'];
   const args = async (): Promise<string[]> => ['--system', system, '--redis', await redis.url(), '--workers', String(WORKERS), '--jobs', String(JOBS), '--items', String(ITEMS), '--chunk', String(CHUNK), ...few];
   const start = async (options: RunOptions): ReturnType<ReturnType<typeof pythonRun>> => {
-    const executable = system === 'celery' ? ensureCelery() : '/usr/bin/python3';
+    const executable = system === 'celery' ? ensureCelery() : RQ_PYTHON;
     if (executable === null) return { skipped: 'Celery is not installed in bench/.venv' };
+    if (system === 'rq' && !(rqInstalled ??= spawnSync(RQ_PYTHON, ['-c', 'import rq, redis'], { stdio: 'ignore' }).status === 0)) {
+      return { skipped: `RQ is not installed for ${RQ_PYTHON} (Debian: apt-get install python3-rq)` };
+    }
     if (!hasRedis) return { skipped: 'redis-server is not installed' };
     const extraArgs = await args();
     run ??= pythonRun('redis_queues.py', workload, () => extraArgs, executable);
