@@ -196,8 +196,8 @@ export function plainBytes(value: unknown, items?: readonly unknown[]): Uint8Arr
   } finally {
     packing = false;
     markMet = false;
-    packed.length = 0;
-    kinds.length = 0;
+    // Setting an array's length is a call into the runtime: not for the many messages with none.
+    if (packed.length > 0) packed.length = kinds.length = 0;
   }
 }
 
