@@ -140,10 +140,18 @@ function numbersKind(array: unknown[]): number {
   for (let i = 0; i < n; i++) {
     const v = array[i];
     if (typeof v !== 'number') return NOT_NUMBERS;
-    if (kind === INT32 && ((v | 0) !== v || (v === 0 && 1 / v < 0))) kind = FLOAT64;
+    if (kind === INT32 && !isInt32(v)) kind = FLOAT64;
   }
   return itemsOnly.has(array) || Object.keys(array).length === n ? kind : NOT_NUMBERS;
 }
+
+// An int32 that an Int32Array gives back as itself (-0 would come back as 0).
+function isInt32(v: number): boolean {
+  return (v | 0) === v && (v !== 0 || 1 / v > 0);
+}
+
+// Bytes per item of a packed array of this kind.
+const width = (kind: number): number => (kind === INT32 ? 4 : 8);
 
 // Each item with a memory of its own; the outer walk's is kept aside meanwhile.
 function walkItems(items: readonly unknown[], depth: number): boolean {
@@ -212,7 +220,7 @@ function pack(value: unknown, arrays: readonly number[][], kindOf: readonly numb
   const textAt = HEAD + 8 * k;
   const textLength = Buffer.byteLength(json);
   let total = align8(textAt + textLength);
-  for (let a = 0; a < k; a++) total += align8((kindOf[a] === INT32 ? 4 : 8) * lengths[a]!);
+  for (let a = 0; a < k; a++) total += align8(width(kindOf[a]!) * lengths[a]!);
   // Large enough never to come from Buffer's shared pool: its own memory, offset 0, aligned.
   const bytes = Buffer.allocUnsafeSlow(total);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, textAt / 4);
@@ -234,7 +242,7 @@ function pack(value: unknown, arrays: readonly number[][], kindOf: readonly numb
       const data = new Int32Array(bytes.buffer, bytes.byteOffset + at, n);
       for (let i = 0; i < n; i++) {
         const v = array[i]!;
-        if ((v | 0) !== v || (v === 0 && 1 / v < 0)) return undefined;
+        if (!isInt32(v)) return undefined;
         data[i] = v;
       }
     } else {
@@ -245,7 +253,7 @@ function pack(value: unknown, arrays: readonly number[][], kindOf: readonly numb
         data[i] = v;
       }
     }
-    at += align8((kind === INT32 ? 4 : 8) * n);
+    at += align8(width(kind) * n);
   }
   return bytes;
 }
