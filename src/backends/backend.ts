@@ -68,6 +68,11 @@ export interface LaunchOptions {
   /** URL of the module of the child's mode: a warm child of the same recipe imports it while it waits. */
   readonly module?: string;
   /**
+   * URLs of mode modules the child imports before it reports ready (a warm child's): the start
+   * that takes it then waits on no import. Not part of the recipe.
+   */
+  readonly preload?: readonly string[];
+  /**
    * Whether the child may import modules of the program's own (a target's module, a subclass, a
    * handle type), which may be TypeScript; when false, a compiled library's child starts without
    * the parent's TypeScript loader.
@@ -80,6 +85,15 @@ export interface LaunchOptions {
 
 /** What a child sends once it waits for its start message; its handle keeps it from onMessage. */
 export const readyMessage = { t: 'ready' } as const;
+
+/** Where a child finds its `preload` modules (deleted there once read, so no target sees it). */
+export const PRELOAD_ENV = 'MPTS_PRELOAD';
+
+/** The environment of a child to boot with `options`: theirs, or this process's, with its `preload`. */
+export function preloadEnv(options: LaunchOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (options.preload === undefined || options.preload.length === 0) return env;
+  return { ...env, [PRELOAD_ENV]: JSON.stringify(options.preload) };
+}
 
 interface MessageSource {
   on(event: 'message', listener: (message: unknown) => void): unknown;

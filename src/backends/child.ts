@@ -6,7 +6,7 @@
 // floor imports no mode, and a new mode needs no change here.
 
 import { applyLogSettings, type LogSettings } from '../logger.js';
-import { readyMessage } from './backend.js';
+import { PRELOAD_ENV, readyMessage } from './backend.js';
 
 /** How a child talks to its parent, whatever the backend. */
 export interface ParentChannel {
@@ -61,15 +61,30 @@ export function runChild(channel: ParentChannel): void {
       else handler(message);
       return;
     }
-    const start = message as Partial<StartMessage> | { t: 'preload'; module: string } | null;
-    // A warm child loads the library's mode modules while it waits; a failure shows at start.
-    if (start?.t === 'preload' && typeof start.module === 'string') return void import(start.module).catch(() => {});
+    const start = message as Partial<StartMessage> | null;
     if (start?.t !== 'start' || typeof start.mode !== 'string' || typeof start.module !== 'string') return;
     started = true;
     void runMode(port, start as StartMessage);
   });
-  // The boot is over: the parent may boot the next warm child without the two competing.
-  channel.send(readyMessage);
+  // A warm child loads the library's mode modules before it reports ready (a failure shows at
+  // start). Then the boot is over: the parent may boot the next warm child without the two
+  // competing, and warmChildrenReady() means that a start waits on no import.
+  const preload = takePreload();
+  if (preload.length === 0) channel.send(readyMessage);
+  else void Promise.all(preload.map((module) => import(module).catch(() => {}))).then(() => channel.send(readyMessage));
+}
+
+// The modules the parent named in the child's environment, taken out of it: no target sees them.
+function takePreload(): string[] {
+  const value = process.env[PRELOAD_ENV];
+  if (value === undefined) return [];
+  delete process.env[PRELOAD_ENV];
+  try {
+    const modules: unknown = JSON.parse(value);
+    return Array.isArray(modules) ? modules.filter((m): m is string => typeof m === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 async function runMode(channel: ParentChannel, start: StartMessage): Promise<void> {

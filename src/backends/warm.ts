@@ -212,9 +212,8 @@ function topUp(slot: Slot): void {
     stale.child.kill();
   }
   if (spares.length < wanted && slot.booting === 0 && recipe === slot.recipe) {
-    const child = boot(slot, options);
+    const child = boot(slot, { ...options, preload: [...slot.modules] });
     child.unref();
-    for (const module of slot.modules) child.send({ t: 'preload', module });
     const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
     const spare: Spare = { recipe, child, exited };
     // A spare that ends while idle (killed from outside) is no longer one.

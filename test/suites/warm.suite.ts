@@ -2,11 +2,12 @@
 // CPython: the forkserver start method's tests (test_multiprocessing_forkserver), where they apply.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError, warmChildrenReady } from 'multiprocessing-ts';
-import { idleWarmChildren } from '../../src/backends/index.js';
+import { getBackend, idleWarmChildren } from '../../src/backends/index.js';
 import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { pidAlive, waitUntil } from '../helpers/leaks.js';
 import { runFixture, type Ran } from '../helpers/program.js';
@@ -15,6 +16,7 @@ import { HUGE, LONG } from '../helpers/timeouts.js';
 import { transpile } from '../helpers/transpiled.js';
 
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
+const gatedModule = new URL('../fixtures/gated-module.ts', import.meta.url).href;
 
 type Report = { exitcode: number; spares: number[] };
 
@@ -42,7 +44,7 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
     const p = new Process({
       target: async (ch: FileChannel) => {
         const { currentProcess } = await import('multiprocessing-ts');
-        ch.write({ ranHere: (globalThis as { ranHere?: boolean }).ranHere ?? false, name: currentProcess().name });
+        ch.write({ ranHere: (globalThis as { ranHere?: boolean }).ranHere ?? false, name: currentProcess().name, preload: process.env.MPTS_PRELOAD ?? null });
       },
       args: [channel],
       name: 'taken',
@@ -52,8 +54,9 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
     assert.ok(!idleWarmChildren(backend).includes(spare ?? -1));
     await p.join();
     assert.equal(p.exitcode, 0);
-    // A spare has run no target before: a global set by the previous child is not there.
-    assert.deepEqual(channel.read(), [{ ranHere: false, name: 'taken' }]);
+    // A spare has run no target before: a global set by the previous child is not there, nor
+    // the list of modules it loaded while it waited.
+    assert.deepEqual(channel.read(), [{ ranHere: false, name: 'taken', preload: null }]);
   }), { timeout: LONG });
 
   test('a spare killed from outside, not yet seen to end, is passed over: the start runs its target', async () => {
@@ -144,6 +147,30 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
       await warmChildrenReady();
     } finally {
       setWarmChildren(1);
+    }
+  }, { timeout: LONG });
+
+  test('a spare reports ready only once it has loaded its mode module: after warmChildrenReady() a start waits on no import', async () => {
+    const gate = mkdtempSync(join(tmpdir(), 'mpts-gate-'));
+    // Its own environment gives it a slot of its own: the spares of the other tests load no gate.
+    const first = getBackend(backend).launch({ name: 'gated', module: gatedModule, env: { ...process.env, MPTS_TEST_GATE_DIR: gate } });
+    const firstEnded = new Promise<void>((resolve) => first.onExit(() => resolve()));
+    try {
+      let ready = false;
+      const allReady = warmChildrenReady().then(() => void (ready = true));
+      // The spare booted after the first child is loading the module (the first child loads it only at its start).
+      await waitUntil(() => readdirSync(gate).length > 0, LONG, 'the spare to load the gated module');
+      // A ready sent before the module loaded would arrive within this; none can when it is right.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(ready, false);
+      writeFileSync(join(gate, 'open'), '');
+      await allReady;
+      assert.equal(ready, true);
+    } finally {
+      rmSync(gate, { recursive: true, force: true });
+      first.kill();
+      await firstEnded;
+      await stopWarmChildren();
     }
   }, { timeout: LONG });
 

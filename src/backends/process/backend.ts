@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { onChildMessage, onChildReady, type Backend, type ChildHandle, type LaunchOptions, type ResourceLimits } from '../backend.js';
+import { onChildMessage, onChildReady, preloadEnv, type Backend, type ChildHandle, type LaunchOptions, type ResourceLimits } from '../backend.js';
 import { asPicklingError } from '../clone-error.js';
 import { processEnded, trackerPipeForChildren } from '../../resource-tracker/tracker.js';
 import { childEntryUrl } from '../../runtime.js';
@@ -124,7 +124,7 @@ function heapFlags(limits: ResourceLimits | undefined): string[] {
 // however it dies, which a thread of the child watches (child-entry.ts).
 function childSetup(options: LaunchOptions): { stdio: StdioOptions; env: NodeJS.ProcessEnv; lifeline: number | undefined } {
   const stdio: StdioOptions = ['ignore', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'ipc'];
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
+  const env: NodeJS.ProcessEnv = { ...preloadEnv(options, options.env ?? process.env), MPTS_PARENT_PID: String(process.pid) };
   const tracker = trackerPipeForChildren();
   if (tracker !== undefined) env.MPTS_TRACKER_FD = String(stdio.push(tracker) - 1);
   const lifeline = platformVariant === 'posix' && hasNative() ? stdio.push('pipe') - 1 : undefined;

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { onChildMessage, onChildReady, type Backend, type ChildHandle, type LaunchOptions } from '../backend.js';
+import { onChildMessage, onChildReady, preloadEnv, type Backend, type ChildHandle, type LaunchOptions } from '../backend.js';
 import { childEntryUrl } from '../../runtime.js';
 import { asPicklingError } from '../clone-error.js';
 
@@ -126,7 +126,7 @@ export const threadBackend: Backend = {
       // true: the worker's output is the parent's to read, not copied to its own.
       stdout: options.stdout === 'pipe',
       stderr: options.stderr === 'pipe',
-      ...(options.env === undefined ? {} : { env: { ...options.env } }),
+      ...(options.env === undefined && options.preload === undefined ? {} : { env: { ...preloadEnv(options, options.env ?? process.env) } }),
       ...(options.argv === undefined ? {} : { argv: [...options.argv] }),
       ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: { ...options.resourceLimits } }),
