@@ -11,6 +11,7 @@ import { runCommand, type Case, type RunOptions, type System } from './harness.j
 const benchDir = new URL(import.meta.url.includes('/bench/dist/') ? '../' : './', import.meta.url);
 const emptyScript = new URL('anchors/node/empty.mjs', benchDir);
 const pythonScript = fileURLToPath(new URL('anchors/python/process_start.py', benchDir));
+const tsxScript = fileURLToPath(new URL('anchors/node/process-start-tsx.mjs', benchDir));
 
 function exited(emitter: { once(event: 'exit', listener: (code: number | null) => void): unknown }, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -76,6 +77,22 @@ function python(executable: string, method: 'spawn' | 'fork' | 'forkserver'): Sy
   };
 }
 
+// Ours in a program run under tsx (its parent and children load the loader): timed by that
+// program, after the other systems, as Python's are.
+function underTsx(): System {
+  return {
+    name: 'ours, process backend, under tsx',
+    kind: 'ours',
+    baseline: 'python3 forkserver',
+    target: 1,
+    check: "process start → join under tsx (a warm child) ≤ Python's forkserver",
+    async external(options: RunOptions) {
+      const out = await runCommand(process.execPath, ['--import', 'tsx', tsxScript, String(options.reps), String(options.warmup)], options.timeout * 5);
+      return (JSON.parse(out) as { warm: number[] }).warm;
+    },
+  };
+}
+
 // Untimed after each of ours: the spares its start (or the toggle of a cold one) set booting.
 const settle = (): Promise<void> => warmChildrenReady();
 
@@ -85,18 +102,27 @@ export const processStart: Case = {
     'start() → join() of an empty target (a fresh child each time; time includes construction). ' +
     'Ours takes a warm child (booted in the background since the last start); "cold" turns warm children off for the repetition. ' +
     "After each of ours, untimed, the spares it set booting finish, so that they weigh on no other system's repetition. " +
-    '"×20": 20 starts at once, then 20 joins.',
+    '"×20": 20 starts at once, then 20 joins. "Under tsx": the same in a program run with `node --import tsx` (timed by that program).',
   target: 1.3,
   systems: [
     { name: 'bare fork', kind: 'anchor', run: () => exited(fork(emptyScript), 'fork') },
     { name: 'bare Worker', kind: 'anchor', run: () => exited(new Worker(emptyScript), 'Worker') },
-    { name: 'ours, process backend', kind: 'ours', baseline: 'bare fork', run: () => ours(Process), settle },
+    {
+      name: 'ours, process backend',
+      kind: 'ours',
+      baseline: 'python3 forkserver',
+      target: 1,
+      check: "process start → join (a warm child) ≤ Python's forkserver",
+      run: () => ours(Process),
+      settle,
+    },
     { name: 'ours, process backend, cold', kind: 'ours', baseline: 'bare fork', run: () => cold(() => ours(Process)), settle },
     { name: 'ours, thread backend', kind: 'ours', baseline: 'bare Worker', run: () => ours(ThreadProcess), settle },
     { name: 'ours, thread backend, cold', kind: 'ours', baseline: 'bare Worker', run: () => cold(() => ours(ThreadProcess)), settle },
     { name: 'bare fork ×20', kind: 'anchor', run: () => burst(20, () => fork(emptyScript)) },
     { name: 'ours, process backend ×20', kind: 'ours', baseline: 'bare fork ×20', run: () => burst(20, () => ours(Process)), settle },
     { name: 'ours, process backend ×20, cold', kind: 'ours', baseline: 'bare fork ×20', run: () => cold(() => burst(20, () => ours(Process))), settle },
+    underTsx(),
     ...['python3', 'python3.12', 'python3.13'].flatMap((exe) => [python(exe, 'spawn'), python(exe, 'fork'), python(exe, 'forkserver')]),
   ],
 };
