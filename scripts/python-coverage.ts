@@ -219,7 +219,7 @@ const RULES: Record<string, Rule> = {
   'multiprocessing.get_all_start_methods': { na: `start methods are our backends ('process', 'thread'): getContext(kind). ${FORK}` },
   'multiprocessing.get_start_method': { na: 'start methods are our backends: the entry point (`multiprocessing-ts` or `/threads`) or getContext(kind) chooses' },
   'multiprocessing.set_start_method': { na: 'start methods are our backends: the entry point (`multiprocessing-ts` or `/threads`) or getContext(kind) chooses' },
-  'multiprocessing.set_forkserver_preload': { na: FORK },
+  'multiprocessing.set_forkserver_preload': { ts: 'setForkserverPreload', note: 'the modules every warm child imports while it waits (warm children are our forkserver)' },
   'multiprocessing.set_executable': { na: 'children run the same Node (process.execPath), with its flags' },
   'multiprocessing.reducer': { ts: 'registerHandleType', note: 'how a class travels to children' },
   'Process.sentinel': { na: 'an fd to wait on: `await p.join()` instead' },

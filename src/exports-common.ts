@@ -8,7 +8,7 @@ export { BaseProcess } from './process/process.js';
 export type { ProcessOptions } from './process/process.js';
 export type { OutputOptions, OutputMode, OutputPrefix } from './backends/output.js';
 export { activeChildren } from './process/process.js';
-export { setWarmChildren, getWarmChildren, stopWarmChildren, warmChildrenReady } from './backends/index.js';
+export { setWarmChildren, getWarmChildren, stopWarmChildren, warmChildrenReady, setForkserverPreload } from './backends/index.js';
 export { currentProcess, parentProcess, cpuCount, isMain } from './process/current.js';
 export type { ProcessInfo, ParentInfo } from './process/current.js';
 export { getContext } from './context.js';

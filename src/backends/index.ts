@@ -6,7 +6,7 @@ import { threadBackend } from './thread/backend.js';
 import { launch } from './warm.js';
 
 export type { ChildHandle } from './backend.js';
-export { setWarmChildren, getWarmChildren, stopWarmChildren, warmChildrenReady, idleWarmChildren } from './warm.js';
+export { setWarmChildren, getWarmChildren, stopWarmChildren, warmChildrenReady, setForkserverPreload, idleWarmChildren } from './warm.js';
 
 /** Starts children of one kind: a warm one when there is one, else a new one. */
 export interface Launcher {

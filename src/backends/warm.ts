@@ -8,9 +8,12 @@
 // one. The next spare boots once the previous child of its slot has reported ready (or ended).
 //
 // A spare has run nothing of the user's: it waits for its start message like any new child (it
-// may import the library's own mode module while it waits), and is used once. It keeps nothing
-// alive: it is unref'd, and dies with this process as every child does.
+// imports the library's own mode modules while it waits, and the modules the program named in
+// setForkserverPreload), and is used once. It keeps nothing alive: it is unref'd, and dies with
+// this process as every child does.
 
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ValueError } from '../errors.js';
 import type { BackendKind } from '../runtime.js';
 import { processAlive } from '../shm/liveness.js';
@@ -45,6 +48,8 @@ const slots = new Map<string, Slot>();
 // Callers of warmChildrenReady(), told whenever a boot or a top-up is over.
 const settleWaiters: (() => void)[] = [];
 let wanted = countFromEnv(process.env.MPTS_WARM_CHILDREN);
+// The program's modules for every spare to import (setForkserverPreload), as URLs or package names.
+let programPreload: string[] = [];
 
 function countFromEnv(value: string | undefined): number {
   if (value === undefined || value === '') return 1;
@@ -75,6 +80,37 @@ export function setWarmChildren(count: number): void {
     if (count > 0) scheduleTopUp(slot);
   }
   settled();
+}
+
+/**
+ * Modules every warm child imports while it waits, before it reports ready: what the program's
+ * children all import (a large library, your task modules) is then loaded before a start instead
+ * of in it, under a TypeScript loader too. Paths are relative to the working directory; a package
+ * name resolves as it would from this library. A module that fails to load is skipped there (the
+ * start that imports it reports why). Idle children are replaced by ones that load the new list.
+ * @example
+ * setForkserverPreload(['./tasks.ts', 'lodash-es']);
+ * @throws {TypeError} when `modules` is not an array of paths, URLs and package names
+ *
+ * Python: multiprocessing.set_forkserver_preload(module_names)
+ */
+export function setForkserverPreload(modules: readonly (string | URL)[]): void {
+  if (!Array.isArray(modules) || !modules.every((m: unknown) => (typeof m === 'string' && m !== '') || m instanceof URL)) {
+    throw new TypeError('Expected "modules" to be an array of module paths, file URLs and package names');
+  }
+  programPreload = modules.map(moduleSpecifier);
+  for (const slot of slots.values()) {
+    for (const spare of slot.spares.splice(0)) spare.child.kill();
+    if (wanted > 0 && slot.topUpDue) scheduleTopUp(slot);
+  }
+  settled();
+}
+
+// What a child's import() finds from the library's own directory: a URL, or a package name.
+function moduleSpecifier(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (isAbsolute(module) || module.startsWith('./') || module.startsWith('../')) return pathToFileURL(resolve(module)).href;
+  return module;
 }
 
 /** The number of idle children kept ready per backend (0: warm children are off). */
@@ -212,7 +248,7 @@ function topUp(slot: Slot): void {
     stale.child.kill();
   }
   if (spares.length < wanted && slot.booting === 0 && recipe === slot.recipe) {
-    const child = boot(slot, { ...options, preload: [...slot.modules] });
+    const child = boot(slot, { ...options, preload: [...slot.modules, ...programPreload] });
     child.unref();
     const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
     const spare: Spare = { recipe, child, exited };

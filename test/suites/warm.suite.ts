@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getWarmChildren, setWarmChildren, stopWarmChildren, ValueError, warmChildrenReady } from 'multiprocessing-ts';
+import { getWarmChildren, setForkserverPreload, setWarmChildren, stopWarmChildren, ValueError, warmChildrenReady } from 'multiprocessing-ts';
 import { getBackend, idleWarmChildren } from '../../src/backends/index.js';
 import { FileChannel, withChannel } from '../fixtures/file-channel.js';
 import { pidAlive, waitUntil } from '../helpers/leaks.js';
@@ -17,6 +17,7 @@ import { transpile } from '../helpers/transpiled.js';
 
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 const gatedModule = new URL('../fixtures/gated-module.ts', import.meta.url).href;
+const preloaded = fileURLToPath(new URL('../fixtures/preloaded.ts', import.meta.url));
 
 type Report = { exitcode: number; spares: number[] };
 
@@ -173,6 +174,33 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
       await stopWarmChildren();
     }
   }, { timeout: LONG });
+
+  test('setForkserverPreload: each spare imports the modules before it reports ready, skipping one that fails; the list can be emptied', withChannel(async (channel) => {
+    const report = async (): Promise<void> => {
+      const p = new Process({ target: (ch: FileChannel) => void ch.write((globalThis as { mptsPreloaded?: number }).mptsPreloaded ?? 0), args: [channel] });
+      p.start();
+      await p.join();
+      assert.equal(p.exitcode, 0);
+    };
+    await run();
+    try {
+      setForkserverPreload([preloaded, new URL('../fixtures/no-such-module.ts', import.meta.url)]);
+      await warmChildrenReady();
+      await report();
+      setForkserverPreload([]);
+      await warmChildrenReady();
+      await report();
+      assert.deepEqual(channel.read(), [1, 0]);
+    } finally {
+      setForkserverPreload([]);
+    }
+  }), { timeout: LONG });
+
+  test('setForkserverPreload checks its list', () => {
+    assert.throws(() => setForkserverPreload('./tasks.ts' as unknown as string[]), TypeError);
+    assert.throws(() => setForkserverPreload([1] as unknown as string[]), TypeError);
+    assert.throws(() => setForkserverPreload(['']), TypeError);
+  });
 
   test('stopWarmChildren() ends the spares; setWarmChildren checks its count', async () => {
     await run();

@@ -1,5 +1,5 @@
 // Type tests, compiled by `npm run typecheck`: wrong calls must not compile.
-import { Process, moduleTargets, fromModule, getWarmChildren, setWarmChildren, stopWarmChildren, warmChildrenReady } from 'multiprocessing-ts';
+import { Process, moduleTargets, fromModule, getWarmChildren, setForkserverPreload, setWarmChildren, stopWarmChildren, warmChildrenReady } from 'multiprocessing-ts';
 
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(new URL('../fixtures/tasks.ts', import.meta.url));
 
@@ -31,3 +31,6 @@ void [warm, stopped, ready];
 setWarmChildren('2');
 // @ts-expect-error: a count is required
 setWarmChildren();
+setForkserverPreload(['./tasks.ts', new URL('file:///app/work.js'), 'lodash-es']);
+// @ts-expect-error: a list of modules, not one
+setForkserverPreload('./tasks.ts');
