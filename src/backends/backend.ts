@@ -68,8 +68,9 @@ export interface LaunchOptions {
   /** URL of the module of the child's mode: a warm child of the same recipe imports it while it waits. */
   readonly module?: string;
   /**
-   * URLs of mode modules the child imports before it reports ready (a warm child's): the start
-   * that takes it then waits on no import. Not part of the recipe.
+   * Modules (URLs, or package names) a warm child imports before it reports ready: the library's
+   * mode modules and the program's own (setForkserverPreload), so that the start that takes it
+   * waits on no import. Not part of the recipe.
    */
   readonly preload?: readonly string[];
   /**
