@@ -5,6 +5,8 @@
 // loads (this file imports none of them), and each encoded handle names that module, so a child
 // that has not loaded it yet imports it before rebuilding the handle.
 
+import { importForTarget } from './target-loader.js';
+
 const kHandleType = Symbol.for('multiprocessing-ts.handle-type');
 const MARK = '__mpts_handle__';
 
@@ -126,7 +128,7 @@ function isEncodedHandle(value: object): value is EncodedHandle {
 
 async function loadTypes(value: unknown, modules: Set<string>): Promise<void> {
   collectModules(value, modules);
-  for (const url of modules) await import(url);
+  for (const url of modules) await importForTarget(url);
 }
 
 function collectModules(value: unknown, modules: Set<string>): void {

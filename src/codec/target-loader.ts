@@ -8,6 +8,28 @@ const esbuildName = (fn: unknown, value: string): unknown => Object.defineProper
 
 const compiled = new Map<string, AnyFunction>();
 
+// The modules this isolate is importing for targets, while their top-level code runs: a child that
+// starts children then is running a program's top-level code that lacks its `isMain` guard, and
+// would start more in each of them (Python's "bootstrapping phase" error). On globalThis, so that
+// two copies of the package in one isolate (src and dist) agree.
+const kImporting = Symbol.for('multiprocessing-ts.importing');
+const importing: string[] = ((globalThis as { [kImporting]?: string[] })[kImporting] ??= []);
+
+/** Import a module of the program's for a target: its own module, a Process subclass's, a handle type's. */
+export async function importForTarget(url: string): Promise<Record<string, unknown>> {
+  importing.push(url);
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } finally {
+    importing.splice(importing.indexOf(url), 1);
+  }
+}
+
+/** The module being imported for a target now, if any (its top-level code may be running). */
+export function importingForTarget(): string | undefined {
+  return importing[0];
+}
+
 /** Rebuild a target in the child; source targets are compiled once per worker. */
 export async function loadTarget(spec: TargetSpec): Promise<AnyFunction> {
   if (spec.kind === 'source') {
@@ -18,7 +40,7 @@ export async function loadTarget(spec: TargetSpec): Promise<AnyFunction> {
     }
     return fn;
   }
-  const ns = (await import(spec.url)) as Record<string, unknown>;
+  const ns = await importForTarget(spec.url);
   const fn = ns[spec.exportName];
   if (typeof fn !== 'function') {
     throw new TypeError(`Module ${spec.url} has no function export "${spec.exportName}" (found ${typeof fn})`);

@@ -18,7 +18,7 @@ import { describeTarget, type Target, type TargetArgs, type TargetResult, type T
 import { TimeoutError, WorkerLostError } from '../errors.js';
 import { logSettings } from '../logger.js';
 import { positiveInt } from '../arguments.js';
-import { cpuCount, currentProcess } from '../process/current.js';
+import { cpuCount, currentProcess, refuseStartWhileImporting } from '../process/current.js';
 import { childEntryUrl, signalName, type BackendKind } from '../runtime.js';
 import type { AsyncResult } from './async-result.js';
 import {
@@ -176,12 +176,15 @@ export class BasePool extends EventEmitter<PoolEventMap> {
    * start that many and the others as tasks need them.
    * @throws {ValueError} ERR_MP_POOL_TOO_LARGE above `processesLimit`, ERR_MP_BAD_VALUE for an
    * option out of range (see {@link PoolOptions}) @throws {TypeError} for an option of the wrong type
+   * @throws {ProcessError} ERR_MP_START_IN_IMPORT in a child importing its target's module, whose
+   * top-level code starts a pool (a program without its `isMain` guard)
    */
   constructor(processes?: number, options: PoolOptions = {}) {
     super();
     this.#backend = (this.constructor as typeof BasePool).backendKind;
     this.#processes = processes === undefined || processes === null ? cpuCount() : positiveInt(processes, 'processes');
     checkPoolSize(this.#processes, this.#backend, cpuCount(), sizeLimit(options.processesLimit));
+    refuseStartWhileImporting(`A ${this.constructor.name}`);
     if (options.maxTasksPerChild !== undefined && options.maxTasksPerChild !== null) this.#maxTasksPerChild = positiveInt(options.maxTasksPerChild, 'maxTasksPerChild');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw new TypeError(`Expected "initargs" to be an array, got ${typeof options.initargs}`);
     const settings = workerSettings(options, this.#processes);

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { registerChildMode, type ParentChannel } from '../backends/child.js';
 import { decodeHandles } from '../codec/handles.js';
 import { encodeError } from '../codec/error-codec.js';
-import { explainReferenceError, loadTarget } from '../codec/target-loader.js';
+import { explainReferenceError, importForTarget, loadTarget } from '../codec/target-loader.js';
 import type { AnyFunction } from '../codec/targets.js';
 import { getLogger, INFO } from '../logger.js';
 import { enterChild, runExitHooks } from './current.js';
@@ -50,7 +50,7 @@ async function runProcess(channel: ParentChannel, start: ProcessStartMessage): P
 
 // Python unpickles a Process without calling __init__: the same here, with the fields copied over.
 async function rebuildSubclass(ref: { url: string; className: string }, fields: Record<string, unknown>): Promise<BaseProcess> {
-  const ns = (await import(ref.url)) as Record<string, unknown>;
+  const ns = await importForTarget(ref.url);
   const cls = [ns[ref.className], ...Object.values(ns)].find(
     (value): value is typeof BaseProcess => typeof value === 'function' && value.name === ref.className && typeof (value.prototype as { run?: unknown }).run === 'function',
   );

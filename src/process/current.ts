@@ -5,6 +5,8 @@ import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { importingForTarget } from '../codec/target-loader.js';
+import { ProcessError } from '../errors.js';
 import { setProcessNameSource } from '../logger.js';
 
 /** What `currentProcess()` tells about the running process or worker thread. Python: the `multiprocessing.current_process()` object */
@@ -101,6 +103,22 @@ export function isMain(meta: ImportMeta): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * @internal Refuse to start a child (a Process, a pool's workers) in a child that is importing a
+ * module for its target: that module's top-level code starts children, so each child would start
+ * more, without end. Python raises the same in a child's bootstrapping phase.
+ * @throws {ProcessError} ERR_MP_START_IN_IMPORT
+ */
+export function refuseStartWhileImporting(what: string): void {
+  const url = importingForTarget();
+  if (url === undefined || !isChild()) return;
+  throw new ProcessError(
+    `${what} was started while this child imported ${url} for its target: that module starts children at its top level, so every child would start more. ` +
+      "Put the program's top-level code under `if (isMain(import.meta)) { ... }` (Python: `if __name__ == '__main__':`)",
+    { code: 'ERR_MP_START_IN_IMPORT' },
+  );
 }
 
 /** True in a child process or worker thread started by this package. */

@@ -12,7 +12,7 @@ import { describeTarget, type AnyFunction, type Target, type TargetArgs, type Ta
 import { PicklingError, ValueError } from '../errors.js';
 import { DEBUG, getLogger, logSettings } from '../logger.js';
 import { childEntryUrl, type BackendKind } from '../runtime.js';
-import { currentProcess, isChild, nextIdentity, onChildExit } from './current.js';
+import { currentProcess, isChild, nextIdentity, onChildExit, refuseStartWhileImporting } from './current.js';
 
 const logger = getLogger();
 
@@ -205,11 +205,14 @@ export class BaseProcess<T extends Target = () => unknown> {
    * Python: `Process.start`
    * @throws {ValueError} when started twice, when closed, or from a daemonic process
    * @throws {PicklingError} when the target or arguments cannot travel
+   * @throws {ProcessError} ERR_MP_START_IN_IMPORT in a child importing its target's module, whose
+   * top-level code starts children (a program without its `isMain` guard)
    */
   start(): void {
     const state = this[kState];
     this.#assertNotClosed();
     if (state.status !== 'initial') throw new ValueError('Cannot start a process twice: create a new Process instead', { code: 'ERR_MP_ALREADY_STARTED' });
+    refuseStartWhileImporting(state.name);
     if (currentProcess().daemon) throw new ValueError('Daemonic processes are not allowed to have children', { code: 'ERR_MP_DAEMON_CHILD' });
 
     const message = this.#startMessage();

@@ -16,6 +16,7 @@ import { HUGE, LONG } from '../helpers/timeouts.js';
 const tasksUrl = new URL('../fixtures/tasks.ts', import.meta.url);
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(tasksUrl);
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
+const unguardedScript = fileURLToPath(new URL('../fixtures/unguarded.ts', import.meta.url));
 
 /** Runs test/fixtures/parent.ts as its own program and collects what it prints. */
 const runParent = (args: string[], onLine?: (line: string, kill: () => void) => void): Promise<Ran> => runFixture([parentScript, ...args], { onLine });
@@ -246,6 +247,21 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
     const { stdout, stderr } = await runParent(['closure-child', backend]);
     assert.deepEqual(JSON.parse(stdout.trim()), { exitcode: 1 });
     assert.match(stderr, /ReferenceError: secret is not defined \(in target .* module export/);
+  }, { timeout: LONG });
+
+  test('a program without its isMain guard: the child that imports it refuses to start another (ERR_MP_START_IN_IMPORT), not children without end', async () => {
+    const ran = await runFixture([unguardedScript], { env: { MPTS_TEST_BACKEND: backend, MPTS_TEST_START: 'process' } });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual(JSON.parse(ran.stdout.trim()), { exitcode: 1 });
+    assert.match(ran.stderr, /ERR_MP_START_IN_IMPORT/);
+    assert.match(ran.stderr, /isMain\(import\.meta\)/);
+  }, { timeout: LONG });
+
+  test('a program without its isMain guard: a pool worker that imports it fails the task with ERR_MP_START_IN_IMPORT', async () => {
+    const ran = await runFixture([unguardedScript], { env: { MPTS_TEST_BACKEND: backend, MPTS_TEST_START: 'pool' } });
+    assert.equal(ran.code, 0, ran.stderr);
+    const out = JSON.parse(ran.stdout.trim()) as { code: unknown; message: string };
+    assert.equal(out.code, 'ERR_MP_START_IN_IMPORT', out.message);
   }, { timeout: LONG });
 
   test('a non-daemonic child keeps the parent alive until it is done, as in Python', async () => {
