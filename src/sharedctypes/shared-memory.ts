@@ -98,15 +98,18 @@ export class SharedMemory {
    * call (or one after another process unlinked it) throws FileNotFoundError, as Python's does.
    */
   unlink(): void {
-    const wasRegistered = this.#created && !this.#unlinked;
+    const first = !this.#unlinked;
     this.#unlinked = true;
     try {
       native().shmUnlink(`/${this.name}`);
     } catch (err) {
+      if (first && this.#created) unregister(this.name);
       throw asOSError(err, `The shared memory segment ${JSON.stringify(this.name)} could not be unlinked (unlinked already?)`, this.name);
-    } finally {
-      if (wasRegistered) unregister(this.name);
     }
+    // Whoever unlinks it tells the resource tracker, which the processes of a program share: the
+    // creator's registration goes (a SharedMemoryManager's server unlinks its clients' segments).
+    // Python's unlink() does the same.
+    if (first) unregister(this.name);
   }
 }
 

@@ -5,8 +5,12 @@ import {
   copy, Event, FileNotFoundError, Lock, RawArray, RawValue, ShareableList, SharedArray, SharedMemoryManager, synchronized, Value, ValueError,
   type ShareableValue, type SharedArrayView, type SharedValue,
 } from 'multiprocessing-ts';
+import { fileURLToPath } from 'node:url';
+import { runFixture } from '../helpers/program.js';
 import { defineSuite } from '../helpers/suite.js';
 import { LONG } from '../helpers/timeouts.js';
+
+const smmProgram = fileURLToPath(new URL('../fixtures/smm-program.ts', import.meta.url));
 
 function isCode(cls: new (...a: never[]) => Error, code: string) {
   return (e: unknown): boolean => e instanceof cls && (e as { code?: string }).code === code;
@@ -167,4 +171,12 @@ export default defineSuite({ area: 'sharedctypes', backends: ['process', 'thread
     }
     assert.throws(() => new ShareableList(null, { name }), isCode(FileNotFoundError, 'ENOENT'));
   }, { timeout: LONG }); // CPython: _TestSharedMemory.test_shared_memory_SharedMemoryManager_basics
+
+  test('a segment the SharedMemoryManager\'s server unlinks is off the resource tracker\'s list: no warning when the program exits', async () => {
+    const ran = await runFixture([smmProgram]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const { names } = JSON.parse(ran.stdout.trim()) as { names: string[] };
+    assert.equal(names.length, 2);
+    assert.doesNotMatch(ran.stderr, /not unlinked/);
+  }, { timeout: LONG, only: { backends: ['process'], reason: 'a program of its own; the manager server is a process either way' } });
 });
