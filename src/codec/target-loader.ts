@@ -52,10 +52,12 @@ export async function loadTarget(spec: TargetSpec): Promise<AnyFunction> {
 export function explainReferenceError(err: unknown, spec: TargetSpec): unknown {
   if (spec.kind === 'source' && err instanceof ReferenceError && !err.message.includes('module export')) {
     const original = err.message;
+    // Read before the message changes: V8 formats the stack when it is first read.
+    const stack = err.stack;
     err.message +=
       ` (in target "${spec.name}", which was sent as source: it must not use variables from an enclosing scope; ` +
       'pass them as arguments, import them inside the function, or use a module export via fromModule / moduleTargets)';
-    if (err.stack !== undefined) err.stack = err.stack.replace(original, err.message);
+    if (stack !== undefined) err.stack = stack.replace(original, err.message);
   }
   return err;
 }

@@ -54,8 +54,10 @@ function toUrl(location: string | URL): string {
  * Python: pickling a module-level function (by module and name)
  * @example
  * const square = fromModule<typeof import('./tasks.js').square>(new URL('./tasks.js', import.meta.url), 'square');
+ *
+ * Without the type argument the target takes any arguments and its result is `unknown`.
  */
-export function fromModule<F extends AnyFunction>(url: string | URL, exportName: string): ModuleTarget<F> {
+export function fromModule<F extends AnyFunction = (...args: unknown[]) => unknown>(url: string | URL, exportName: string): ModuleTarget<F> {
   if (typeof exportName !== 'string' || exportName === '') {
     throw new TypeError(`Expected "exportName" to be a non-empty string, got ${String(exportName)}`);
   }

@@ -67,7 +67,7 @@ class Results {
         try {
           this.#send(result, result[1] === 1 ? movedIn(result[2], 1) : undefined);
         } catch (err) {
-          const message = `The result of task ${String(result[0])} cannot be sent back: ${(err as Error).message}. Return structured-clone data`;
+          const message = `The result of task ${String(result[0])} cannot be sent back: ${(err as Error).message.replace(/\.$/, '')}. Return structured-clone data`;
           const error = Object.assign(new Error(message), { name: 'PicklingError', code: 'ERR_MP_UNPICKLABLE_RESULT' });
           this.#send([result[0] as number, 0, encodeError(error), result[3] as number]);
         }

@@ -403,7 +403,7 @@ export default defineSuite({ area: 'Pool', backends: ['process', 'thread'] }, ({
     const good = pool.applyAsync(square, [3]);
     await assert.rejects(bad.get(), isCode(PicklingError, 'ERR_MP_UNPICKLABLE_ARGS'));
     assert.equal(await good.get(), 9);
-    await assert.rejects(pool.apply(() => () => 1), (e: unknown) => e instanceof Error && e.name === 'PicklingError' && /cannot be sent back/.test(e.message));
+    await assert.rejects(pool.apply(() => () => 1), (e: unknown) => e instanceof Error && e.name === 'PicklingError' && /cannot be sent back/.test(e.message) && !e.message.includes('..'));
     assert.equal(await pool.apply(square, [4]), 16);
   });
 

@@ -247,6 +247,8 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
     const { stdout, stderr } = await runParent(['closure-child', backend]);
     assert.deepEqual(JSON.parse(stdout.trim()), { exitcode: 1 });
     assert.match(stderr, /ReferenceError: secret is not defined \(in target .* module export/);
+    // Said once, in the stack's first line too.
+    assert.equal(stderr.split('(in target').length, 2, stderr);
   }, { timeout: LONG });
 
   test('a program without its isMain guard: the child that imports it refuses to start another (ERR_MP_START_IN_IMPORT), not children without end', async () => {

@@ -8,6 +8,8 @@ new Process({ target: () => {} });
 new Process();
 new Process({ target: tasks.exitWith, args: [3] });
 new Process({ target: fromModule<(n: number) => void>('./x.js', 'f'), args: [1] });
+// Untyped: any arguments.
+new Process({ target: fromModule('./x.js', 'f'), args: [1, 'two'] });
 
 // @ts-expect-error: wrong argument type
 new Process({ target: (n: number) => n, args: ['one'] });
