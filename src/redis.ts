@@ -12,4 +12,4 @@ export type { QueueOptions } from './queues/queue.js';
 export { AsyncResult } from './pool/async-result.js';
 export { fromModule, moduleTargets } from './codec/targets.js';
 export type { ModuleTarget, ModuleTargets, TargetArgs, TargetResult } from './codec/targets.js';
-export { Empty, Full, PicklingError, ProcessError, TimeoutError, ValueError, WorkerLostError } from './errors.js';
+export { Empty, Full, OSError, PicklingError, ProcessError, TimeoutError, ValueError, WorkerLostError } from './errors.js';

@@ -55,7 +55,8 @@ function toUrl(location: string | URL): string {
  * @example
  * const square = fromModule<typeof import('./tasks.js').square>(new URL('./tasks.js', import.meta.url), 'square');
  *
- * Without the type argument the target takes any arguments and its result is `unknown`.
+ * @typeParam F - the export's type, e.g. `typeof import('./tasks.js').square`: without it the
+ * target takes any arguments and its result is `unknown`.
  */
 export function fromModule<F extends AnyFunction = (...args: unknown[]) => unknown>(url: string | URL, exportName: string): ModuleTarget<F> {
   if (typeof exportName !== 'string' || exportName === '') {

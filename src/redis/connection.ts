@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import type * as BullMQ from 'bullmq';
 import type * as IORedis from 'ioredis';
-import { ProcessError, ValueError } from '../errors.js';
+import { OSError, ProcessError, ValueError } from '../errors.js';
 
 // Loaded with require() so that a missing one is an error of ours, thrown while this module
 // loads, that says what to install: a static import would fail before any of our code runs.
@@ -59,11 +59,41 @@ export function resolveTarget(opts: RedisTarget, what: string): ResolvedTarget {
   return { url: redis, name, prefix };
 }
 
+// The last connection error of each client that is not connected, for the commands it fails.
+const connectionErrors = new WeakMap<IORedis.Redis, Error>();
+
 /** @internal A plain ioredis client; `blocking` ones never give up on a command (BLPOP may wait forever). */
 export function connect(url: string, blocking = false): IORedis.Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: blocking ? null : 20, lazyConnect: false });
-  // Connection trouble is reported by the commands that fail; without a listener ioredis would
-  // also print every reconnect attempt as an unhandled 'error' event.
-  client.on('error', () => undefined);
+  // Reconnects back off to once a second, so that a command given up after 20 of them fails in
+  // about 10 s when Redis cannot be reached (ioredis's own backoff makes that over a minute).
+  const client = new Redis(url, { maxRetriesPerRequest: blocking ? null : 20, retryStrategy: (times) => Math.min(times * 50, 1000), lazyConnect: false });
+  // Connection trouble is reported by the commands that fail (see unreachable); without a
+  // listener ioredis would also print every reconnect attempt as an unhandled 'error' event.
+  client.on('error', (err: Error) => void connectionErrors.set(client, err));
+  client.on('ready', () => void connectionErrors.delete(client));
   return client;
+}
+
+/**
+ * @internal The error for a command `client` failed while it could not reach Redis: an OSError
+ * that names the URL (without its password) and why; undefined when it is connected.
+ */
+export function unreachable(client: IORedis.Redis, url: string, cause: unknown): OSError | undefined {
+  if (client.status === 'ready') return undefined;
+  const last = connectionErrors.get(client);
+  const why = last === undefined ? '' : ` (${last.message})`;
+  return new OSError(`Could not reach Redis at ${withoutPassword(url)}${why}: is the server running there, and is the URL right?`, {
+    code: 'ERR_MP_REDIS_UNREACHABLE',
+    cause,
+  });
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return 'the URL given';
+  }
 }

@@ -33,7 +33,7 @@ import {
   type ResultCallbacks,
   type TaskKind,
 } from '../pool/core.js';
-import { bullmq, connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { bullmq, connect, resolveTarget, unreachable, type RedisTarget, type ResolvedTarget } from './connection.js';
 import { channelRefused, decodeOutcome, decodeReply, encodeArgs, isWireOutcome, replyChannel, type JobData } from './wire.js';
 
 /** Options of the distributed {@link Pool}. Python: `Pool(processes, …)`; these are the distributed tier's own */
@@ -332,7 +332,9 @@ export class Pool {
         }
       }
     } catch (err) {
-      const error = new ValueError(`Could not add tasks to Redis queue "${this.#target.name}": ${(err as Error).message}`, { code: 'ERR_MP_REDIS', cause: err });
+      const error =
+        unreachable(this.#client, this.#target.url, err) ??
+        new ValueError(`Could not add tasks to Redis queue "${this.#target.name}": ${(err as Error).message}`, { code: 'ERR_MP_REDIS', cause: err });
       for (const { id } of batch) this.#settle(id, false, error);
     }
     this.#armSweep();

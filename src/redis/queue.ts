@@ -12,7 +12,7 @@ import { asPicklingError } from '../backends/clone-error.js';
 import { Empty, Full, ValueError } from '../errors.js';
 import { untilClosed, type QueueOptions } from '../queues/queue.js';
 import { blockingOptions, expired, msLeft } from '../shm/deadline.js';
-import { connect, resolveTarget, type RedisTarget, type ResolvedTarget } from './connection.js';
+import { connect, resolveTarget, unreachable, type RedisTarget, type ResolvedTarget } from './connection.js';
 
 /** Options of the Redis {@link Queue}. Python: `Queue(maxsize)` */
 export interface RedisQueueOptions extends RedisTarget {
@@ -82,6 +82,7 @@ export class Queue<T = unknown> {
    * Python: `Queue.put(obj, block, timeout)`
    * @throws {Full} when it stays full (non-blocking, or past the timeout)
    * @throws {ValueError} after close()
+   * @throws {OSError} ERR_MP_REDIS_UNREACHABLE when Redis cannot be reached for about 10 s
    */
   async put(obj: T, opts?: QueueOptions): Promise<void> {
     const { block, deadline } = blockingOptions(opts);
@@ -93,11 +94,18 @@ export class Queue<T = unknown> {
       throw asPicklingError(err, 'this object through a queue');
     }
     for (let delay = 1; ; delay = Math.min(MAX_POLL_MS, delay * 2)) {
-      if ((await this.#client.mptsPutIfRoom(this.#key, payload, this.maxsize)) === 1) return;
+      if ((await this.#reach(this.#client.mptsPutIfRoom(this.#key, payload, this.maxsize))) === 1) return;
       if (!block || expired(deadline)) throw new Full('Queue is full: no room was made in time; wait longer, or make the queue bigger', { code: 'ERR_MP_FULL' });
       if (this.#closed) throw closedError();
       await new Promise((resolve) => setTimeout(resolve, msLeft(deadline, delay)));
     }
+  }
+
+  // A command's result, or, when Redis could not be reached, an OSError that says where and why.
+  #reach<R>(command: Promise<R>): Promise<R> {
+    return command.catch((err: unknown) => {
+      throw unreachable(this.#client, this.#target.url, err) ?? err;
+    });
   }
 
   /** `put` without waiting: Full at once if there is no room. Python: `Queue.put_nowait` */
@@ -110,13 +118,14 @@ export class Queue<T = unknown> {
    * Python: `Queue.get(block, timeout)`
    * @throws {Empty} when nothing arrives (non-blocking, or past the timeout)
    * @throws {ValueError} after close()
+   * @throws {OSError} ERR_MP_REDIS_UNREACHABLE (non-blocking) when Redis cannot be reached for about 10 s
    */
   async get(opts?: QueueOptions): Promise<T> {
     const { block, deadline } = blockingOptions(opts);
     if (this.#closed) throw closedError();
     const left = msLeft(deadline);
     if (!block || (left >= 0 && left < 1)) {
-      const item = await this.#client.lpopBuffer(this.#key);
+      const item = await this.#reach(this.#client.lpopBuffer(this.#key));
       if (item === null) throw emptyError();
       return deserialize(item) as T;
     }

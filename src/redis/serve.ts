@@ -142,7 +142,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   const lockDuration = options.lockDuration === undefined ? 30_000 : positiveInt(options.lockDuration, 'lockDuration');
   const stalledInterval = options.stalledInterval === undefined ? 30_000 : positiveInt(options.stalledInterval, 'stalledInterval');
   const maxStalledCount = options.maxStalledCount === undefined ? 3 : positiveInt(options.maxStalledCount, 'maxStalledCount');
-  const onError = options.onError ?? ((err: Error) => console.error(`mpts worker (${target.name}): ${err.message}`));
+  const onError = options.onError ?? stderrReport(target.name);
   let moduleUrl: string | undefined;
   if (options.module !== undefined) {
     moduleUrl = fromModule(options.module, 'x').url;
@@ -241,5 +241,27 @@ function inProcess(moduleUrl: string | undefined): Runner {
     let fn = loaded.get(id);
     if (fn === undefined) loaded.set(id, (fn = await loadTarget({ kind: 'module', url, exportName: data.e })));
     return runTask(data.k, fn as Call, decodeArgs(data.a), noWait);
+  };
+}
+
+/**
+ * @internal The default report of a worker's errors: each message once, and while it repeats
+ * (every reconnect to a Redis that is down fails alike) at most once a minute, with how often it came.
+ */
+export function stderrReport(name: string, write: (line: string) => void = (line) => console.error(line)): (err: Error) => void {
+  let last = '';
+  let since = 0;
+  let repeats = 0;
+  return (err) => {
+    const now = Date.now();
+    if (err.message === last && now - since < 60_000) {
+      repeats++;
+      return;
+    }
+    const again = err.message === last && repeats > 0 ? ` (${repeats + 1} times since the last report)` : '';
+    write(`mpts worker (${name}): ${err.message}${again}`);
+    last = err.message;
+    since = now;
+    repeats = 0;
   };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PicklingError, Pool, ValueError, WorkerLostError, moduleTargets, serve, type Worker } from 'multiprocessing-ts/redis';
+import { OSError, PicklingError, Pool, ValueError, WorkerLostError, moduleTargets, serve, type Worker } from 'multiprocessing-ts/redis';
 import { Redis } from 'ioredis';
 import { assertNoLeaks, pidAlive, waitUntil } from '../helpers/leaks.js';
 import { exited, skipRedis, startRedis, startWorker, tsNode, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
@@ -170,6 +170,21 @@ describe('redis Pool', { skip: skipRedis }, () => {
     const rejected = assert.rejects(task, (err: unknown) => err instanceof ValueError && (err as ValueError).code === 'ERR_MP_POOL_TERMINATED');
     await pool.terminate();
     await rejected;
+  });
+
+  it('a pool whose Redis cannot be reached: a task rejects within seconds with OSError ERR_MP_REDIS_UNREACHABLE, naming the URL without its password', { timeout: LONG }, async () => {
+    const pool = new Pool({ redis: 'redis://user:secret@127.0.0.1:1', name: 'nowhere' });
+    try {
+      await assert.rejects(pool.apply(tasks.double, [1]), (err: unknown) => {
+        assert.ok(err instanceof OSError, String(err));
+        assert.equal(err.code, 'ERR_MP_REDIS_UNREACHABLE');
+        assert.match(err.message, /redis:\/\/user:\*\*\*@127\.0\.0\.1:1\/? \(connect ECONNREFUSED/);
+        assert.doesNotMatch(err.message, /secret/);
+        return true;
+      });
+    } finally {
+      await pool.terminate();
+    }
   });
 
   it('kill -9 a worker in the middle of a task: another worker completes it, nothing is lost', { timeout: LONG }, async () => {

@@ -1,7 +1,7 @@
 // multiprocessing-ts/redis Queue: our Queue's interface, kept in a real redis-server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Empty, Full, Queue, ValueError } from 'multiprocessing-ts/redis';
+import { Empty, Full, OSError, Queue, ValueError } from 'multiprocessing-ts/redis';
 import { assertNoLeaks } from '../helpers/leaks.js';
 import { skipRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { SHORT } from '../helpers/timeouts.js';
@@ -49,6 +49,11 @@ describe('redis Queue', { skip: skipRedis }, () => {
     await other.put('x');
     await other.put('y');
     assert.deepEqual([await a, await b].sort(), ['x', 'y']);
+  });
+
+  it('a Queue whose Redis cannot be reached: put rejects within seconds with OSError ERR_MP_REDIS_UNREACHABLE', { timeout: SHORT }, async () => {
+    await using queue = new Queue<number>({ redis: 'redis://127.0.0.1:1', name: 'nowhere' });
+    await assert.rejects(queue.put(1), (err: unknown) => err instanceof OSError && err.code === 'ERR_MP_REDIS_UNREACHABLE' && /ECONNREFUSED/.test(err.message));
   });
 
   it('close: a waiting get rejects with ValueError, async iteration ends, the items stay for other handles', { timeout: SHORT }, async () => {
