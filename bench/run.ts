@@ -6,7 +6,10 @@
 //   --system=S  only the systems whose name starts with S (and the ones their ratios are taken against)
 //   --timeout=S give up on a repetition after S seconds (default 120): the system is skipped
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkLines, environmentLine, teardownFailed, markdownReport, markdownTable, runCase, type Case, type CaseResult } from './harness.js';
@@ -30,6 +33,10 @@ const { values } = parseArgs({
     case: { type: 'string', multiple: true },
     system: { type: 'string', multiple: true },
     timeout: { type: 'string' },
+    // Internal: run the one case of this name here and write its result to --out (see inProcessOfItsOwn).
+    'one-case': { type: 'string' },
+    prior: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 
@@ -62,18 +69,64 @@ const prefix = process.env.PYENV_VERSION === undefined ? '' : `PYENV_VERSION=${p
 const command = prefix + (process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}` : `node bench/dist/run.js${argv ? ` ${argv}` : ''}`);
 const env = environmentLine();
 const date = new Date();
-console.log(`${env}\n`);
 
-const results: CaseResult[] = [];
-const files: Record<string, string> = {};
-for (const c of selected) {
+/** What running one case gives: its result, and the files (charts) it writes with the results so far. */
+interface CaseRun {
+  result: CaseResult;
+  files: Record<string, string>;
+}
+
+async function runHere(c: Case, prior: CaseResult[]): Promise<CaseRun> {
   const { reps, warmup } = repetitions(c);
   console.log(`${c.name}: ${c.description} (${reps} repetitions after ${warmup} warm-up)`);
   const result = await runCase(c, { reps, warmup, timeout });
-  results.push(result);
   if (result.details !== undefined) console.log(result.details);
   console.log(`${markdownTable(result)}\n`);
-  Object.assign(files, c.files?.(result, results));
+  return { result, files: c.files?.(result, [...prior, result]) ?? {} };
+}
+
+// Each case runs in a Node process of its own, as each Python anchor does: what a case leaves
+// behind (a heap grown by a hundred thousand tasks, compiled code, idle children) weighs on no
+// later case, whichever runs first.
+async function inProcessOfItsOwn(c: Case, prior: CaseResult[]): Promise<CaseRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'mpts-bench-'));
+  try {
+    const priorFile = join(dir, 'prior.json');
+    const outFile = join(dir, 'out.json');
+    writeFileSync(priorFile, JSON.stringify(prior));
+    const passed = [
+      ...(values.quick ? ['--quick'] : []),
+      ...(['reps', 'warmup', 'timeout'] as const).flatMap((key) => (values[key] === undefined ? [] : [`--${key}`, values[key]])),
+      ...(values.system ?? []).flatMap((prefix) => ['--system', prefix]),
+    ];
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), ...passed, '--one-case', c.name, '--prior', priorFile, '--out', outFile];
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: 'inherit' });
+      child.once('error', reject);
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    if (code !== 0) throw new Error(`case ${c.name} exited with ${code}`);
+    return JSON.parse(readFileSync(outFile, 'utf8')) as CaseRun;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values['one-case'] !== undefined) {
+  const c = selected.find((each) => each.name === values['one-case']);
+  if (c === undefined || values.out === undefined) throw new Error(`--one-case ${values['one-case']}: no such case, or no --out`);
+  const prior = values.prior === undefined ? [] : (JSON.parse(readFileSync(values.prior, 'utf8')) as CaseResult[]);
+  writeFileSync(values.out, JSON.stringify(await runHere(c, prior)));
+  process.exit(0);
+}
+
+console.log(`${env}\n`);
+const results: CaseResult[] = [];
+const files: Record<string, string> = {};
+for (const c of selected) {
+  const run = selected.length === 1 ? await runHere(c, results) : await inProcessOfItsOwn(c, results);
+  results.push(run.result);
+  Object.assign(files, run.files);
 }
 const checks = checkLines(results);
 if (checks.length > 0) console.log(`acceptance checks (informational):\n${checks.map((line) => `  ${line}`).join('\n')}\n`);
