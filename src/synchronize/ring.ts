@@ -281,14 +281,18 @@ export class Ring implements HandoffOwner {
     return key !== 0 && this.load(slot + 1) > 0 && processAlive(key & PID_MASK);
   }
 
-  // Every holder of the writing end but this thread has gone, and there was one.
+  // Every holder of the writing end but this thread has gone, and there was one. While a copy is
+  // lent, a live process's slot without a count may be one taking that copy right now (its key is
+  // claimed before its count is set): not gone.
   #writersGone(): boolean {
     const me = holderKey();
+    const lent = this.load(LENT) > 0;
     let gone = false;
     for (let slot = HOLDERS; slot < HOLDERS_END; slot += 2) {
       const key = this.load(slot);
       if (key === 0 || key === me) continue;
       if (this.#holds(slot)) return false;
+      if (lent && processAlive(key & PID_MASK)) return false;
       gone = true;
     }
     return gone;
