@@ -158,15 +158,19 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
     const firstEnded = new Promise<void>((resolve) => first.onExit(() => resolve()));
     try {
       let ready = false;
-      const allReady = warmChildrenReady().then(() => void (ready = true));
+      // Looked at when warmChildrenReady() resolves: whether the spare had finished loading by then.
+      let loadedWhenReady = false;
+      const allReady = warmChildrenReady().then(() => {
+        ready = true;
+        loadedWhenReady = readdirSync(gate).some((file) => file.startsWith('loaded-'));
+      });
       // The spare booted after the first child is loading the module (the first child loads it only at its start).
-      await waitUntil(() => readdirSync(gate).length > 0, LONG, 'the spare to load the gated module');
-      // A ready sent before the module loaded would arrive within this; none can when it is right.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitUntil(() => readdirSync(gate).some((file) => file.startsWith('loading-')), LONG, 'the spare to load the gated module');
       assert.equal(ready, false);
       writeFileSync(join(gate, 'open'), '');
       await allReady;
       assert.equal(ready, true);
+      assert.equal(loadedWhenReady, true);
     } finally {
       rmSync(gate, { recursive: true, force: true });
       first.kill();
