@@ -152,11 +152,20 @@ export async function serve(options: ServeOptions): Promise<Worker> {
 
   const pool = isolate ? new LocalPool(concurrency) : undefined;
   const run = pool === undefined ? inProcess(moduleUrl) : inPool(pool, moduleUrl);
-  // The submitters' copy of each outcome; one that is lost (a dropped connection) is found by their sweep.
-  const replies = connect(target.url);
+  // BullMQ's connection for the worker's commands, which also carries the submitters' copy of
+  // each outcome (one that is lost, a dropped connection, is found by their sweep). One connection
+  // so that a reply and the job's completion, issued in one turn of the event loop, leave in one
+  // write: a write is a system call, and on a small machine that is much of a job's cost.
+  const replies = connect(target.url, true);
   const channel = replyChannel(target.prefix, target.name, replies.options.db ?? 0);
   let refused = false;
-  const reply = (message: Reply): void =>
+  const reply = (message: Reply): void => {
+    if (replies.status === 'ready' && !replies.stream.writableCorked) {
+      const stream = replies.stream;
+      stream.cork();
+      // After the microtasks of this turn, where BullMQ sends the completion.
+      process.nextTick(() => stream.uncork());
+    }
     void replies.publish(channel, encodeReply(message)).catch((err: unknown) => {
       // Said once: the submitters then find each result by their sweep, seconds later.
       const why = refused ? undefined : channelRefused(err, channel);
@@ -164,6 +173,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
       refused = true;
       onError(new Error(`Submitters will find results only by their sweep: ${why}`));
     });
+  };
   const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
     let outcome: WireOutcome;
     try {
@@ -181,7 +191,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   let bull: BullWorker<JobData, WireOutcome>;
   try {
     bull = new bullmq.Worker<JobData, WireOutcome>(target.name, processor, {
-      connection: { url: target.url },
+      connection: replies,
       prefix: target.prefix,
       concurrency,
       lockDuration,
