@@ -157,23 +157,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   // so that a reply and the job's completion, issued in one turn of the event loop, leave in one
   // write: a write is a system call, and on a small machine that is much of a job's cost.
   const replies = connect(target.url, true);
-  const channel = replyChannel(target.prefix, target.name, replies.options.db ?? 0);
-  let refused = false;
-  const reply = (message: Reply): void => {
-    if (replies.status === 'ready' && !replies.stream.writableCorked) {
-      const stream = replies.stream;
-      stream.cork();
-      // After the microtasks of this turn, where BullMQ sends the completion.
-      process.nextTick(() => stream.uncork());
-    }
-    void replies.publish(channel, encodeReply(message)).catch((err: unknown) => {
-      // Said once: the submitters then find each result by their sweep, seconds later.
-      const why = refused ? undefined : channelRefused(err, channel);
-      if (why === undefined) return;
-      refused = true;
-      onError(new Error(`Submitters will find results only by their sweep: ${why}`));
-    });
-  };
+  const reply = replier(replies, replyChannel(target.prefix, target.name, replies.options.db ?? 0), onError);
   const processor = async (job: Job<JobData, WireOutcome>): Promise<WireOutcome> => {
     let outcome: WireOutcome;
     try {
@@ -218,6 +202,27 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   }
   void bull.run().catch(onError);
   return new Worker(bull, replies, pool, target, concurrency);
+}
+
+// Publish each reply on the connection, held back until BullMQ has sent the job's completion on
+// it in the same turn of the event loop, so that both leave in one write.
+function replier(replies: Redis, channel: string, onError: (error: Error) => void): (message: Reply) => void {
+  let refused = false;
+  return (message) => {
+    if (replies.status === 'ready' && !replies.stream.writableCorked) {
+      const stream = replies.stream;
+      stream.cork();
+      // After the microtasks of this turn, where BullMQ sends the completion.
+      process.nextTick(() => stream.uncork());
+    }
+    void replies.publish(channel, encodeReply(message)).catch((err: unknown) => {
+      // Said once: the submitters then find each result by their sweep, seconds later.
+      const why = refused ? undefined : channelRefused(err, channel);
+      if (why === undefined) return;
+      refused = true;
+      onError(new Error(`Submitters will find results only by their sweep: ${why}`));
+    });
+  };
 }
 
 type Runner = (data: JobData) => unknown;
