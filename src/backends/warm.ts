@@ -257,5 +257,16 @@ function topUp(slot: Slot): void {
       if (spares.includes(spare)) spares.splice(spares.indexOf(spare), 1);
     });
     spares.push(spare);
+    if (!endsAtExit) {
+      endsAtExit = true;
+      process.once('exit', endSparesAtExit);
+    }
   }
+}
+
+// A spare that is still booting when this process exits goes on loading the library after it is
+// gone (and prints an error if the library's directory went with it): the idle ones end with it.
+let endsAtExit = false;
+function endSparesAtExit(): void {
+  for (const slot of slots.values()) for (const spare of slot.spares) spare.child.kill();
 }

@@ -33,7 +33,7 @@ interface Ran {
 }
 
 /** Run a program to its end (killed after `timeout` ms); never rejects for a non-zero exit. */
-function run(command: string, args: string[], opts: { cwd: string; input?: string; timeout?: number }): Promise<Ran> {
+function run(command: string, args: string[], opts: { cwd: string; input?: string; timeout?: number; onExit?: () => void }): Promise<Ran> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT; // a program of its own, not a test file of this run
@@ -42,6 +42,8 @@ function run(command: string, args: string[], opts: { cwd: string; input?: strin
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
       resolve({ code, stdout, stderr });
     });
+    // execFile reports once every holder of the program's stdout and stderr has closed them, its children too.
+    if (opts.onExit !== undefined) child.once('exit', opts.onExit);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });
@@ -182,6 +184,21 @@ describe('the installed tarball, without bullmq and ioredis', () => {
     const ran = await run(process.execPath, ['--conditions=source', 'consumer.mjs'], { cwd: app });
     assert.equal(ran.code, 0, `the consumer failed${describeRun(ran)}`);
     assert.deepEqual(lastJson(ran), { native: true, squares: [1, 4, 9], value: 42, exitcode: 0, entries: ['function', 'function', 'function'] });
+  });
+
+  it('a program that exits while its warm spare boots takes the spare with it: the package can be removed at once', { timeout: LONG }, async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'mpts-spare-exit-'));
+    try {
+      cpSync(app, copy, { recursive: true });
+      // Removed the moment the program has exited, as an uninstall or a CI's cleanup would: a spare
+      // still booting then would fail to load the library and print why, with no parent to tell.
+      const ran = await run(process.execPath, ['spare-exit.mjs'], { cwd: copy, onExit: () => rmSync(copy, { recursive: true, force: true }) });
+      assert.equal(ran.code, 0, `the program failed${describeRun(ran)}`);
+      assert.deepEqual(lastJson(ran), { exitcode: 0 });
+      assert.equal(ran.stderr, '', `something ran on after the program${describeRun(ran)}`);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('type-checks a consumer against the shipped declarations, wrong calls refused', { timeout: LONG }, async () => {
