@@ -1,6 +1,7 @@
 // The child's side of targets: rebuild a function from its source, or import a module export.
 // Kept apart from targets.ts so that a child loads neither node:crypto nor the parent-side checks.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AnyFunction, TargetSpec } from './targets.js';
 
 // esbuild (used by tsx) wraps named inner functions in `__name(fn, "name")`: supply the same helper.
@@ -14,20 +15,27 @@ const compiled = new Map<string, AnyFunction>();
 // two copies of the package in one isolate (src and dist) agree.
 const kImporting = Symbol.for('multiprocessing-ts.importing');
 const importing: string[] = ((globalThis as { [kImporting]?: string[] })[kImporting] ??= []);
+// From Node 24 the import's async context also follows what its top-level code left to run later
+// (a `main()` not awaited, past its first await on a timer or I/O). There async context travels in
+// V8's continuation frames, free for every promise; before, an AsyncLocalStorage hooks every
+// promise of the child, too dear for this check, which then covers the import itself only.
+const kImportContext = Symbol.for('multiprocessing-ts.import-context');
+const importContext =
+  Number(process.versions.node.split('.')[0]) >= 24 ? ((globalThis as { [kImportContext]?: AsyncLocalStorage<string> })[kImportContext] ??= new AsyncLocalStorage<string>()) : undefined;
 
 /** Import a module of the program's for a target: its own module, a Process subclass's, a handle type's. */
 export async function importForTarget(url: string): Promise<Record<string, unknown>> {
   importing.push(url);
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return (await (importContext === undefined ? import(url) : importContext.run(url, () => import(url)))) as Record<string, unknown>;
   } finally {
     importing.splice(importing.indexOf(url), 1);
   }
 }
 
-/** The module being imported for a target now, if any (its top-level code may be running). */
+/** The module imported for a target whose top-level code is running now, or left this to run, if any. */
 export function importingForTarget(): string | undefined {
-  return importing[0];
+  return importContext === undefined ? importing[0] : importContext.getStore();
 }
 
 /** Rebuild a target in the child; source targets are compiled once per worker. */

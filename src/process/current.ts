@@ -108,7 +108,8 @@ export function isMain(meta: ImportMeta): boolean {
 /**
  * @internal Refuse to start a child (a Process, a pool's workers) in a child that is importing a
  * module for its target: that module's top-level code starts children, so each child would start
- * more, without end. Python raises the same in a child's bootstrapping phase.
+ * more, without end. Python raises the same in a child's bootstrapping phase. From Node 24 this
+ * also covers what that code left to run later (see importingForTarget).
  * @throws {ProcessError} ERR_MP_START_IN_IMPORT
  */
 export function refuseStartWhileImporting(what: string): void {

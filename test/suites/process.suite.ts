@@ -17,6 +17,7 @@ const tasksUrl = new URL('../fixtures/tasks.ts', import.meta.url);
 const tasks = moduleTargets<typeof import('../fixtures/tasks.js')>(tasksUrl);
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 const unguardedScript = fileURLToPath(new URL('../fixtures/unguarded.ts', import.meta.url));
+const unguardedLaterScript = fileURLToPath(new URL('../fixtures/unguarded-later.ts', import.meta.url));
 
 /** Runs test/fixtures/parent.ts as its own program and collects what it prints. */
 const runParent = (args: string[], onLine?: (line: string, kill: () => void) => void): Promise<Ran> => runFixture([parentScript, ...args], { onLine });
@@ -264,6 +265,13 @@ export default defineSuite({ area: 'Process', backends: ['process', 'thread'] },
     assert.equal(ran.code, 0, ran.stderr);
     const out = JSON.parse(ran.stdout.trim()) as { code: unknown; message: string };
     assert.equal(out.code, 'ERR_MP_START_IN_IMPORT', out.message);
+  }, { timeout: LONG });
+
+  test('a program without its isMain guard that starts its pool after an await: the worker that imports it refuses too (Node 24+)', async (t) => {
+    if (Number(process.versions.node.split('.')[0]) < 24) return t.skip('from Node 24: before, only starts during the import itself are refused');
+    const ran = await runFixture([unguardedLaterScript], { env: { MPTS_TEST_BACKEND: backend } });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual(JSON.parse(ran.stdout.trim()), { worker: 'ERR_MP_START_IN_IMPORT' });
   }, { timeout: LONG });
 
   test('a non-daemonic child keeps the parent alive until it is done, as in Python', async () => {
