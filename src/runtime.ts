@@ -10,6 +10,9 @@ import { ProcessError } from './errors.js';
 /** Where children run: OS processes (Python's `spawn`) or worker threads (`multiprocessing.dummy`). */
 export type BackendKind = 'process' | 'thread';
 
+/** The major version of the Node running this. */
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
 /** `.ts` when running from source under a TypeScript loader, `.js` when running from dist. */
 function siblingUrl(base: string, stem: string): URL {
   return new URL(`${stem}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);

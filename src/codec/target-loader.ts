@@ -2,6 +2,7 @@
 // Kept apart from targets.ts so that a child loads neither node:crypto nor the parent-side checks.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { NODE_MAJOR } from '../runtime.js';
 import type { AnyFunction, TargetSpec } from './targets.js';
 
 // esbuild (used by tsx) wraps named inner functions in `__name(fn, "name")`: supply the same helper.
@@ -9,10 +10,11 @@ const esbuildName = (fn: unknown, value: string): unknown => Object.defineProper
 
 const compiled = new Map<string, AnyFunction>();
 
-// The modules this isolate is importing for targets, while their top-level code runs: a child that
-// starts children then is running a program's top-level code that lacks its `isMain` guard, and
-// would start more in each of them (Python's "bootstrapping phase" error). On globalThis, so that
-// two copies of the package in one isolate (src and dist) agree.
+// The modules this isolate is importing for targets, while their top-level code runs (before Node
+// 24; from 24, importContext below): a child that starts children then is running a program's
+// top-level code that lacks its `isMain` guard, and would start more in each of them (Python's
+// "bootstrapping phase" error). On globalThis, so that two copies of the package in one isolate
+// (src and dist) agree.
 const kImporting = Symbol.for('multiprocessing-ts.importing');
 const importing: string[] = ((globalThis as { [kImporting]?: string[] })[kImporting] ??= []);
 // From Node 24 the import's async context also follows what its top-level code left to run later
@@ -21,13 +23,14 @@ const importing: string[] = ((globalThis as { [kImporting]?: string[] })[kImport
 // promise of the child, too dear for this check, which then covers the import itself only.
 const kImportContext = Symbol.for('multiprocessing-ts.import-context');
 const importContext =
-  Number(process.versions.node.split('.')[0]) >= 24 ? ((globalThis as { [kImportContext]?: AsyncLocalStorage<string> })[kImportContext] ??= new AsyncLocalStorage<string>()) : undefined;
+  NODE_MAJOR >= 24 ? ((globalThis as { [kImportContext]?: AsyncLocalStorage<string> })[kImportContext] ??= new AsyncLocalStorage<string>()) : undefined;
 
 /** Import a module of the program's for a target: its own module, a Process subclass's, a handle type's. */
 export async function importForTarget(url: string): Promise<Record<string, unknown>> {
+  if (importContext !== undefined) return (await importContext.run(url, () => import(url))) as Record<string, unknown>;
   importing.push(url);
   try {
-    return (await (importContext === undefined ? import(url) : importContext.run(url, () => import(url)))) as Record<string, unknown>;
+    return (await import(url)) as Record<string, unknown>;
   } finally {
     importing.splice(importing.indexOf(url), 1);
   }

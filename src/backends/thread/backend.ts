@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { onChildMessage, onChildReady, preloadEnv, type Backend, type ChildHandle, type LaunchOptions } from '../backend.js';
-import { childEntryUrl } from '../../runtime.js';
+import { childEntryUrl, NODE_MAJOR } from '../../runtime.js';
 import { asPicklingError } from '../clone-error.js';
 
 // Node 20 does not carry module customization hooks (tsx, ts-node...) over to worker threads, so a
@@ -30,8 +30,7 @@ function hookModules(execArgv: readonly string[]): string[] {
 // modules either, on any Node: it registers them the same way.
 function workerSource(ownExecArgv: boolean): { source: string | URL; eval: boolean } {
   const entry = childEntryUrl(import.meta.url, 'child-entry');
-  const major = Number(process.versions.node.split('.')[0]);
-  const hooks = major < 22 || ownExecArgv ? hookModules(process.execArgv) : [];
+  const hooks = NODE_MAJOR < 22 || ownExecArgv ? hookModules(process.execArgv) : [];
   if (hooks.length === 0) return { source: entry, eval: false };
   const parent = pathToFileURL(`${process.cwd()}/`).href;
   // A --import module without hooks is harmless to register: it simply adds none. `data.active`
