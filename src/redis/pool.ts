@@ -6,7 +6,9 @@
 // Results come back on the pool's reply channel (Redis pub/sub, subscribed before the first job is
 // added), where the worker publishes each outcome; a periodic sweep reads the job itself for any
 // result whose reply was missed (pub/sub keeps nothing for a submitter that was away, and a job
-// that failed for good after its worker vanished gets no reply).
+// that failed for good after its worker vanished gets no reply). Only a keyed task's result stays
+// in Redis once finished: no other submitter can ask for an unkeyed one, so its job is removed as
+// it finishes (its reply already sent), and the sweep adds it again should the reply be missed.
 
 import { randomUUID } from 'node:crypto';
 import type { Queue as BullQueue, Job } from 'bullmq';
@@ -45,12 +47,16 @@ export interface PoolOptions extends RedisTarget {
    * No Python twin.
    */
   attempts?: number;
-  /** Milliseconds finished tasks (and their results) stay in Redis for a restarted submitter. Default one hour. No Python twin. */
+  /**
+   * Milliseconds the results of keyed tasks (see {@link ApplyOptions.key}) stay in Redis for a
+   * restarted submitter, as do failed tasks and results too large for the reply channel. An
+   * unkeyed task's result leaves Redis as its reply goes out. Default one hour. No Python twin.
+   */
   keepResults?: number;
   /**
    * Milliseconds between checks of the jobs themselves, for results whose reply was missed (the
-   * submitter's connection was down, a result larger than Redis's pub/sub buffer) or never came (a
-   * task given up after its workers died, a Redis user not allowed the reply channel). Default 5000.
+   * submitter's connection was down: an unkeyed task then runs again) or never came (a task given
+   * up after its workers died, a Redis user not allowed the reply channel). Default 5000.
    * No Python twin.
    */
   sweepInterval?: number;
@@ -85,6 +91,10 @@ interface Pending {
   added: boolean;
   keyed: boolean;
   since: number;
+  // An unkeyed task, which its job leaves Redis with its result: what to add again if the reply is missed.
+  data: JobData | undefined;
+  // Found gone from Redis by one look: the next one decides whether it runs again.
+  missed: boolean;
 }
 
 interface Outgoing {
@@ -100,7 +110,8 @@ const IMAP_AHEAD = 64;
 const ADD_BATCH = 1000;
 const SWEEP_BATCH = 500;
 // A keyed job found unfinished when added may have published its reply just before: it is looked
-// at again after this many ms, then twice as long each time, until the sweep's interval.
+// at again after this many ms, then twice as long each time, until the sweep's interval. So is an
+// unkeyed job found gone, whose reply may be on its way on the other connection.
 const RECHECK_MS = 25;
 
 /**
@@ -127,6 +138,8 @@ export class Pool {
   readonly #ready: Promise<void>;
   readonly #idPrefix = randomUUID();
   readonly #replies: Redis;
+  // Whether the reply channel is subscribed: else every result stays in Redis for the sweep.
+  #hearsReplies = false;
   #outbox: Outgoing[] = [];
   #flushScheduled = false;
   #nextId = 1;
@@ -174,6 +187,7 @@ export class Pool {
     });
     try {
       await this.#replies.subscribe(channel);
+      this.#hearsReplies = true;
     } catch (err) {
       // A Redis user without access to the channel (ACL) still gets its results, from the sweep.
       const refused = channelRefused(err, channel);
@@ -297,27 +311,39 @@ export class Pool {
       });
     }
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, added: false, keyed, since: performance.now() });
-      this.#outbox.push({ id, data });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        queueMicrotask(() => void this.#flush());
-      }
+      this.#pending.set(id, { resolve, reject, added: false, keyed, since: performance.now(), data: undefined, missed: false });
+      this.#send(id, data);
     });
+  }
+
+  #send(id: string, data: JobData): void {
+    this.#outbox.push({ id, data });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => void this.#flush());
+    }
   }
 
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
     const batch = this.#outbox;
     this.#outbox = [];
-    const opts = { attempts: this.#attempts, removeOnComplete: { age: this.#keepSeconds }, removeOnFail: { age: this.#keepSeconds } };
+    const kept = { attempts: this.#attempts, removeOnComplete: { age: this.#keepSeconds }, removeOnFail: { age: this.#keepSeconds } };
+    const removed = { ...kept, removeOnComplete: true };
     try {
       await this.#ready;
+      // Known once subscribed: without the reply channel, results are read from the jobs.
+      const optsOf = (id: string, data: JobData): typeof kept | typeof removed => {
+        const entry = this.#pending.get(id);
+        if (entry === undefined || entry.keyed || !this.#hearsReplies) return kept;
+        entry.data = data;
+        return removed;
+      };
       for (let i = 0; i < batch.length; i += ADD_BATCH) {
         const part = batch.slice(i, i + ADD_BATCH);
         // One job (an apply): one script call, not addBulk's MULTI/EXEC transaction around it.
-        if (part.length === 1) await this.#queue.add(part[0]!.data.e, part[0]!.data, { ...opts, jobId: part[0]!.id });
-        else await this.#queue.addBulk(part.map(({ id, data }) => ({ name: data.e, data, opts: { ...opts, jobId: id } })));
+        if (part.length === 1) await this.#queue.add(part[0]!.data.e, part[0]!.data, { ...optsOf(part[0]!.id, part[0]!.data), jobId: part[0]!.id });
+        else await this.#queue.addBulk(part.map(({ id, data }) => ({ name: data.e, data, opts: { ...optsOf(id, data), jobId: id } })));
         const keyed: string[] = [];
         for (const { id } of part) {
           const entry = this.#pending.get(id);
@@ -389,14 +415,34 @@ export class Pool {
       const job = jobs[i];
       if (job === undefined || job === null) {
         const entry = this.#pending.get(id);
+        if (entry?.added !== true) continue;
+        if (entry.data !== undefined) this.#missed(id, entry, entry.data);
         // Gone after it was added: removed from Redis by someone else, or expired (keepResults).
-        if (entry?.added === true) this.#settle(id, false, new ValueError(`Task ${id} is no longer in Redis: it was removed, or its result expired (see keepResults)`, { code: 'ERR_MP_REDIS' }));
+        else this.#settle(id, false, new ValueError(`Task ${id} is no longer in Redis: it was removed, or its result expired (see keepResults)`, { code: 'ERR_MP_REDIS' }));
         continue;
       }
+      const entry = this.#pending.get(id);
+      if (entry !== undefined) entry.missed = false;
       if (job.finishedOn === undefined || job.finishedOn === null) continue;
       if (isWireOutcome(job.returnvalue)) this.#completed(id, job.returnvalue);
       else this.#failed(id, job.failedReason ?? 'failed');
     }
+  }
+
+  // An unkeyed job gone from Redis: finished, and removed with its result. Its reply may still be
+  // on its way (it was sent before the job was removed, on another connection than this look's):
+  // a look a moment later decides. Still gone and unheard then, it was missed: the task runs again.
+  #missed(id: string, entry: Pending, data: JobData): void {
+    if (!entry.missed) {
+      entry.missed = true;
+      this.#recheck([id], RECHECK_MS);
+      return;
+    }
+    if (this.#state === 'TERMINATE') return;
+    entry.missed = false;
+    entry.added = false;
+    entry.since = performance.now();
+    this.#send(id, data);
   }
 
   #recheck(ids: string[], delay: number): void {

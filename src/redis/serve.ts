@@ -168,7 +168,10 @@ export async function serve(options: ServeOptions): Promise<Worker> {
       outcome = encodeOutcome(false, err);
     }
     // Sent before BullMQ records the job as finished: the submitter need not wait for that.
-    if (job.id !== undefined) reply({ id: job.id, outcome });
+    const heard = job.id !== undefined && reply({ id: job.id, outcome });
+    // A job the submitter let go with its result (removeOnComplete) stays, as a failed one would,
+    // when the reply may not reach it: its sweep reads the result from the job.
+    if (!heard && job.opts.removeOnComplete === true) job.opts.removeOnComplete = job.opts.removeOnFail ?? { age: KEEP_UNHEARD_S };
     return outcome;
   };
 
@@ -204,9 +207,18 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   return new Worker(bull, replies, pool, target, concurrency);
 }
 
+// Seconds a result whose reply may not reach the submitter stays in Redis, where the submitter did
+// not say (its failed jobs' time).
+const KEEP_UNHEARD_S = 3600;
+
+// Replies longer than this may not reach a submitter: Redis drops a subscriber whose unread
+// replies pass its pub/sub output buffer limit (8 MB for a minute, by default).
+const REPLY_HEARD_UP_TO = 1 << 20;
+
 // Publish each reply on the connection, held back until BullMQ has sent the job's completion on
-// it in the same turn of the event loop, so that both leave in one write.
-function replier(replies: Redis, channel: string, onError: (error: Error) => void): (message: Reply) => void {
+// it in the same turn of the event loop, so that both leave in one write. Whether the submitter
+// can hear it: false for one too long, or after Redis refused this user the channel.
+function replier(replies: Redis, channel: string, onError: (error: Error) => void): (message: Reply) => boolean {
   let refused = false;
   return (message) => {
     if (replies.status === 'ready' && !replies.stream.writableCorked) {
@@ -215,13 +227,15 @@ function replier(replies: Redis, channel: string, onError: (error: Error) => voi
       // After the microtasks of this turn, where BullMQ sends the completion.
       process.nextTick(() => stream.uncork());
     }
-    void replies.publish(channel, encodeReply(message)).catch((err: unknown) => {
+    const text = encodeReply(message);
+    void replies.publish(channel, text).catch((err: unknown) => {
       // Said once: the submitters then find each result by their sweep, seconds later.
       const why = refused ? undefined : channelRefused(err, channel);
       if (why === undefined) return;
       refused = true;
       onError(new Error(`Submitters will find results only by their sweep: ${why}`));
     });
+    return !refused && text.length <= REPLY_HEARD_UP_TO;
   };
 }
 

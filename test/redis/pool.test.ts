@@ -33,6 +33,17 @@ describe('redis Pool', { skip: skipRedis }, () => {
   });
   after(assertNoLeaks);
 
+  // A Redis user with every key and command but no pub/sub channel: its URL.
+  async function userWithoutChannels(user: string): Promise<string> {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '+@all', 'resetchannels');
+    } finally {
+      admin.disconnect();
+    }
+    return redis.url.replace('redis://', `redis://${user}:secret@`);
+  }
+
   describe('in one process, with serve()', () => {
     let worker: Worker;
     before(async () => {
@@ -141,18 +152,49 @@ describe('redis Pool', { skip: skipRedis }, () => {
       assert.equal(readFileSync(join(dir, '7.runs'), 'utf8'), 'x', 'the task ran once');
     });
 
-    it('a Redis user not allowed the reply channel is told once, and gets its results from the sweep', { timeout: LONG }, async () => {
+    it("an unkeyed task's job leaves Redis with its result, a keyed one's stays", { timeout: LONG }, async () => {
+      const dir = mkdtempSync(join(scratch, 'kept-'));
       const admin = new Redis(redis.url);
       try {
-        await admin.call('ACL', 'SETUSER', 'nochannel', 'on', '>secret', '~*', '+@all', 'resetchannels');
+        await using pool = new Pool({ redis: redis.url, name: 'api' });
+        const before = await admin.zcard('mpts:api:completed');
+        assert.deepEqual(await pool.map(tasks.double, [1, 2, 3, 4], 1), [2, 4, 6, 8]);
+        // The worker's completion went out with its reply: it has run in Redis before this count.
+        assert.equal(await admin.zcard('mpts:api:completed'), before);
+        assert.equal(await pool.applyAsync(tasks.recordRun, [dir, 3], { key: 'kept-3' }).get(), 30);
+        assert.equal(await admin.zcard('mpts:api:completed'), before + 1);
+        assert.equal(await admin.exists('mpts:api:kept-3'), 1);
       } finally {
         admin.disconnect();
       }
+    });
+
+    it('a reply the submitter never hears: the task runs again, and its worker then keeps each result for the sweep', { timeout: LONG }, async () => {
+      const dir = mkdtempSync(join(scratch, 'unheard-'));
+      const url = await userWithoutChannels('nopublish');
+      const reported: Error[] = [];
+      // A worker whose replies Redis refuses; its first is refused only once it was sent.
+      const mute = await serve({ redis: url, name: 'unheard', module: tasksFile, concurrency: 1, onError: (e) => reported.push(e) });
+      try {
+        await using pool = new Pool({ redis: redis.url, name: 'unheard', sweepInterval: 200 });
+        assert.equal(await pool.apply(tasks.recordRun, [dir, 1]), 10);
+        assert.equal(readFileSync(join(dir, '1.runs'), 'utf8'), 'xx', 'gone from Redis with its result, unheard: it ran again');
+        assert.equal(await pool.apply(tasks.recordRun, [dir, 2]), 20);
+        assert.equal(readFileSync(join(dir, '2.runs'), 'utf8'), 'x', 'its result was kept for the sweep: it ran once');
+        assert.equal(reported.length, 1);
+        assert.match(reported[0]!.message, /sweep[\s\S]*NOPERM/);
+      } finally {
+        await mute.close();
+      }
+    });
+
+    it('a Redis user not allowed the reply channel is told once, and gets its results from the sweep', { timeout: LONG }, async () => {
+      const url = await userWithoutChannels('nochannel');
       const warned: Error[] = [];
       const onWarning = (warning: Error): void => void ((warning as NodeJS.ErrnoException).code === 'ERR_MP_REDIS_NO_REPLIES' && warned.push(warning));
       process.on('warning', onWarning);
       try {
-        await using pool = new Pool({ redis: redis.url.replace('redis://', 'redis://nochannel:secret@'), name: 'api', sweepInterval: 200 });
+        await using pool = new Pool({ redis: url, name: 'api', sweepInterval: 200 });
         assert.equal(await pool.apply(tasks.double, [4]), 8);
         assert.deepEqual(await pool.map(tasks.double, [1, 2, 3], 1), [2, 4, 6]);
         assert.equal(warned.length, 1);
