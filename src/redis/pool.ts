@@ -8,7 +8,8 @@
 // result whose reply was missed (pub/sub keeps nothing for a submitter that was away, and a job
 // that failed for good after its worker vanished gets no reply). Only a keyed task's result stays
 // in Redis once finished: no other submitter can ask for an unkeyed one, so its job is removed as
-// it finishes (its reply already sent), and the sweep adds it again should the reply be missed.
+// it finishes (its reply already sent), and the sweep adds it again, once, should the reply be
+// missed; its second result stays.
 
 import { randomUUID } from 'node:crypto';
 import type { Queue as BullQueue, Job } from 'bullmq';
@@ -49,13 +50,14 @@ export interface PoolOptions extends RedisTarget {
   attempts?: number;
   /**
    * Milliseconds the results of keyed tasks (see {@link ApplyOptions.key}) stay in Redis for a
-   * restarted submitter, as do failed tasks and results too large for the reply channel. An
-   * unkeyed task's result leaves Redis as its reply goes out. Default one hour. No Python twin.
+   * restarted submitter, as do failed tasks, and results whose reply may not arrive (over 1 MiB, a
+   * worker not allowed the reply channel, a task run again after a missed reply). An unkeyed
+   * task's result leaves Redis as its reply goes out. Default one hour. No Python twin.
    */
   keepResults?: number;
   /**
    * Milliseconds between checks of the jobs themselves, for results whose reply was missed (the
-   * submitter's connection was down: an unkeyed task then runs again) or never came (a task given
+   * submitter's connection was down: an unkeyed task then runs once more) or never came (a task given
    * up after its workers died, a Redis user not allowed the reply channel). Default 5000.
    * No Python twin.
    */
@@ -93,8 +95,8 @@ interface Pending {
   since: number;
   // An unkeyed task, which its job leaves Redis with its result: what to add again if the reply is missed.
   data: JobData | undefined;
-  // Found gone from Redis by one look: the next one decides whether it runs again.
-  missed: boolean;
+  // Added again after a missed reply: its result stays in Redis this time.
+  again: boolean;
 }
 
 interface Outgoing {
@@ -110,8 +112,7 @@ const IMAP_AHEAD = 64;
 const ADD_BATCH = 1000;
 const SWEEP_BATCH = 500;
 // A keyed job found unfinished when added may have published its reply just before: it is looked
-// at again after this many ms, then twice as long each time, until the sweep's interval. So is an
-// unkeyed job found gone, whose reply may be on its way on the other connection.
+// at again after this many ms, then twice as long each time, until the sweep's interval.
 const RECHECK_MS = 25;
 
 /**
@@ -311,7 +312,7 @@ export class Pool {
       });
     }
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, added: false, keyed, since: performance.now(), data: undefined, missed: false });
+      this.#pending.set(id, { resolve, reject, added: false, keyed, since: performance.now(), data: undefined, again: false });
       this.#send(id, data);
     });
   }
@@ -326,7 +327,8 @@ export class Pool {
 
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
-    const batch = this.#outbox;
+    // Not what was settled meanwhile (terminate(), or a reply heard while it waited to be added again).
+    const batch = this.#outbox.filter(({ id }) => this.#pending.has(id));
     this.#outbox = [];
     const kept = { attempts: this.#attempts, removeOnComplete: { age: this.#keepSeconds }, removeOnFail: { age: this.#keepSeconds } };
     const removed = { ...kept, removeOnComplete: true };
@@ -335,7 +337,7 @@ export class Pool {
       // Known once subscribed: without the reply channel, results are read from the jobs.
       const optsOf = (id: string, data: JobData): typeof kept | typeof removed => {
         const entry = this.#pending.get(id);
-        if (entry === undefined || entry.keyed || !this.#hearsReplies) return kept;
+        if (entry === undefined || entry.keyed || entry.again || !this.#hearsReplies) return kept;
         entry.data = data;
         return removed;
       };
@@ -410,39 +412,45 @@ export class Pool {
   // Read finished jobs straight from Redis.
   async #lookup(ids: string[]): Promise<void> {
     const jobs = await Promise.all(ids.map((id) => this.#queue.getJob(id) as Promise<Job | undefined>));
+    const gone: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       const job = jobs[i];
       if (job === undefined || job === null) {
         const entry = this.#pending.get(id);
         if (entry?.added !== true) continue;
-        if (entry.data !== undefined) this.#missed(id, entry, entry.data);
+        if (entry.data !== undefined) gone.push(id);
         // Gone after it was added: removed from Redis by someone else, or expired (keepResults).
         else this.#settle(id, false, new ValueError(`Task ${id} is no longer in Redis: it was removed, or its result expired (see keepResults)`, { code: 'ERR_MP_REDIS' }));
         continue;
       }
-      const entry = this.#pending.get(id);
-      if (entry !== undefined) entry.missed = false;
       if (job.finishedOn === undefined || job.finishedOn === null) continue;
       if (isWireOutcome(job.returnvalue)) this.#completed(id, job.returnvalue);
       else this.#failed(id, job.failedReason ?? 'failed');
     }
+    if (gone.length > 0) await this.#addAgainUnheard(gone);
   }
 
-  // An unkeyed job gone from Redis: finished, and removed with its result. Its reply may still be
-  // on its way (it was sent before the job was removed, on another connection than this look's):
-  // a look a moment later decides. Still gone and unheard then, it was missed: the task runs again.
-  #missed(id: string, entry: Pending, data: JobData): void {
-    if (!entry.missed) {
-      entry.missed = true;
-      this.#recheck([id], RECHECK_MS);
-      return;
+  // Unkeyed jobs gone from Redis: finished, and removed with their results, which their workers
+  // published before removing them. A PING on the reply connection answers after every message
+  // Redis put there before this look: a reply still unheard then was lost (the connection was
+  // down), and its task runs again, its result kept this time.
+  async #addAgainUnheard(ids: string[]): Promise<void> {
+    try {
+      await this.#replies.ping();
+    } catch {
+      return; // disconnected: terminated, or the next sweep looks again
     }
-    if (this.#state === 'TERMINATE') return;
-    entry.missed = false;
-    entry.added = false;
-    entry.since = performance.now();
-    this.#send(id, data);
+    for (const id of ids) {
+      const entry = this.#pending.get(id);
+      if (entry === undefined || entry.data === undefined || !entry.added || this.#state === 'TERMINATE') continue;
+      const data = entry.data;
+      entry.data = undefined;
+      entry.again = true;
+      entry.added = false;
+      entry.since = performance.now();
+      this.#send(id, data);
+    }
   }
 
   #recheck(ids: string[], delay: number): void {

@@ -168,7 +168,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
       outcome = encodeOutcome(false, err);
     }
     // Sent before BullMQ records the job as finished: the submitter need not wait for that.
-    const heard = job.id !== undefined && reply({ id: job.id, outcome });
+    const heard = job.id !== undefined && reply.send({ id: job.id, outcome });
     // A job the submitter let go with its result (removeOnComplete) stays, as a failed one would,
     // when the reply may not reach it: its sweep reads the result from the job.
     if (!heard && job.opts.removeOnComplete === true) job.opts.removeOnComplete = job.opts.removeOnFail ?? { age: KEEP_UNHEARD_S };
@@ -194,7 +194,7 @@ export async function serve(options: ServeOptions): Promise<Worker> {
   bull.on('error', onError);
   // A job that failed for good (no attempt left) has finishedOn.
   bull.on('failed', (job, err) => {
-    if (job?.id !== undefined && typeof job.finishedOn === 'number') reply({ id: job.id, failed: err.message });
+    if (job?.id !== undefined && typeof job.finishedOn === 'number') reply.send({ id: job.id, failed: err.message });
   });
   try {
     await bull.waitUntilReady();
@@ -203,6 +203,8 @@ export async function serve(options: ServeOptions): Promise<Worker> {
     replies.disconnect();
     throw err;
   }
+  // Before the first task: a reply Redis refuses must not count as heard.
+  await reply.check();
   void bull.run().catch(onError);
   return new Worker(bull, replies, pool, target, concurrency);
 }
@@ -211,31 +213,44 @@ export async function serve(options: ServeOptions): Promise<Worker> {
 // not say (its failed jobs' time).
 const KEEP_UNHEARD_S = 3600;
 
-// Replies longer than this may not reach a submitter: Redis drops a subscriber whose unread
-// replies pass its pub/sub output buffer limit (8 MB for a minute, by default).
+// Bytes of a reply past which its result also stays in Redis. Redis drops a subscriber whose
+// unread replies pass its pub/sub output buffer limit (by default 32 MB, or 8 MB for a minute):
+// the submitter then misses replies, and runs their tasks again, but reads this one from Redis.
 const REPLY_HEARD_UP_TO = 1 << 20;
 
+interface Replier {
+  /** Publish a reply; whether the submitter can hear it (false past the size above, or on a refused channel). */
+  send(message: Reply): boolean;
+  /** Learn whether Redis lets this user publish on the channel. */
+  check(): Promise<void>;
+}
+
 // Publish each reply on the connection, held back until BullMQ has sent the job's completion on
-// it in the same turn of the event loop, so that both leave in one write. Whether the submitter
-// can hear it: false for one too long, or after Redis refused this user the channel.
-function replier(replies: Redis, channel: string, onError: (error: Error) => void): (message: Reply) => boolean {
+// it in the same turn of the event loop, so that both leave in one write.
+function replier(replies: Redis, channel: string, onError: (error: Error) => void): Replier {
   let refused = false;
-  return (message) => {
-    if (replies.status === 'ready' && !replies.stream.writableCorked) {
-      const stream = replies.stream;
-      stream.cork();
-      // After the microtasks of this turn, where BullMQ sends the completion.
-      process.nextTick(() => stream.uncork());
-    }
-    const text = encodeReply(message);
-    void replies.publish(channel, text).catch((err: unknown) => {
-      // Said once: the submitters then find each result by their sweep, seconds later.
-      const why = refused ? undefined : channelRefused(err, channel);
-      if (why === undefined) return;
-      refused = true;
-      onError(new Error(`Submitters will find results only by their sweep: ${why}`));
-    });
-    return !refused && text.length <= REPLY_HEARD_UP_TO;
+  const refusal = (err: unknown): void => {
+    // Said once: the submitters then find each result by their sweep, seconds later.
+    const why = refused ? undefined : channelRefused(err, channel);
+    if (why === undefined) return;
+    refused = true;
+    onError(new Error(`Submitters will find results only by their sweep: ${why}`));
+  };
+  return {
+    // An empty message, which submitters ignore.
+    check: () => replies.publish(channel, '').then(() => undefined, refusal),
+    send(message) {
+      if (replies.status === 'ready' && !replies.stream.writableCorked) {
+        const stream = replies.stream;
+        stream.cork();
+        // After the microtasks of this turn, where BullMQ sends the completion.
+        process.nextTick(() => stream.uncork());
+      }
+      const text = encodeReply(message);
+      void replies.publish(channel, text).catch(refusal);
+      // (A UTF-16 unit is at most 3 bytes of UTF-8: most replies need no count.)
+      return !refused && (text.length <= REPLY_HEARD_UP_TO / 3 || Buffer.byteLength(text) <= REPLY_HEARD_UP_TO);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OSError, PicklingError, Pool, ValueError, WorkerLostError, moduleTargets, serve, type Worker } from 'multiprocessing-ts/redis';
+import { Worker as BullWorker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { assertNoLeaks, pidAlive, waitUntil } from '../helpers/leaks.js';
 import { exited, skipRedis, startRedis, startWorker, tsNode, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
@@ -169,22 +170,42 @@ describe('redis Pool', { skip: skipRedis }, () => {
       }
     });
 
-    it('a reply the submitter never hears: the task runs again, and its worker then keeps each result for the sweep', { timeout: LONG }, async () => {
-      const dir = mkdtempSync(join(scratch, 'unheard-'));
+    it('a worker whose Redis user may not publish replies keeps each result in Redis: every task runs once', { timeout: LONG }, async () => {
+      const dir = mkdtempSync(join(scratch, 'mute-'));
       const url = await userWithoutChannels('nopublish');
       const reported: Error[] = [];
-      // A worker whose replies Redis refuses; its first is refused only once it was sent.
-      const mute = await serve({ redis: url, name: 'unheard', module: tasksFile, concurrency: 1, onError: (e) => reported.push(e) });
+      const mute = await serve({ redis: url, name: 'mute', module: tasksFile, concurrency: 1, onError: (e) => reported.push(e) });
       try {
-        await using pool = new Pool({ redis: redis.url, name: 'unheard', sweepInterval: 200 });
-        assert.equal(await pool.apply(tasks.recordRun, [dir, 1]), 10);
-        assert.equal(readFileSync(join(dir, '1.runs'), 'utf8'), 'xx', 'gone from Redis with its result, unheard: it ran again');
-        assert.equal(await pool.apply(tasks.recordRun, [dir, 2]), 20);
-        assert.equal(readFileSync(join(dir, '2.runs'), 'utf8'), 'x', 'its result was kept for the sweep: it ran once');
+        // Told before it takes a task.
         assert.equal(reported.length, 1);
         assert.match(reported[0]!.message, /sweep[\s\S]*NOPERM/);
+        await using pool = new Pool({ redis: redis.url, name: 'mute', sweepInterval: 200 });
+        assert.deepEqual(await pool.starmap(tasks.recordRun, [[dir, 1], [dir, 2]], 1), [10, 20]);
+        assert.equal(readFileSync(join(dir, '1.runs'), 'utf8') + readFileSync(join(dir, '2.runs'), 'utf8'), 'xx');
+        assert.equal(reported.length, 1);
       } finally {
         await mute.close();
+      }
+    });
+
+    it('a task whose reply never comes, its job gone with its result, runs once more, and that result is read from Redis', { timeout: LONG }, async () => {
+      // A worker of the queue that sends no reply (another program, or one of a version before replies).
+      let runs = 0;
+      const silent = new BullWorker(
+        'silent',
+        async (job: Job<{ a: number[] }>) => {
+          runs++;
+          return [1, (job.data.a[0] as number) * 2];
+        },
+        { connection: { url: redis.url }, prefix: 'mpts' },
+      );
+      try {
+        await silent.waitUntilReady();
+        await using pool = new Pool({ redis: redis.url, name: 'silent', sweepInterval: 200 });
+        assert.equal(await pool.apply(tasks.double, [21]), 42);
+        assert.equal(runs, 2);
+      } finally {
+        await silent.close();
       }
     });
 
