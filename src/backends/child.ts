@@ -5,6 +5,7 @@
 // the mode here when it loads, and the parent names that module in the start message; so this
 // floor imports no mode, and a new mode needs no change here.
 
+import { importForTarget } from '../codec/target-loader.js';
 import { applyLogSettings, type LogSettings } from '../logger.js';
 import { PRELOAD_ENV, readyMessage } from './backend.js';
 
@@ -71,7 +72,8 @@ export function runChild(channel: ParentChannel): void {
   // competing, and warmChildrenReady() means that a start waits on no import.
   const preload = takePreload();
   if (preload.length === 0) channel.send(readyMessage);
-  else void Promise.all(preload.map((module) => import(module).catch(() => {}))).then(() => channel.send(readyMessage));
+  // Imported as for a target: an unguarded start there is refused, not made in every spare.
+  else void Promise.all(preload.map((module) => importForTarget(module, true).catch(() => {}))).then(() => channel.send(readyMessage));
 }
 
 // The modules the parent named in the child's environment, taken out of it: no target sees them.

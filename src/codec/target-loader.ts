@@ -10,34 +10,46 @@ const esbuildName = (fn: unknown, value: string): unknown => Object.defineProper
 
 const compiled = new Map<string, AnyFunction>();
 
+/** A module being imported for a target, or preloaded by a warm spare, which has no target yet. */
+export interface TargetImport {
+  url: string;
+  spare: boolean;
+}
+
 // The modules this isolate is importing for targets, while their top-level code runs (before Node
 // 24; from 24, importContext below): a child that starts children then is running a program's
 // top-level code that lacks its `isMain` guard, and would start more in each of them (Python's
 // "bootstrapping phase" error). On globalThis, so that two copies of the package in one isolate
 // (src and dist) agree.
 const kImporting = Symbol.for('multiprocessing-ts.importing');
-const importing: string[] = ((globalThis as { [kImporting]?: string[] })[kImporting] ??= []);
+const importing: TargetImport[] = ((globalThis as { [kImporting]?: TargetImport[] })[kImporting] ??= []);
 // From Node 24 the import's async context also follows what its top-level code left to run later
 // (a `main()` not awaited, past its first await on a timer or I/O). There async context travels in
 // V8's continuation frames, free for every promise; before, an AsyncLocalStorage hooks every
 // promise of the child, too dear for this check, which then covers the import itself only.
 const kImportContext = Symbol.for('multiprocessing-ts.import-context');
 const importContext =
-  NODE_MAJOR >= 24 ? ((globalThis as { [kImportContext]?: AsyncLocalStorage<string> })[kImportContext] ??= new AsyncLocalStorage<string>()) : undefined;
+  NODE_MAJOR >= 24
+    ? ((globalThis as { [kImportContext]?: AsyncLocalStorage<TargetImport> })[kImportContext] ??= new AsyncLocalStorage<TargetImport>())
+    : undefined;
 
-/** Import a module of the program's for a target: its own module, a Process subclass's, a handle type's. */
-export async function importForTarget(url: string): Promise<Record<string, unknown>> {
-  if (importContext !== undefined) return (await importContext.run(url, () => import(url))) as Record<string, unknown>;
-  importing.push(url);
+/**
+ * Import a module of the program's for a target: its own module, a Process subclass's, a handle
+ * type's; or, in a warm spare (`spare`), a module of setForkserverPreload's list.
+ */
+export async function importForTarget(url: string, spare = false): Promise<Record<string, unknown>> {
+  const entry: TargetImport = { url, spare };
+  if (importContext !== undefined) return (await importContext.run(entry, () => import(url))) as Record<string, unknown>;
+  importing.push(entry);
   try {
     return (await import(url)) as Record<string, unknown>;
   } finally {
-    importing.splice(importing.indexOf(url), 1);
+    importing.splice(importing.indexOf(entry), 1);
   }
 }
 
 /** The module imported for a target whose top-level code is running now, or left this to run, if any. */
-export function importingForTarget(): string | undefined {
+export function importingForTarget(): TargetImport | undefined {
   return importContext === undefined ? importing[0] : importContext.getStore();
 }
 

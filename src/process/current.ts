@@ -109,14 +109,16 @@ export function isMain(meta: ImportMeta): boolean {
  * @internal Refuse to start a child (a Process, a pool's workers) in a child that is importing a
  * module for its target: that module's top-level code starts children, so each child would start
  * more, without end. Python raises the same in a child's bootstrapping phase. From Node 24 this
- * also covers what that code left to run later (see importingForTarget).
+ * also covers what that code left to run later (see importingForTarget). So for a module a warm
+ * child preloads (setForkserverPreload), whose every spare would start more spares.
  * @throws {ProcessError} ERR_MP_START_IN_IMPORT
  */
 export function refuseStartWhileImporting(what: string): void {
-  const url = importingForTarget();
-  if (url === undefined || !isChild()) return;
+  const importing = importingForTarget();
+  if (importing === undefined || !(importing.spare || isChild())) return;
+  const how = importing.spare ? `preloaded ${importing.url} (setForkserverPreload)` : `imported ${importing.url} for its target`;
   throw new ProcessError(
-    `${what} was started while this child imported ${url} for its target: that module starts children at its top level, so every child would start more. ` +
+    `${what} was started while this child ${how}: that module starts children at its top level, so every child would start more. ` +
       "Put the program's top-level code under `if (isMain(import.meta)) { ... }` (Python: `if __name__ == '__main__':`)",
     { code: 'ERR_MP_START_IN_IMPORT' },
   );

@@ -18,6 +18,7 @@ import { transpile } from '../helpers/transpiled.js';
 const parentScript = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 const gatedModule = new URL('../fixtures/gated-module.ts', import.meta.url).href;
 const preloaded = fileURLToPath(new URL('../fixtures/preloaded.ts', import.meta.url));
+const preloadStarts = fileURLToPath(new URL('../fixtures/preload-starts.ts', import.meta.url));
 
 type Report = { exitcode: number; spares: number[] };
 
@@ -195,6 +196,21 @@ export default defineSuite({ area: 'warm children', backends: ['process', 'threa
       await warmChildrenReady();
       await report();
       assert.deepEqual(channel.read(), [1, 0]);
+    } finally {
+      setForkserverPreload([]);
+    }
+  }), { timeout: LONG });
+
+  test('a module a spare preloads may not start a child at its top level: ERR_MP_START_IN_IMPORT there', withChannel(async (channel) => {
+    await run();
+    try {
+      setForkserverPreload([preloadStarts]);
+      await warmChildrenReady();
+      const p = new Process({ target: (ch: FileChannel) => void ch.write((globalThis as { mptsPreloadStart?: string }).mptsPreloadStart ?? null), args: [channel] });
+      p.start();
+      await p.join();
+      assert.equal(p.exitcode, 0);
+      assert.deepEqual(channel.read(), ['ERR_MP_START_IN_IMPORT']);
     } finally {
       setForkserverPreload([]);
     }
