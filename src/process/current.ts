@@ -110,7 +110,7 @@ export function isMain(meta: ImportMeta): boolean {
  * module for its target: that module's top-level code starts children, so each child would start
  * more, without end. Python raises the same in a child's bootstrapping phase. From Node 24 this
  * also covers what that code left to run later (see importingForTarget). So for a module a warm
- * child preloads (setForkserverPreload), whose every spare would start more spares.
+ * child preloads (setForkserverPreload), which every spare would otherwise run, starting a child.
  * @throws {ProcessError} ERR_MP_START_IN_IMPORT
  */
 export function refuseStartWhileImporting(what: string): void {
